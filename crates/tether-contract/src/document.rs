@@ -1,0 +1,362 @@
+//! Reading an OpenAPI document from YAML or JSON into a `serde_json::Value`,
+//! converting OpenAPI 3.1 constructs that have a 3.0 equivalent, and checking that
+//! every `$ref` resolves.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::error::{escape_token, ContractError};
+use crate::walk::{walk_schemas_mut, SchemaVisit};
+
+/// Parse YAML or JSON text (chosen by extension; YAML for anything that is not `.json`).
+///
+/// YAML mapping keys that are numbers or booleans (`200:`) become strings, as OpenAPI
+/// means them. Never panics on any input.
+pub fn parse_text(path: &Path, text: &str) -> Result<Value, ContractError> {
+    let is_json = path.extension().and_then(|e| e.to_str()) == Some("json");
+    if is_json {
+        return serde_json::from_str(text).map_err(|e| ContractError::Parse {
+            path: path.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            format: "JSON",
+            message: e.to_string(),
+        });
+    }
+    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+        ContractError::Parse {
+            path: path.to_owned(),
+            line,
+            column,
+            format: "YAML",
+            message: e.to_string(),
+        }
+    })?;
+    yaml_to_json(path, yaml, &mut String::new())
+}
+
+fn yaml_to_json(
+    path: &Path,
+    v: serde_yaml::Value,
+    at: &mut String,
+) -> Result<Value, ContractError> {
+    use serde_yaml::Value as Y;
+    Ok(match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .ok_or_else(|| {
+                        ContractError::invalid(
+                            path,
+                            at.clone(),
+                            format!("number `{n}` is not representable in JSON"),
+                            None,
+                        )
+                    })?
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                out.push(yaml_to_json(path, item, at)?);
+                at.truncate(len);
+            }
+            Value::Array(out)
+        }
+        Y::Mapping(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    other => {
+                        return Err(ContractError::invalid(
+                            path,
+                            at.clone(),
+                            format!("mapping key {other:?} is not a string, number or boolean"),
+                            Some("use plain scalar keys"),
+                        ))
+                    }
+                };
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape_token(&key));
+                let value = yaml_to_json(path, v, at)?;
+                at.truncate(len);
+                out.insert(key, value);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(t) => {
+            return Err(ContractError::invalid(
+                path,
+                at.clone(),
+                format!("YAML tag `{}` is not allowed in an OpenAPI document", t.tag),
+                Some("remove the tag"),
+            ))
+        }
+    })
+}
+
+/// Which OpenAPI dialect a document declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `openapi: 3.0.x`, used as is.
+    V30,
+    /// `openapi: 3.1.x`, converted to 3.0 on load.
+    V31,
+}
+
+/// Check the `openapi` field and convert a 3.1 document to 3.0 in place.
+///
+/// Conversions (each has an exact 3.0 equivalent): `type: [T, "null"]` → `type: T` +
+/// `nullable: true`; `oneOf`/`anyOf` with a `{type: "null"}` member → `nullable: true`;
+/// `const: x` → `enum: [x]`; numeric `exclusiveMinimum`/`exclusiveMaximum` → boolean
+/// form; schema `examples: [..]` → `example`. Anything without an equivalent is refused
+/// with its pointer.
+pub fn normalize_dialect(path: &Path, doc: &mut Value) -> Result<Dialect, ContractError> {
+    let version = doc.get("openapi").and_then(Value::as_str).ok_or_else(|| {
+        ContractError::invalid(
+            path,
+            "/openapi",
+            "missing `openapi` version string",
+            Some("add `openapi: 3.0.3` at the top of the document"),
+        )
+    })?;
+    let dialect = if version.starts_with("3.0.") {
+        Dialect::V30
+    } else if version.starts_with("3.1.") {
+        Dialect::V31
+    } else {
+        return Err(ContractError::invalid(
+            path,
+            "/openapi",
+            format!("OpenAPI version `{version}` is not supported; expected 3.0.x (or 3.1.x, converted)"),
+            Some("Swagger 2.0 documents must be converted to OpenAPI 3 first"),
+        ));
+    };
+    if dialect == Dialect::V31 {
+        if doc.get("webhooks").is_some() {
+            return Err(ContractError::Unsupported {
+                path: path.to_owned(),
+                pointer: "/webhooks".into(),
+                construct: "webhooks".into(),
+                message: "OpenAPI 3.1 top-level webhooks have no 3.0 form; describe inbound payloads in a webhooks.vN.yaml contract instead".into(),
+            });
+        }
+        let mut failure = None;
+        walk_schemas_mut(doc, &mut |ptr: &str, schema: &mut Value| {
+            if failure.is_some() {
+                return SchemaVisit::Skip;
+            }
+            if let Err(e) = convert_schema_31(path, ptr, schema) {
+                failure = Some(e);
+                return SchemaVisit::Skip;
+            }
+            SchemaVisit::Descend
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        if let Some(obj) = doc.as_object_mut() {
+            obj.insert("openapi".into(), Value::String("3.0.3".into()));
+        }
+    }
+    Ok(dialect)
+}
+
+const UNSUPPORTED_31: &[&str] = &[
+    "prefixItems",
+    "$defs",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependentRequired",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "patternProperties",
+    "contains",
+    "propertyNames",
+    "$dynamicRef",
+    "$anchor",
+];
+
+fn convert_schema_31(path: &Path, ptr: &str, schema: &mut Value) -> Result<(), ContractError> {
+    let Some(obj) = schema.as_object_mut() else {
+        return Ok(());
+    };
+    for key in UNSUPPORTED_31 {
+        if obj.contains_key(*key) {
+            return Err(ContractError::Unsupported {
+                path: path.to_owned(),
+                pointer: format!("{ptr}/{}", escape_token(key)),
+                construct: (*key).to_owned(),
+                message: "JSON Schema 2020-12 keyword with no OpenAPI 3.0 equivalent; rewrite the schema without it".into(),
+            });
+        }
+    }
+    if obj.contains_key("$ref") && obj.len() > 1 {
+        // 3.1 allows siblings next to $ref; 3.0 ignores them. Annotations are safe to drop.
+        let extra: Vec<String> = obj
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "$ref" | "description" | "summary"))
+            .cloned()
+            .collect();
+        if let Some(first) = extra.first() {
+            return Err(ContractError::Unsupported {
+                path: path.to_owned(),
+                pointer: format!("{ptr}/{}", escape_token(first)),
+                construct: format!("$ref with sibling `{first}`"),
+                message: "OpenAPI 3.0 ignores keywords beside $ref; wrap as `allOf: [{$ref: …}]` plus the extra keywords".into(),
+            });
+        }
+        obj.retain(|k, _| k == "$ref");
+    }
+    if let Some(Value::Array(types)) = obj.get("type").cloned() {
+        let non_null: Vec<&Value> = types
+            .iter()
+            .filter(|t| t.as_str() != Some("null"))
+            .collect();
+        let has_null = non_null.len() != types.len();
+        match non_null.as_slice() {
+            [one] => {
+                obj.insert("type".into(), (*one).clone());
+                if has_null {
+                    obj.insert("nullable".into(), Value::Bool(true));
+                }
+            }
+            [] if has_null => {
+                return Err(ContractError::Unsupported {
+                    path: path.to_owned(),
+                    pointer: format!("{ptr}/type"),
+                    construct: "type: [\"null\"]".into(),
+                    message: "a schema that only allows null has no OpenAPI 3.0 form".into(),
+                })
+            }
+            _ => return Err(ContractError::Unsupported {
+                path: path.to_owned(),
+                pointer: format!("{ptr}/type"),
+                construct: format!("type: {}", Value::Array(types.clone())),
+                message:
+                    "several non-null types; in OpenAPI 3.0 write `oneOf` with one schema per type"
+                        .into(),
+            }),
+        }
+    } else if obj.get("type").and_then(Value::as_str) == Some("null") {
+        return Err(ContractError::Unsupported {
+            path: path.to_owned(),
+            pointer: format!("{ptr}/type"),
+            construct: "type: null".into(),
+            message: "a null-only schema has no OpenAPI 3.0 form; mark the parent `nullable: true`"
+                .into(),
+        });
+    }
+    for comb in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(members)) = obj.get_mut(comb) {
+            let before = members.len();
+            members.retain(|m| m.get("type").and_then(Value::as_str) != Some("null"));
+            if members.len() != before {
+                obj.insert("nullable".into(), Value::Bool(true));
+            }
+        }
+    }
+    if let Some(c) = obj.remove("const") {
+        obj.insert("enum".into(), Value::Array(vec![c]));
+    }
+    for (excl, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(n @ Value::Number(_)) = obj.get(excl).cloned() {
+            obj.insert(bound.into(), n);
+            obj.insert(excl.into(), Value::Bool(true));
+        }
+    }
+    if let Some(Value::Array(examples)) = obj.remove("examples") {
+        if let Some(first) = examples.into_iter().next() {
+            obj.entry("example").or_insert(first);
+        }
+    }
+    Ok(())
+}
+
+/// Resolve a local `$ref` (`#/a/b`) against the document.
+pub fn resolve_ref<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
+    let ptr = reference.strip_prefix('#')?;
+    doc.pointer(ptr)
+}
+
+/// Every `$ref` must be local (`#/…`) and resolve. Returns the first failure with the
+/// pointer of the `$ref` itself.
+pub fn check_refs(path: &Path, doc: &Value) -> Result<(), ContractError> {
+    fn visit(path: &Path, doc: &Value, node: &Value, at: &mut String) -> Result<(), ContractError> {
+        match node {
+            Value::Object(map) => {
+                if let Some(r) = map.get("$ref") {
+                    let Some(r) = r.as_str() else {
+                        return Err(ContractError::invalid(
+                            path,
+                            format!("{at}/$ref"),
+                            "`$ref` must be a string",
+                            None,
+                        ));
+                    };
+                    if !r.starts_with("#/") {
+                        return Err(ContractError::Unsupported {
+                            path: path.to_owned(),
+                            pointer: format!("{at}/$ref"),
+                            construct: format!("$ref: {r}"),
+                            message: "only local references (`#/components/…`) are supported; inline the external document with `cargo xtask contract extract`".into(),
+                        });
+                    }
+                    if resolve_ref(doc, r).is_none() {
+                        return Err(ContractError::invalid(
+                            path,
+                            format!("{at}/$ref"),
+                            format!("`$ref: {r}` does not resolve: no such node in this document"),
+                            Some("add the missing component or fix the reference"),
+                        ));
+                    }
+                }
+                for (k, v) in map {
+                    // Examples are data, not schema: a `$ref` key inside one is just a value.
+                    let in_examples = at.rsplit('/').nth(1) == Some("examples");
+                    if k == "example" || (k == "value" && in_examples) {
+                        continue;
+                    }
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&escape_token(k));
+                    visit(path, doc, v, at)?;
+                    at.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("/{i}"));
+                    visit(path, doc, v, at)?;
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    visit(path, doc, doc, &mut String::new())
+}

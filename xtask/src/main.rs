@@ -1,0 +1,112 @@
+//! `cargo xtask …`: the commands Tether users type. See `cargo xtask --help`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Tether: contract-first API clients",
+    version
+)]
+struct Cli {
+    /// Workspace root (defaults to the checkout this xtask was built from).
+    #[arg(long, global = true)]
+    root: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scaffold or refresh one client crate per contract and refresh contracts.lock.
+    Gen {
+        /// Also write the expanded generated Rust of every client into DIR for review.
+        #[arg(long, value_name = "DIR")]
+        emit: Option<PathBuf>,
+    },
+    /// CI gate: contracts, lock, versions, breaking changes, client crates, policies.
+    Check {
+        /// Git revision holding the locked contracts to compare with (default HEAD).
+        #[arg(long, default_value = "HEAD")]
+        base: String,
+    },
+    /// Contract maintenance.
+    Contract {
+        #[command(subcommand)]
+        command: ContractCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContractCommand {
+    /// Write a trimmed contract from an upstream OpenAPI description.
+    Extract {
+        /// Upstream description (JSON or YAML).
+        #[arg(long)]
+        from: PathBuf,
+        /// Comma-separated operation ids.
+        #[arg(long, value_delimiter = ',', required = true)]
+        operations: Vec<String>,
+        /// Provider folder name, e.g. github.
+        #[arg(long)]
+        provider: String,
+        /// Resource name, e.g. repos.
+        #[arg(long)]
+        resource: String,
+        /// Contract major version N.
+        #[arg(long)]
+        version: u64,
+        /// Name recorded as provenance (defaults to the file name).
+        #[arg(long)]
+        upstream_name: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = cli.root.unwrap_or_else(xtask::default_root);
+    let result = match cli.command {
+        Command::Gen { emit } => xtask::gen::run(&root, emit.as_deref()).map(|report| {
+            print!("{report}");
+            true
+        }),
+        Command::Check { base } => xtask::check::run(&root, &base).map(|report| {
+            print!("{report}");
+            report.is_ok()
+        }),
+        Command::Contract { command } => match command {
+            ContractCommand::Extract {
+                from,
+                operations,
+                provider,
+                resource,
+                version,
+                upstream_name,
+            } => xtask::extract::run(
+                &root,
+                &from,
+                &operations,
+                &provider,
+                &resource,
+                version,
+                upstream_name,
+            )
+            .map(|path| {
+                println!("wrote {}", path.display());
+                println!("next: `cargo xtask gen` to scaffold its client crate and lock it");
+                true
+            }),
+        },
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
