@@ -422,14 +422,16 @@ fn parameters(
             Some("query") => ParamLocation::Query,
             Some("header") => ParamLocation::Header,
             Some("cookie") => ParamLocation::Cookie,
-            other => return Err(ContractError::invalid(
-                file,
-                format!("{ptr}/in"),
-                format!(
+            other => {
+                return Err(ContractError::invalid(
+                    file,
+                    format!("{ptr}/in"),
+                    format!(
                     "parameter `{name}`: `in` is {other:?}; expected path, query, header or cookie"
                 ),
-                None,
-            )),
+                    None,
+                ))
+            }
         };
         let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
         if location == ParamLocation::Path && !required {

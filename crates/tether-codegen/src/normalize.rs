@@ -1,0 +1,571 @@
+//! The normalization stage: derive from a contract the projection progenitor 0.15 can
+//! digest, and record every change.
+//!
+//! The contract file stays the provider's truth (every status, error body and media
+//! type): validation and drift detection read it. Only the typed client is built from
+//! this projection, and what the projection drops is restored at run time by
+//! `tether-runtime` (form encoding, deepObject query parameters, error bodies parsed with
+//! the contract's own schemas).
+//!
+//! Why each rule exists (progenitor 0.15.1 / typify 0.8 probe, see ARCHITECTURE.md):
+//! - one success and one error body type per operation (`assert!(response_types.len() <= 1)`);
+//! - schema `title`s make typify name two types the same (E0428);
+//! - `application/x-www-form-urlencoded` bodies with `encoding` hit `todo!`, and its
+//!   encoder cannot write Stripe's nested `a[b]=c`; we generate JSON-shaped types and the
+//!   runtime form-encodes them;
+//! - `deepObject` query parameters are rejected;
+//! - string enums whose Rust variant names collide (`+1`/`-1`) panic in typify;
+//! - Stripe's expandable fields (`anyOf: [id, Object…]` with `x-expansionResources`) pull
+//!   megabytes of types: kept as ids.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+use tether_contract::error::escape_token;
+use tether_contract::walk::{walk_schemas_mut, SchemaVisit};
+use tether_contract::{Contract, Policy};
+
+/// What the projection changed, one line per change, for the generated header and
+/// `cargo xtask gen --emit`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Human-readable changes, each naming the operation or pointer.
+    pub changes: Vec<String>,
+}
+
+/// How one operation's body and parameters must be restored at run time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpRuntime {
+    /// The contract says `application/x-www-form-urlencoded`; the projection sends JSON.
+    pub form_body: bool,
+    /// deepObject array query parameters sent as `name[0]=a&name[1]=b`.
+    pub deep_object_arrays: Vec<String>,
+    /// Parameters the typed builder does not expose.
+    pub dropped_params: Vec<String>,
+}
+
+/// The projection and its bookkeeping.
+#[derive(Debug, Clone)]
+pub struct Projection {
+    /// The OpenAPI document handed to progenitor.
+    pub doc: Value,
+    /// What changed.
+    pub report: Report,
+    /// Per operation id.
+    pub runtime: BTreeMap<String, OpRuntime>,
+}
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Build the projection of `contract` under `policy`.
+pub fn project(contract: &Contract, policy: &Policy) -> Projection {
+    let mut doc = contract.doc.value.clone();
+    let mut report = Report::default();
+    let mut runtime: BTreeMap<String, OpRuntime> = BTreeMap::new();
+    if let Some(obj) = doc.as_object_mut() {
+        obj.remove("x-tether");
+    }
+
+    keep_expandable_as_ids(&mut doc, &mut report);
+    strip_titles(&mut doc, &mut report);
+    any_of_to_one_of(&mut doc, &mut report);
+
+    let error_ref = shallow_error_schema(&mut doc, &policy.error_schema, &mut report);
+    let has_error_schema = error_ref.is_some();
+    let error_ref = error_ref.unwrap_or_default();
+    let original = doc.clone();
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            // Inline path-level parameters so each operation can be projected alone.
+            let shared = item.remove("parameters");
+            for method in METHODS {
+                let Some(op) = item.get_mut(*method).and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                let id = op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let rt = runtime.entry(id.clone()).or_default();
+                if let Some(Value::Array(shared)) = &shared {
+                    let own = op.entry("parameters").or_insert_with(|| json!([]));
+                    if let Some(own) = own.as_array_mut() {
+                        let mut merged = shared.clone();
+                        merged.append(own);
+                        *own = merged;
+                    }
+                }
+                project_parameters(&original, &id, op, rt, &mut report);
+                project_body(&original, &id, method, op, rt, &mut report);
+                project_responses(
+                    &id,
+                    path,
+                    op,
+                    has_error_schema.then_some(error_ref.as_str()),
+                    &mut report,
+                );
+            }
+        }
+    }
+    dedupe_enums(&mut doc, &mut report);
+    trim_components(&mut doc, &mut report);
+    Projection {
+        doc,
+        report,
+        runtime,
+    }
+}
+
+fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    let mut v = v;
+    for _ in 0..16 {
+        match v
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| doc.pointer(p))
+        {
+            Some(t) => v = t,
+            None => break,
+        }
+    }
+    v
+}
+
+fn project_parameters(
+    doc: &Value,
+    id: &str,
+    op: &mut Map<String, Value>,
+    rt: &mut OpRuntime,
+    report: &mut Report,
+) {
+    let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+        return;
+    };
+    let mut kept = Vec::new();
+    for p in params.drain(..) {
+        let resolved = resolve(doc, &p).clone();
+        let name = resolved
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let location = resolved
+            .get("in")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let style = resolved
+            .get("style")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if location == "cookie" {
+            report.changes.push(format!(
+                "{id}: cookie parameter `{name}` is not in the typed client"
+            ));
+            rt.dropped_params.push(name);
+            continue;
+        }
+        if style == "deepObject" {
+            let schema = resolve(doc, resolved.get("schema").unwrap_or(&Value::Null));
+            let items = resolve(doc, schema.get("items").unwrap_or(&Value::Null));
+            let scalar_items = matches!(
+                items.get("type").and_then(Value::as_str),
+                Some("string" | "integer" | "number" | "boolean")
+            );
+            if schema.get("type").and_then(Value::as_str) == Some("array") && scalar_items {
+                let mut p = resolved.clone();
+                if let Some(o) = p.as_object_mut() {
+                    o.insert("style".into(), "form".into());
+                    o.insert("explode".into(), true.into());
+                }
+                report.changes.push(format!(
+                    "{id}: deepObject array query parameter `{name}` typed as a list; the runtime sends it as `{name}[0]=…`"
+                ));
+                rt.deep_object_arrays.push(name);
+                kept.push(p);
+            } else {
+                report.changes.push(format!(
+                    "{id}: deepObject query parameter `{name}` (object-valued) is not in the typed client; set it with a request hook"
+                ));
+                rt.dropped_params.push(name);
+            }
+            continue;
+        }
+        kept.push(p);
+    }
+    *params = kept;
+}
+
+fn project_body(
+    doc: &Value,
+    id: &str,
+    method: &str,
+    op: &mut Map<String, Value>,
+    rt: &mut OpRuntime,
+    report: &mut Report,
+) {
+    let Some(body) = op.get("requestBody") else {
+        return;
+    };
+    let body = resolve(doc, body).clone();
+    let Some(content) = body.get("content").and_then(Value::as_object) else {
+        return;
+    };
+    // Stripe declares an empty form body on GET/DELETE: nothing to send, drop it.
+    let empty = content.values().all(|mt| {
+        let s = resolve(doc, mt.get("schema").unwrap_or(&Value::Null));
+        s.get("properties")
+            .and_then(Value::as_object)
+            .is_none_or(Map::is_empty)
+            && s.get("additionalProperties") != Some(&Value::Bool(true))
+    });
+    if empty && matches!(method, "get" | "delete" | "head") {
+        op.remove("requestBody");
+        report.changes.push(format!(
+            "{id}: empty request body on {} dropped",
+            method.to_uppercase()
+        ));
+        return;
+    }
+    let pick = ["application/json", "application/x-www-form-urlencoded"]
+        .iter()
+        .find_map(|m| content.get_key_value(*m))
+        .or_else(|| content.iter().next());
+    let Some((media, mt)) = pick else { return };
+    if content.len() > 1 {
+        report.changes.push(format!(
+            "{id}: request body keeps only `{media}` of {} media types",
+            content.len()
+        ));
+    }
+    let mut mt = mt.clone();
+    let mut media = media.clone();
+    if media == "application/x-www-form-urlencoded" {
+        if let Some(o) = mt.as_object_mut() {
+            o.remove("encoding");
+        }
+        media = "application/json".into();
+        rt.form_body = true;
+        report.changes.push(format!(
+            "{id}: form-encoded body typed as JSON; the runtime form-encodes it"
+        ));
+    }
+    let mut new_body = body.clone();
+    if let Some(o) = new_body.as_object_mut() {
+        o.insert("content".into(), json!({ media: mt }));
+    }
+    op.insert("requestBody".into(), new_body);
+}
+
+fn project_responses(
+    id: &str,
+    path: &str,
+    op: &mut Map<String, Value>,
+    error_ref: Option<&str>,
+    report: &mut Report,
+) {
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let mut statuses: Vec<String> = responses.keys().cloned().collect();
+    statuses.sort();
+    let has_json = |r: &Value| {
+        r.get("content")
+            .and_then(Value::as_object)
+            .is_some_and(|c| {
+                c.keys()
+                    .any(|m| tether_contract::model::is_json_media_type(m))
+            })
+    };
+    let success = statuses
+        .iter()
+        .filter(|s| s.starts_with('2'))
+        .find(|s| responses.get(*s).is_some_and(has_json))
+        .or_else(|| statuses.iter().find(|s| s.starts_with('2')))
+        .cloned();
+    let mut dropped = Vec::new();
+    let mut had_errors = false;
+    for s in &statuses {
+        if Some(s) == success.as_ref() {
+            continue;
+        }
+        if s.starts_with('4') || s.starts_with('5') || s == "default" {
+            had_errors = true;
+        } else {
+            dropped.push(s.clone());
+        }
+        responses.remove(s);
+    }
+    if let Some(s) = &success {
+        if let Some(content) = responses
+            .get_mut(s)
+            .and_then(|r| r.get_mut("content"))
+            .and_then(Value::as_object_mut)
+        {
+            let before = content.len();
+            content.retain(|m, _| tether_contract::model::is_json_media_type(m));
+            if content.len() != before {
+                report
+                    .changes
+                    .push(format!("{id}: response {s} keeps only its JSON media type"));
+            }
+        }
+    }
+    if !dropped.is_empty() {
+        report.changes.push(format!(
+            "{id} ({path}): non-error statuses {} are not typed (surface as unexpected responses)",
+            dropped.join(", ")
+        ));
+    }
+    if had_errors {
+        match error_ref {
+            Some(r) => {
+                let body = json!({"description": "Error (all 4xx/5xx statuses of the contract, typed with the provider's error schema)",
+                                  "content": {"application/json": {"schema": {"$ref": r}}}});
+                responses.insert("4XX".into(), body.clone());
+                responses.insert("5XX".into(), body);
+                report.changes.push(format!(
+                    "{id}: error responses typed as one error type `{r}`"
+                ));
+            }
+            None => report.changes.push(format!(
+                "{id}: error responses untyped (policy error_schema not in contract)"
+            )),
+        }
+    }
+}
+
+/// Name of the component holding the typed error body.
+pub const ERROR_COMPONENT: &str = "tether_error_body";
+
+/// The typed error body is the provider's error schema, inlined one `$ref` hop deep;
+/// deeper references become free-form JSON. Stripe's `error` → `api_errors` refers to
+/// whole PaymentIntents, SetupIntents and Sources, which would pull hundreds of types
+/// into every client; the raw body keeps them, validated against the contract.
+fn shallow_error_schema(doc: &mut Value, name: &str, report: &mut Report) -> Option<String> {
+    let original = doc
+        .pointer(&format!("/components/schemas/{}", escape_token(name)))?
+        .clone();
+    let shallow = shallow(doc, &original, 1);
+    if shallow == original {
+        return Some(format!("#/components/schemas/{}", escape_token(name)));
+    }
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)?;
+    schemas.insert(ERROR_COMPONENT.into(), shallow);
+    report.changes.push(format!(
+        "error body `{name}` typed one reference deep as `{ERROR_COMPONENT}`; deeper objects are free-form JSON"
+    ));
+    Some(format!("#/components/schemas/{ERROR_COMPONENT}"))
+}
+
+fn shallow(doc: &Value, schema: &Value, hops: usize) -> Value {
+    match schema {
+        Value::Object(o) => {
+            if let Some(r) = o.get("$ref").and_then(Value::as_str) {
+                if hops == 0 {
+                    return json!({"description": format!("Free-form here; the contract types it as {r}.")});
+                }
+                let target = r
+                    .strip_prefix('#')
+                    .and_then(|p| doc.pointer(p))
+                    .cloned()
+                    .unwrap_or_default();
+                return shallow(doc, &target, hops - 1);
+            }
+            let mut out = Map::new();
+            for (k, v) in o {
+                let v = match k.as_str() {
+                    "properties" => Value::Object(
+                        v.as_object()
+                            .map(|props| {
+                                props
+                                    .iter()
+                                    .map(|(pk, pv)| (pk.clone(), shallow(doc, pv, hops)))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    ),
+                    "items" | "additionalProperties" | "not" if v.is_object() => {
+                        shallow(doc, v, hops)
+                    }
+                    "allOf" | "anyOf" | "oneOf" => Value::Array(
+                        v.as_array()
+                            .map(|a| a.iter().map(|m| shallow(doc, m, hops)).collect())
+                            .unwrap_or_default(),
+                    ),
+                    _ => v.clone(),
+                };
+                out.insert(k.clone(), v);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+fn strip_titles(doc: &mut Value, report: &mut Report) {
+    let mut n = 0;
+    walk_schemas_mut(doc, &mut |_, s| {
+        if let Some(o) = s.as_object_mut() {
+            if o.remove("title").is_some() {
+                n += 1;
+            }
+        }
+        SchemaVisit::Descend
+    });
+    if n > 0 {
+        report.changes.push(format!(
+            "{n} schema titles removed (typify names types from titles and they collide)"
+        ));
+    }
+}
+
+fn any_of_to_one_of(doc: &mut Value, report: &mut Report) {
+    let mut n = 0;
+    walk_schemas_mut(doc, &mut |_, s| {
+        if let Some(o) = s.as_object_mut() {
+            if let Some(members) = o.remove("anyOf") {
+                let single = members.as_array().map(Vec::len) == Some(1);
+                if single && !o.contains_key("allOf") {
+                    o.insert("allOf".into(), members);
+                } else {
+                    o.insert("oneOf".into(), members);
+                }
+                n += 1;
+            }
+        }
+        SchemaVisit::Descend
+    });
+    if n > 0 {
+        report.changes.push(format!(
+            "{n} anyOf schemas typed as untagged enums (oneOf) or allOf of one"
+        ));
+    }
+}
+
+fn keep_expandable_as_ids(doc: &mut Value, report: &mut Report) {
+    let mut n = 0;
+    walk_schemas_mut(doc, &mut |_, s| {
+        let Some(o) = s.as_object_mut() else {
+            return SchemaVisit::Descend;
+        };
+        if o.contains_key("x-expansionResources") {
+            let id = o
+                .get("anyOf")
+                .and_then(Value::as_array)
+                .and_then(|m| {
+                    m.iter()
+                        .find(|m| m.get("type").and_then(Value::as_str) == Some("string"))
+                })
+                .cloned();
+            if let Some(mut id) = id {
+                if let Some(idm) = id.as_object_mut() {
+                    for k in ["description", "nullable"] {
+                        if let Some(v) = o.get(k) {
+                            idm.insert(k.into(), v.clone());
+                        }
+                    }
+                }
+                *s = id;
+                n += 1;
+                return SchemaVisit::Skip;
+            }
+        }
+        SchemaVisit::Descend
+    });
+    if n > 0 {
+        report.changes.push(format!("{n} expandable fields kept as ids (`x-expansionResources`); expanded objects are read from the raw body"));
+    }
+}
+
+fn variant_name(v: &str) -> String {
+    v.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+fn dedupe_enums(doc: &mut Value, report: &mut Report) {
+    walk_schemas_mut(doc, &mut |at, s| {
+        let Some(o) = s.as_object_mut() else {
+            return SchemaVisit::Descend;
+        };
+        if let Some(values) = o.get("enum").and_then(Value::as_array) {
+            let names: Vec<String> = values
+                .iter()
+                .filter_map(Value::as_str)
+                .map(variant_name)
+                .collect();
+            let unique: BTreeSet<&String> = names.iter().collect();
+            if unique.len() != names.len() || names.iter().any(String::is_empty) && names.len() > 1
+            {
+                o.remove("enum");
+                report.changes.push(format!(
+                    "{at}: enum typed as plain string (values collide as Rust names)"
+                ));
+            }
+        }
+        SchemaVisit::Descend
+    });
+}
+
+fn trim_components(doc: &mut Value, report: &mut Report) {
+    let mut needed = BTreeSet::new();
+    let mut queue = vec![doc.get("paths").cloned().unwrap_or_default()];
+    while let Some(node) = queue.pop() {
+        let mut refs = Vec::new();
+        collect_refs(&node, &mut refs);
+        for r in refs {
+            if needed.insert(r.clone()) {
+                if let Some(t) = r.strip_prefix('#').and_then(|p| doc.pointer(p)) {
+                    queue.push(t.clone());
+                }
+            }
+        }
+    }
+    let mut removed = 0;
+    if let Some(comps) = doc.get_mut("components").and_then(Value::as_object_mut) {
+        for (section, entries) in comps.iter_mut() {
+            if section == "securitySchemes" {
+                continue;
+            }
+            if let Some(entries) = entries.as_object_mut() {
+                entries.retain(|name, _| {
+                    let keep =
+                        needed.contains(&format!("#/components/{section}/{}", escape_token(name)));
+                    removed += usize::from(!keep);
+                    keep
+                });
+            }
+        }
+    }
+    if removed > 0 {
+        report.changes.push(format!("{removed} components no longer referenced by the projection left out of the typed client"));
+    }
+}
+
+fn collect_refs(node: &Value, out: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                out.push(r.clone());
+            }
+            for (k, v) in map {
+                if k != "example" && k != "examples" {
+                    collect_refs(v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}

@@ -1,0 +1,147 @@
+//! The `pre` hook: make a request built by progenitor's typed builder into the request
+//! the provider expects.
+
+use std::sync::Arc;
+
+use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+
+use crate::meta::{OperationMeta, RequestDefaults};
+
+/// Shared state of one generated client (cheap to clone).
+#[derive(Clone, Debug)]
+pub struct Inner {
+    defaults: Arc<&'static RequestDefaults>,
+}
+
+/// A request could not be prepared.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PrepareError {
+    /// The generated client reported an operation its own table does not list.
+    #[error("{provider}: operation `{id}` is not in the generated operation table (regenerate the client)")]
+    UnknownOperation {
+        /// Provider.
+        provider: &'static str,
+        /// Id reported by progenitor.
+        id: String,
+    },
+    /// A policy header value is not a valid HTTP header.
+    #[error("{provider}: policy header `{name}` is not a valid HTTP header value")]
+    BadHeader {
+        /// Provider.
+        provider: &'static str,
+        /// Header name.
+        name: &'static str,
+    },
+    /// The typed body could not be re-encoded as a form.
+    #[error("{operation}: cannot form-encode the request body: {reason}")]
+    Form {
+        /// Operation id.
+        operation: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Inner {
+    /// State for a client of the given provider tables.
+    pub fn new(defaults: &'static RequestDefaults) -> Self {
+        Self {
+            defaults: Arc::new(defaults),
+        }
+    }
+
+    /// The provider tables.
+    pub fn defaults(&self) -> &'static RequestDefaults {
+        *self.defaults
+    }
+
+    /// Apply the policy headers and restore the contract's wire format.
+    pub fn prepare(
+        &self,
+        request: &mut reqwest::Request,
+        rust_name: &str,
+    ) -> Result<&'static OperationMeta, PrepareError> {
+        let d = self.defaults();
+        let op = d
+            .operation(rust_name)
+            .ok_or_else(|| PrepareError::UnknownOperation {
+                provider: d.provider,
+                id: rust_name.to_owned(),
+            })?;
+        let headers = request.headers_mut();
+        // progenitor adds `api-version: <info.version>`; the provider's real pin is the
+        // policy's version header, and a stray header only confuses the provider's logs.
+        headers.remove("api-version");
+        for (name, value) in d.headers {
+            let value = HeaderValue::from_str(value).map_err(|_| PrepareError::BadHeader {
+                provider: d.provider,
+                name,
+            })?;
+            headers.insert(HeaderName::from_static(name), value);
+        }
+        if op.form_body {
+            encode_form_body(request, op)?;
+        }
+        if !op.deep_object_arrays.is_empty() {
+            rewrite_deep_object_arrays(request.url_mut(), op.deep_object_arrays);
+        }
+        Ok(op)
+    }
+}
+
+fn encode_form_body(
+    request: &mut reqwest::Request,
+    op: &'static OperationMeta,
+) -> Result<(), PrepareError> {
+    let Some(bytes) = request.body().and_then(reqwest::Body::as_bytes) else {
+        return Ok(());
+    };
+    let json: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| PrepareError::Form {
+            operation: op.id,
+            reason: format!("typed body is not JSON: {e}"),
+        })?;
+    let encoded = crate::form::encode(&json).map_err(|e| PrepareError::Form {
+        operation: op.id,
+        reason: e.to_string(),
+    })?;
+    *request.body_mut() = Some(reqwest::Body::from(encoded));
+    request.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    Ok(())
+}
+
+/// `expand=a&expand=b` → `expand[0]=a&expand[1]=b` for the listed names; other pairs
+/// keep their order and bytes.
+pub fn rewrite_deep_object_arrays(url: &mut reqwest::Url, names: &[&str]) {
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if !pairs.iter().any(|(k, _)| names.contains(&k.as_str())) {
+        return;
+    }
+    let mut counters = std::collections::HashMap::<String, usize>::new();
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &pairs {
+        if names.contains(&k.as_str()) {
+            let i = counters.entry(k.clone()).or_default();
+            out.append_pair(&format!("{k}[{i}]"), v);
+            *i += 1;
+        } else {
+            out.append_pair(k, v);
+        }
+    }
+    url.set_query(Some(&out.finish()));
+}
+
+/// A reqwest client with the policy's connect and per-attempt timeouts.
+pub fn http_client(defaults: &RequestDefaults) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(defaults.connect_timeout)
+        .timeout(defaults.attempt_timeout)
+        .build()
+}
