@@ -1,0 +1,182 @@
+use github_repos_v1::{types, Client, Error};
+use serde_json::json;
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::data;
+
+/// The policy headers GitHub requires, as contracts/github/provider.yaml pins them.
+fn github_headers(m: wiremock::MockBuilder) -> wiremock::MockBuilder {
+    m.and(header("x-github-api-version", "2022-11-28"))
+        .and(header("accept", "application/vnd.github+json"))
+        .and(header("user-agent", "tether/0.1"))
+}
+
+#[tokio::test]
+async fn repos_get_returns_a_typed_repository_and_sends_the_pinned_headers() {
+    let server = MockServer::start().await;
+    github_headers(Mock::given(method("GET")).and(path("/repos/octocat/Hello-World")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let gh = Client::new(&server.uri());
+    let repo = gh
+        .repos_get()
+        .owner("octocat")
+        .repo("Hello-World")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(repo.status(), 200);
+    assert_eq!(repo.full_name, "octocat/Hello-World");
+    assert_eq!(repo.owner.login, "octocat");
+    assert_eq!(repo.id, 1296269);
+    let received = server.received_requests().await.unwrap();
+    assert!(
+        received[0].headers.get("api-version").is_none(),
+        "progenitor's stray api-version header must not reach the provider"
+    );
+}
+
+#[tokio::test]
+async fn issues_list_for_repo_sends_query_parameters_and_exposes_the_link_header() {
+    let server = MockServer::start().await;
+    let next = format!(
+        "<{}/repositories/1/issues?page=2>; rel=\"next\"",
+        server.uri()
+    );
+    github_headers(Mock::given(method("GET")).and(path("/repos/octocat/Hello-World/issues")))
+        .and(query_param("state", "open"))
+        .and(query_param("per_page", "30"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(data("github-issues-list.json"))
+                .insert_header("link", next.as_str()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let gh = Client::new(&server.uri());
+    let page = gh
+        .issues_list_for_repo()
+        .owner("octocat")
+        .repo("Hello-World")
+        .state(types::IssuesListForRepoState::Open)
+        .per_page(30)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].title, "Found a bug");
+    assert_eq!(page[0].number, 1347);
+    assert_eq!(
+        page.headers().get("link").and_then(|v| v.to_str().ok()),
+        Some(next.as_str())
+    );
+}
+
+#[tokio::test]
+async fn issues_create_posts_a_json_body() {
+    let server = MockServer::start().await;
+    github_headers(Mock::given(method("POST")).and(path("/repos/octocat/Hello-World/issues")))
+        .and(header("content-type", "application/json"))
+        .and(body_json(
+            json!({"title": "Found a bug", "labels": ["bug"]}),
+        ))
+        .respond_with(ResponseTemplate::new(201).set_body_json(data("github-issue.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let gh = Client::new(&server.uri());
+    let issue = gh
+        .issues_create()
+        .owner("octocat")
+        .repo("Hello-World")
+        .body_map(|b| {
+            b.title(types::IssuesCreateBodyTitle::String("Found a bug".into()))
+                .labels(vec![types::IssuesCreateBodyLabelsItem::String(
+                    "bug".into(),
+                )])
+        })
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(issue.status(), 201);
+    assert_eq!(issue.title, "Found a bug");
+}
+
+#[tokio::test]
+async fn a_404_is_a_typed_error_with_the_providers_message() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/octocat/missing"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "message": "Not Found",
+            "documentation_url": "https://docs.github.com/rest/repos/repos#get-a-repository",
+            "status": "404"
+        })))
+        .mount(&server)
+        .await;
+
+    let gh = Client::new(&server.uri());
+    let err = gh
+        .repos_get()
+        .owner("octocat")
+        .repo("missing")
+        .send()
+        .await
+        .unwrap_err();
+
+    match err {
+        Error::ErrorResponse(body) => {
+            assert_eq!(body.status(), 404);
+            assert_eq!(body.message.as_deref(), Some("Not Found"));
+        }
+        other => panic!("expected a typed error response, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn metadata_table_and_provenance_describe_the_contract() {
+    let ids: Vec<&str> = github_repos_v1::OPERATIONS.iter().map(|o| o.id).collect();
+    assert_eq!(
+        ids,
+        [
+            "repos/get",
+            "issues/list-for-repo",
+            "issues/create",
+            "issues/get",
+            "users/get-authenticated",
+            "repos/list-for-authenticated-user"
+        ]
+    );
+    let create = github_repos_v1::DEFAULTS
+        .operation("issues_create")
+        .unwrap();
+    assert_eq!(
+        (create.method, create.idempotent, create.path),
+        ("POST", false, "/repos/{owner}/{repo}/issues")
+    );
+    assert_eq!(create.scopes, ["issues:write"]);
+    let list = github_repos_v1::DEFAULTS
+        .operation("issues/list-for-repo")
+        .unwrap();
+    assert!(list.paginated && list.idempotent);
+    assert_eq!(
+        github_repos_v1::CONTRACT_PATH,
+        "contracts/github/repos.v1.yaml"
+    );
+    assert_eq!(github_repos_v1::CONTRACT_VERSION, "1.0.0");
+    assert!(github_repos_v1::CONTRACT.contains("operationId: repos/get"));
+    assert_eq!(
+        github_repos_v1::DEFAULTS.production_base_url,
+        "https://api.github.com"
+    );
+}
