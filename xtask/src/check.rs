@@ -1,16 +1,362 @@
-use anyhow::Result;
+//! `cargo xtask check`: the CI gate. Every problem names the file, what is wrong and the
+//! command (or edit) that fixes it.
+
+use std::collections::BTreeSet;
+use std::fmt;
 use std::path::Path;
-pub struct Report;
+
+use anyhow::Result;
+use tether_contract::lock::{compare_versions, Lock};
+use tether_contract::{diff, Contract, ContractName, Document, Policy};
+
+use crate::gen::{orphan_crates, scaffold};
+use crate::workspace::{contract_files, rel};
+
+/// One thing `check` found wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Stable kind, for tests and scripts.
+    pub kind: &'static str,
+    /// File (relative to the root) and, where known, pointer.
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+    /// What fixes it.
+    pub fix: String,
+}
+
+/// Everything `check` found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Problems, in the order found.
+    pub problems: Vec<Problem>,
+    /// What was checked, for the summary line.
+    pub checked: Vec<String>,
+}
+
 impl Report {
+    /// True when nothing is wrong.
     pub fn is_ok(&self) -> bool {
-        true
+        self.problems.is_empty()
+    }
+
+    /// Kinds found, for tests.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        self.problems.iter().map(|p| p.kind).collect()
+    }
+
+    fn push(
+        &mut self,
+        kind: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.problems.push(Problem {
+            kind,
+            location: location.into(),
+            message: message.into(),
+            fix: fix.into(),
+        });
     }
 }
-impl std::fmt::Display for Report {
-    fn fmt(&self, _f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        Ok(())
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in &self.problems {
+            writeln!(
+                f,
+                "error[{}]: {}: {}\n  fix: {}",
+                p.kind, p.location, p.message, p.fix
+            )?;
+        }
+        if self.is_ok() {
+            writeln!(f, "check passed: {}", self.checked.join(", "))
+        } else {
+            writeln!(f, "check failed: {} problem(s)", self.problems.len())
+        }
     }
 }
-pub fn run(_r: &Path, _b: &str) -> Result<Report> {
-    Ok(Report)
+
+/// Run every check against the tree at `root`, comparing with git revision `base`.
+pub fn run(root: &Path, base: &str) -> Result<Report> {
+    let mut report = Report::default();
+    let files = contract_files(root)?;
+    let mut contracts = Vec::new();
+    for file in &files {
+        match Contract::load(file) {
+            Ok(c) => contracts.push(c),
+            Err(e) => report.push(
+                "contract-invalid",
+                rel(root, file),
+                e.to_string(),
+                "correct the contract at the pointer shown (re-extract with `cargo xtask contract extract` if it came from upstream)",
+            ),
+        }
+    }
+    report.checked.push(format!("{} contracts", files.len()));
+
+    check_policies(root, &files, &mut report);
+    check_lock(root, base, &contracts, &mut report)?;
+    check_breaking(root, base, &contracts, &mut report);
+    check_crates(root, &contracts, &mut report)?;
+    Ok(report)
+}
+
+fn check_policies(root: &Path, files: &[std::path::PathBuf], report: &mut Report) {
+    let providers: BTreeSet<_> = files
+        .iter()
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect();
+    for dir in &providers {
+        let path = dir.join("provider.yaml");
+        if !path.exists() {
+            report.push(
+                "policy-missing",
+                rel(root, &path),
+                "contracts of this provider have no provider policy",
+                "write provider.yaml (see contracts/provider.schema.json and contracts/github/provider.yaml)",
+            );
+            continue;
+        }
+        match Policy::load(&path) {
+            Ok(policy) => {
+                let folder = dir.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                if policy.provider != folder {
+                    report.push(
+                        "policy-invalid",
+                        format!("{}#/provider", rel(root, &path)),
+                        format!("provider `{}` does not match its folder `{folder}`", policy.provider),
+                        format!("set `provider: {folder}`"),
+                    );
+                }
+            }
+            Err(e) => report.push(
+                "policy-invalid",
+                rel(root, &path),
+                e.to_string(),
+                "fix the value at the pointer; every number needs `source:` or `assumed: true` + `reason:`",
+            ),
+        }
+    }
+    report.checked.push(format!("{} policies", providers.len()));
+}
+
+fn check_lock(root: &Path, base: &str, contracts: &[Contract], report: &mut Report) -> Result<()> {
+    let lock_path = root.join("contracts.lock");
+    let lock = match std::fs::read_to_string(&lock_path) {
+        Ok(text) => match Lock::parse(&text) {
+            Ok(l) => l,
+            Err(e) => {
+                report.push(
+                    "lock-invalid",
+                    "contracts.lock",
+                    e,
+                    "run `cargo xtask gen` to rewrite it",
+                );
+                return Ok(());
+            }
+        },
+        Err(_) => {
+            report.push(
+                "lock-missing",
+                "contracts.lock",
+                "no lock file",
+                "run `cargo xtask gen`",
+            );
+            return Ok(());
+        }
+    };
+    for c in contracts {
+        let path = rel(root, &c.doc.path);
+        match lock.get(&path) {
+            None => report.push(
+                "lock-stale",
+                &path,
+                "contract is not in contracts.lock",
+                "run `cargo xtask gen`",
+            ),
+            Some(entry) => {
+                if entry.sha256 != c.doc.sha256 {
+                    report.push(
+                        "lock-stale",
+                        &path,
+                        format!("contract bytes changed (sha256 {} in the lock, {} on disk) without a lock update", short(&entry.sha256), short(&c.doc.sha256)),
+                        "run `cargo xtask gen` (and raise info.version if the change is meaningful)",
+                    );
+                }
+                if entry.info_version != c.doc.info_version() {
+                    report.push(
+                        "lock-stale",
+                        &path,
+                        format!(
+                            "info.version is {} but the lock says {}",
+                            c.doc.info_version(),
+                            entry.info_version
+                        ),
+                        "run `cargo xtask gen`",
+                    );
+                }
+            }
+        }
+    }
+    for entry in &lock.contracts {
+        if !contracts
+            .iter()
+            .any(|c| rel(root, &c.doc.path) == entry.path)
+            && !root.join(&entry.path).exists()
+        {
+            report.push(
+                "lock-stale",
+                &entry.path,
+                "locked contract no longer exists (a contract version is never deleted silently)",
+                "restore the file, or run `cargo xtask gen` to drop it from the lock if the removal is intended",
+            );
+        }
+    }
+    // Versions never go backwards against the lock committed at `base`.
+    if let Some(old_text) = git_show(root, base, "contracts.lock") {
+        if let Ok(old) = Lock::parse(&old_text) {
+            for entry in &lock.contracts {
+                if let Some(prev) = old.get(&entry.path) {
+                    if compare_versions(&entry.info_version, &prev.info_version).is_lt() {
+                        report.push(
+                            "version-backwards",
+                            &entry.path,
+                            format!("info.version {} is lower than {} locked at {base}", entry.info_version, prev.info_version),
+                            "versions only go up: raise info.version above the locked one, then `cargo xtask gen`",
+                        );
+                    }
+                }
+            }
+        }
+    }
+    report.checked.push("contracts.lock".into());
+    Ok(())
+}
+
+/// Compare each contract with every version of the same file committed in `base`'s
+/// history: a breaking change inside one `vN` is refused.
+fn check_breaking(root: &Path, base: &str, contracts: &[Contract], report: &mut Report) {
+    let mut compared = 0;
+    for c in contracts {
+        let path = rel(root, &c.doc.path);
+        let mut seen = BTreeSet::new();
+        for rev in git_revisions(root, base, &path) {
+            let Some(text) = git_show(root, &rev, &path) else {
+                continue;
+            };
+            if !seen.insert(tether_contract::sha256_hex(text.as_bytes())) {
+                continue;
+            }
+            let Ok(old) = Document::from_bytes(&c.doc.path, text.as_bytes()) else {
+                continue;
+            };
+            compared += 1;
+            let breaking: Vec<_> = diff::diff(&old.value, &c.doc.value)
+                .into_iter()
+                .filter(|d| d.is_breaking())
+                .collect();
+            if let Some(first) = breaking.first() {
+                let next = ContractName {
+                    major: c.name.major + 1,
+                    ..c.name.clone()
+                };
+                let listed: Vec<String> = breaking
+                    .iter()
+                    .take(5)
+                    .map(|b| format!("{} {}: {}", b.operation, b.pointer, b.message))
+                    .collect();
+                report.push(
+                    "breaking-change",
+                    format!("{path}#{}", first.pointer),
+                    format!(
+                        "{} breaking change(s) against the version committed at {}: {}{}",
+                        breaking.len(),
+                        &rev[..rev.len().min(10)],
+                        listed.join("; "),
+                        if breaking.len() > 5 { "; …" } else { "" }
+                    ),
+                    format!(
+                        "keep {path} as it was and put the change in a new {} (info.version {}.0.0), then `cargo xtask gen`",
+                        next.contract_path(),
+                        next.major
+                    ),
+                );
+                break;
+            }
+        }
+    }
+    report.checked.push(format!(
+        "breaking changes against {compared} committed versions"
+    ));
+}
+
+fn check_crates(root: &Path, contracts: &[Contract], report: &mut Report) -> Result<()> {
+    for c in contracts {
+        for (path, content) in scaffold(&c.name) {
+            match std::fs::read_to_string(root.join(&path)) {
+                Err(_) => report.push(
+                    "crate-missing",
+                    &path,
+                    format!("client crate file for {} is missing", c.name.contract_path()),
+                    "run `cargo xtask gen`",
+                ),
+                Ok(text) if text != content => report.push(
+                    "crate-stale",
+                    &path,
+                    "client crate file differs from what `cargo xtask gen` writes (client crates hold no hand-written code)",
+                    "run `cargo xtask gen`; put hand-written code in tether-codegen or tether-runtime",
+                ),
+                Ok(_) => {}
+            }
+        }
+    }
+    for orphan in orphan_crates(root, contracts)? {
+        report.push(
+            "crate-orphan",
+            orphan.display().to_string(),
+            "client crate whose contract no longer exists",
+            "restore the contract, or delete the crate folder if the removal is intended",
+        );
+    }
+    report
+        .checked
+        .push(format!("{} client crates", contracts.len()));
+    Ok(())
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}
+
+fn git_show(root: &Path, rev: &str, path: &str) -> Option<String> {
+    duct::cmd!("git", "show", format!("{rev}:{path}"))
+        .dir(root)
+        .stderr_null()
+        .stdout_capture()
+        .unchecked()
+        .run()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+/// Commits in `base`'s history that touched `path`, newest first (empty outside git).
+fn git_revisions(root: &Path, base: &str, path: &str) -> Vec<String> {
+    duct::cmd!("git", "log", "--format=%H", base, "--", path)
+        .dir(root)
+        .stderr_null()
+        .stdout_capture()
+        .unchecked()
+        .run()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -50,7 +50,7 @@ workspace = true
         "// {MARKER} from {contract}. Do not edit.\nfn main() {{\n    tether_codegen::build(\"../../{contract}\");\n}}\n"
     );
     let lib = format!(
-        "// {MARKER} from {contract}. Do not edit.\n//! Typed client for `{contract}`, generated at build time by tether-codegen.\n//!\n//! ```no_run\n//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {{\n//! let client = {rust}::Client::new(\"https://api.example.com\");\n//! # let _ = client; Ok(()) }}\n//! ```\n#![allow(clippy::all, clippy::unwrap_used, missing_docs, unused_imports, dead_code)]\n\ninclude!(concat!(env!(\"OUT_DIR\"), \"/client.rs\"));\n",
+        "// {MARKER} from {contract}. Do not edit.\n//! Typed client for `{contract}`, generated at build time by tether-codegen.\n//!\n//! ```no_run\n//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {{\n//! let client = {rust}::Client::new(\"https://api.example.com\");\n//! # let _ = client; Ok(()) }}\n//! ```\n#![allow(\n    clippy::all,\n    clippy::unwrap_used,\n    missing_docs,\n    unused_imports,\n    dead_code\n)]\n\ninclude!(concat!(env!(\"OUT_DIR\"), \"/client.rs\"));\n",
         rust = name.rust_name()
     );
     vec![

@@ -1,0 +1,655 @@
+//! The contract loader: bad cases from `tests/data/contracts/bad/*/expected.txt`, good
+//! contracts (3.0, 3.1 converted, JSON), the workspace's real contracts, and inputs that
+//! must never panic.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use tether_contract::{Contract, ContractError, Dialect, Document, ParamLocation};
+
+use crate::{data_dir, sorted_entries, workspace_contracts};
+
+// ---------------------------------------------------------------------------------------
+// Bad cases
+// ---------------------------------------------------------------------------------------
+
+/// What `expected.txt` says: variant, pointer (or `line:N`), message substring.
+#[derive(Debug)]
+struct Expected {
+    variant: String,
+    location: String,
+    message: String,
+}
+
+fn read_expected(case: &Path) -> Result<Expected, String> {
+    let path = case.join("expected.txt");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let mut lines = text.lines();
+    let mut next = |what: &str| {
+        lines
+            .next()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{}: no {what} line", path.display()))
+    };
+    let expected = Expected {
+        variant: next("variant (first)")?,
+        location: next("pointer or line:N (second)")?,
+        message: next("message substring (third)")?,
+    };
+    if !matches!(
+        expected.variant.as_str(),
+        "Parse" | "Invalid" | "Unsupported" | "Io"
+    ) {
+        return Err(format!(
+            "{}: first line `{}` is not Parse|Invalid|Unsupported|Io",
+            path.display(),
+            expected.variant
+        ));
+    }
+    if expected.message.is_empty() {
+        return Err(format!(
+            "{}: the third line (message substring) is empty",
+            path.display()
+        ));
+    }
+    Ok(expected)
+}
+
+/// The one contract file (or, for an I/O case, directory) of a bad case:
+/// `<case>/<provider>/<resource>.v<N>.(yaml|yml|json)`.
+fn case_contract(case: &Path) -> Result<PathBuf, String> {
+    let providers: Vec<PathBuf> = sorted_entries(case)
+        .into_iter()
+        .filter(|p| p.is_dir())
+        .collect();
+    let [provider] = providers.as_slice() else {
+        return Err(format!(
+            "{}: expected exactly one provider folder, found {providers:?}",
+            case.display()
+        ));
+    };
+    let files = sorted_entries(provider);
+    let [file] = files.as_slice() else {
+        return Err(format!(
+            "{}: expected exactly one contract file, found {files:?}",
+            provider.display()
+        ));
+    };
+    Ok(file.clone())
+}
+
+fn variant(e: &ContractError) -> &'static str {
+    match e {
+        ContractError::Io { .. } => "Io",
+        ContractError::Parse { .. } => "Parse",
+        ContractError::Invalid { .. } => "Invalid",
+        ContractError::Unsupported { .. } => "Unsupported",
+        _ => "(new variant)",
+    }
+}
+
+/// Load one bad case and compare with its `expected.txt`.
+fn check_bad_case(case: &Path) -> Result<(), String> {
+    let expected = read_expected(case)?;
+    let file = case_contract(case)?;
+    let err = match Contract::load(&file) {
+        Ok(_) => return Err(format!("{}: loaded, but should fail", file.display())),
+        Err(e) => e,
+    };
+    let shown = err.to_string();
+    let mut problems = Vec::new();
+    if variant(&err) != expected.variant {
+        problems.push(format!(
+            "variant {} (expected {})",
+            variant(&err),
+            expected.variant
+        ));
+    }
+    let location = match &err {
+        ContractError::Parse { line, .. } => format!("line:{line}"),
+        other => other.pointer().unwrap_or_default().to_owned(),
+    };
+    if location != expected.location {
+        problems.push(format!(
+            "location `{location}` (expected `{}`)",
+            expected.location
+        ));
+    }
+    if !shown.contains(&expected.message) {
+        problems.push(format!("message lacks `{}`", expected.message));
+    }
+    if !shown.contains(&file.display().to_string()) {
+        problems.push("message does not name the file".to_owned());
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: {}\n    error was: {shown}",
+            case.display(),
+            problems.join("; ")
+        ))
+    }
+}
+
+#[test]
+fn bad_contracts_fail_as_expected() {
+    let root = data_dir().join("contracts/bad");
+    let cases: Vec<PathBuf> = sorted_entries(&root)
+        .into_iter()
+        .filter(|p| p.is_dir())
+        .collect();
+    assert!(
+        cases.len() >= 20,
+        "only {} bad cases under {}",
+        cases.len(),
+        root.display()
+    );
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| check_bad_case(case).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} bad cases did not fail as expected:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// Bytes that are not UTF-8 (`é` in Latin-1 on line 3) are a parse error with the line.
+#[test]
+fn non_utf8_bytes_are_a_parse_error_with_the_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let provider = dir.path().join("acme");
+    std::fs::create_dir(&provider).expect("mkdir");
+    let file = provider.join("things.v1.yaml");
+    let mut bytes = b"openapi: 3.0.3\ninfo:\n  title: caf".to_vec();
+    bytes.push(0xE9);
+    bytes.extend_from_slice(b"\n  version: 1.0.0\npaths: {}\n");
+    std::fs::write(&file, &bytes).expect("write");
+
+    let err = Contract::load(&file).expect_err("non-UTF-8 must be refused");
+    match &err {
+        ContractError::Parse { line, format, .. } => {
+            assert_eq!(*line, 3, "{err}");
+            assert_eq!(*format, "UTF-8", "{err}");
+        }
+        other => panic!("expected a Parse error, got {other}"),
+    }
+    assert!(err.to_string().contains("things.v1.yaml"), "{err}");
+}
+
+/// A file that does not exist is an I/O error naming it.
+#[test]
+fn missing_file_is_an_io_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("acme/things.v1.yaml");
+    let err = Contract::load(&file).expect_err("no such file");
+    assert!(matches!(err, ContractError::Io { .. }), "{err}");
+    assert!(err.to_string().contains("cannot read"), "{err}");
+    assert_eq!(err.pointer(), None);
+}
+
+// ---------------------------------------------------------------------------------------
+// Good contracts
+// ---------------------------------------------------------------------------------------
+
+fn good(rel: &str) -> Contract {
+    let path = data_dir().join("contracts/good").join(rel);
+    Contract::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every file under `good/` loads as a contract.
+#[test]
+fn good_contracts_load() {
+    let root = data_dir().join("contracts/good");
+    let mut loaded = 0;
+    for provider in sorted_entries(&root) {
+        for file in sorted_entries(&provider) {
+            if let Err(e) = Contract::load(&file) {
+                panic!("{}: {e}", file.display());
+            }
+            loaded += 1;
+        }
+    }
+    assert!(loaded >= 3, "only {loaded} good contracts");
+}
+
+#[test]
+fn minimal_30_contract() {
+    let c = good("acme/things.v1.yaml");
+    assert_eq!(c.name.provider, "acme");
+    assert_eq!(c.name.resource, "things");
+    assert_eq!(c.name.major, 1);
+    assert_eq!(c.doc.dialect, Dialect::V30);
+    assert_eq!(c.doc.info_version(), "1.4.2");
+    assert_eq!(c.meta.upstream.operations, ["things/list", "things/get"]);
+    assert_eq!(
+        c.policy_path(),
+        data_dir().join("contracts/good/acme/provider.yaml")
+    );
+    assert_eq!(c.doc.sha256.len(), 64);
+
+    let ops: Vec<(&str, &str, &str)> = c
+        .doc
+        .operations
+        .iter()
+        .map(|o| (o.id.as_str(), o.method.as_str(), o.path.as_str()))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("things/list", "get", "/things"),
+            ("things/get", "get", "/things/{id}")
+        ]
+    );
+
+    let list = c.doc.operation("things/list").expect("things/list");
+    assert_eq!(list.summary.as_deref(), Some("List things"));
+    let limit = &list.parameters[0];
+    assert_eq!(
+        (limit.name.as_str(), limit.location, limit.required),
+        ("limit", ParamLocation::Query, false)
+    );
+    assert_eq!(list.response_for(200).expect("200").status, "200");
+    assert_eq!(list.response_for(500).expect("500").status, "default");
+
+    let get = c.doc.operation("things/get").expect("things/get");
+    // The path-level `$ref` parameter is resolved and inherited.
+    assert_eq!(get.parameters.len(), 1);
+    let id = &get.parameters[0];
+    assert_eq!(
+        (id.name.as_str(), id.location, id.required),
+        ("id", ParamLocation::Path, true)
+    );
+    assert_eq!(id.pointer, "/components/parameters/Id");
+    assert_eq!(get.response_for(200).expect("200").status, "200");
+    // No exact 404: the 4XX range applies, resolved through its `$ref`.
+    let not_found = get.response_for(404).expect("404");
+    assert_eq!(not_found.status, "4XX");
+    assert_eq!(not_found.pointer, "/components/responses/Error");
+    assert_eq!(
+        not_found.json_body().expect("problem+json").media_type,
+        "application/problem+json"
+    );
+    // No 5XX and no default.
+    assert!(get.response_for(503).is_none());
+    let ok = get.response_for(200).expect("200");
+    assert_eq!(ok.headers.len(), 1);
+    assert_eq!(ok.headers[0].name, "X-Request-Id");
+    assert!(ok.headers[0].required);
+    assert_eq!(
+        ok.json_body().expect("json").schema,
+        Some(json!({"$ref": "#/components/schemas/Thing"}))
+    );
+}
+
+#[test]
+fn contract_31_is_converted_to_30() {
+    let c = good("acme/widgets.v3.yaml");
+    assert_eq!(c.name.major, 3);
+    assert_eq!(c.doc.dialect, Dialect::V31);
+    assert_eq!(c.doc.value["openapi"], "3.0.3");
+    let props = c
+        .doc
+        .value
+        .pointer("/components/schemas/Widget/properties")
+        .expect("Widget properties");
+
+    // type: [string, "null"] -> type: string + nullable: true
+    assert_eq!(
+        props["nickname"],
+        json!({"type": "string", "nullable": true})
+    );
+    // const: widget -> enum: [widget]
+    assert_eq!(props["object"], json!({"enum": ["widget"]}));
+    // numeric exclusiveMinimum / exclusiveMaximum -> boolean + minimum / maximum
+    assert_eq!(
+        props["weight"],
+        json!({"type": "number", "minimum": 0, "exclusiveMinimum": true})
+    );
+    assert_eq!(
+        props["ratio"],
+        json!({"type": "number", "maximum": 1, "exclusiveMaximum": true})
+    );
+    // examples: [a, b] -> example: a
+    assert_eq!(props["id"], json!({"type": "string", "example": "wid_123"}));
+    // oneOf [X, {type: "null"}] -> oneOf [X] + nullable: true
+    assert_eq!(
+        props["parent"],
+        json!({"oneOf": [{"$ref": "#/components/schemas/WidgetRef"}], "nullable": true})
+    );
+
+    let op = c.doc.operation("GetWidget").expect("GetWidget");
+    assert_eq!(
+        (op.method.as_str(), op.path.as_str()),
+        ("get", "/widgets/{widget}")
+    );
+}
+
+#[test]
+fn json_contract_loads() {
+    let c = good("acme/gadgets.v1.json");
+    assert_eq!(c.name.resource, "gadgets");
+    assert_eq!(c.doc.dialect, Dialect::V30);
+    let op = c.doc.operation("CreateGadget").expect("CreateGadget");
+    assert_eq!((op.method.as_str(), op.path.as_str()), ("post", "/gadgets"));
+    let body = op.request_body.as_ref().expect("request body");
+    assert!(body.required);
+    assert_eq!(body.content[0].media_type, "application/json");
+    assert_eq!(op.response_for(201).expect("201").status, "201");
+    assert!(op.response_for(200).is_none());
+}
+
+// ---------------------------------------------------------------------------------------
+// The workspace's real contracts
+// ---------------------------------------------------------------------------------------
+
+fn sorted_ops(c: &Contract) -> Vec<(String, String, String)> {
+    let mut ops: Vec<(String, String, String)> = c
+        .doc
+        .operations
+        .iter()
+        .map(|o| (o.id.clone(), o.method.to_uppercase(), o.path.clone()))
+        .collect();
+    ops.sort();
+    ops
+}
+
+fn owned(list: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    let mut v: Vec<(String, String, String)> = list
+        .iter()
+        .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn github_repos_contract() {
+    let c = Contract::load(workspace_contracts().join("github/repos.v1.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.name.to_string(), "github.repos.v1");
+    assert_eq!(c.meta.provider, "github");
+    assert_eq!(c.meta.resource, "repos");
+    assert_eq!(c.doc.dialect, Dialect::V30);
+    assert_eq!(
+        sorted_ops(&c),
+        owned(&[
+            ("repos/get", "GET", "/repos/{owner}/{repo}"),
+            ("repos/list-for-authenticated-user", "GET", "/user/repos"),
+            (
+                "issues/list-for-repo",
+                "GET",
+                "/repos/{owner}/{repo}/issues"
+            ),
+            ("issues/create", "POST", "/repos/{owner}/{repo}/issues"),
+            (
+                "issues/get",
+                "GET",
+                "/repos/{owner}/{repo}/issues/{issue_number}"
+            ),
+            ("users/get-authenticated", "GET", "/user"),
+        ])
+    );
+    let get = c.doc.operation("repos/get").expect("repos/get");
+    assert_eq!(get.response_for(404).expect("404").status, "404");
+    assert_eq!(get.response_for(200).expect("200").status, "200");
+    let path_params: Vec<&str> = get
+        .parameters
+        .iter()
+        .filter(|p| p.location == ParamLocation::Path)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(path_params, ["owner", "repo"]);
+    assert!(get.parameters.iter().all(|p| p.required));
+}
+
+#[test]
+fn stripe_customers_contract() {
+    let c = Contract::load(workspace_contracts().join("stripe/customers.v1.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.name.to_string(), "stripe.customers.v1");
+    assert_eq!(
+        sorted_ops(&c),
+        owned(&[
+            ("GetCustomers", "GET", "/v1/customers"),
+            ("PostCustomers", "POST", "/v1/customers"),
+            ("GetCustomersCustomer", "GET", "/v1/customers/{customer}"),
+            ("PostCustomersCustomer", "POST", "/v1/customers/{customer}"),
+            (
+                "DeleteCustomersCustomer",
+                "DELETE",
+                "/v1/customers/{customer}"
+            ),
+        ])
+    );
+    for op in &c.doc.operations {
+        let r = op.response_for(402).expect("default response");
+        assert_eq!(r.status, "default", "{}", op.id);
+        assert_eq!(
+            op.response_for(200).expect("200").status,
+            "200",
+            "{}",
+            op.id
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// No panics, whatever the input
+// ---------------------------------------------------------------------------------------
+
+/// `Ok` or `Err`, never a panic (a stack overflow aborts the whole test binary).
+fn load_bytes(name: &str, bytes: &[u8]) -> Result<Document, ContractError> {
+    Document::from_bytes(Path::new(name), bytes)
+}
+
+fn nested(open: &str, close: &str, depth: usize) -> String {
+    format!("{}{}", open.repeat(depth), close.repeat(depth))
+}
+
+#[test]
+fn deeply_nested_input_is_refused_without_overflow() {
+    let depth = 10_000;
+    let inputs: Vec<(&str, String)> = vec![
+        ("acme/things.v1.yaml", "[".repeat(depth)),
+        ("acme/things.v1.yaml", nested("[", "]", depth)),
+        ("acme/things.v1.yaml", nested("{a: ", "}", depth)),
+        ("acme/things.v1.yaml", "- ".repeat(depth) + "x\n"),
+        (
+            "acme/things.v1.yaml",
+            // Block mappings, one more space of indentation per line (2,000 deep:
+            // the text grows with the square of the depth).
+            (0..2_000)
+                .map(|i| format!("{}k:\n", " ".repeat(i)))
+                .collect::<String>(),
+        ),
+        (
+            "acme/things.v1.yaml",
+            format!("openapi: 3.1.0\npaths: {}\n", nested("{a: ", "}", depth)),
+        ),
+        ("acme/things.v1.json", "[".repeat(depth)),
+        ("acme/things.v1.json", nested("[", "]", depth)),
+        ("acme/things.v1.json", nested("{\"a\":", "}", depth)),
+    ];
+    for (name, text) in inputs {
+        let result = load_bytes(name, text.as_bytes());
+        assert!(
+            result.is_err(),
+            "{name}: {} bytes of nesting loaded",
+            text.len()
+        );
+    }
+}
+
+/// Nesting just under the parsers' limit goes all the way through conversion, `$ref`
+/// checking and operation reading.
+#[test]
+fn nesting_below_the_parser_limit_loads_or_fails_cleanly() {
+    for depth in [100, 120, 125] {
+        let schema = nested("{properties: {p: ", "}}", depth / 2);
+        let text = format!(
+            "openapi: 3.1.0\ninfo: {{version: 1.0.0}}\npaths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {schema}\n"
+        );
+        let _ = load_bytes("acme/things.v1.yaml", text.as_bytes());
+    }
+}
+
+#[test]
+fn alias_bombs_are_refused() {
+    let laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n\
+                  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+                  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n\
+                  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+                  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n\
+                  f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n\
+                  g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n\
+                  h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n\
+                  i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
+    assert!(load_bytes("acme/things.v1.yaml", laughs.as_bytes()).is_err());
+    // An alias to the node that is still being defined.
+    let recursive = "a: &a [*a]\n";
+    assert!(load_bytes("acme/things.v1.yaml", recursive.as_bytes()).is_err());
+}
+
+mod no_panic {
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    use super::load_bytes;
+
+    /// Keys and strings an OpenAPI loader looks at, so that random documents reach the
+    /// 3.1 conversion, the `$ref` checks and the operation reader.
+    const WORDS: &[&str] = &[
+        "openapi",
+        "3.0.3",
+        "3.1.0",
+        "info",
+        "version",
+        "1.0.0",
+        "paths",
+        "/a",
+        "/a/{id}",
+        "/{x}/{",
+        "get",
+        "post",
+        "delete",
+        "operationId",
+        "parameters",
+        "name",
+        "id",
+        "in",
+        "path",
+        "query",
+        "required",
+        "requestBody",
+        "responses",
+        "200",
+        "4XX",
+        "default",
+        "content",
+        "application/json",
+        "headers",
+        "schema",
+        "$ref",
+        "#/components/schemas/A",
+        "#/components/responses/A",
+        "#/components/parameters/A",
+        "#/paths/~1a",
+        "#/",
+        "#",
+        "components",
+        "schemas",
+        "A",
+        "type",
+        "string",
+        "null",
+        "items",
+        "properties",
+        "additionalProperties",
+        "not",
+        "oneOf",
+        "anyOf",
+        "allOf",
+        "nullable",
+        "const",
+        "examples",
+        "example",
+        "value",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "prefixItems",
+        "webhooks",
+        "x-tether",
+        "",
+        "~",
+        "~1",
+        "é",
+    ];
+
+    fn word() -> impl Strategy<Value = String> {
+        prop::sample::select(WORDS).prop_map(str::to_owned)
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            word().prop_map(Value::String),
+            ".*".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(8, 256, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((word(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
+
+    /// A document with the right top level and random `paths` and `components`.
+    fn document() -> impl Strategy<Value = Value> {
+        (
+            prop::sample::select(&["3.0.3", "3.1.0", "2.0", ""][..]),
+            value(),
+            value(),
+        )
+            .prop_map(|(openapi, paths, components)| {
+                serde_json::json!({
+                    "openapi": openapi,
+                    "info": {"version": "1.0.0"},
+                    "paths": paths,
+                    "components": components,
+                })
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = load_bytes("acme/things.v1.yaml", &bytes);
+            let _ = load_bytes("acme/things.v1.json", &bytes);
+        }
+
+        #[test]
+        fn yaml_ish_text(text in "([-\\[\\]{}:,?&*!|>'\"#%@`~ \t\n]|[a-z0-9$/.]{1,6}|openapi: 3\\.1\\.0\n|paths:\n|  /a:\n|    get:\n|\\$ref: '#/x'\n){0,64}") {
+            let _ = load_bytes("acme/things.v1.yaml", text.as_bytes());
+        }
+
+        #[test]
+        fn openapi_shaped_documents(doc in document()) {
+            let yaml = serde_yaml::to_string(&doc).unwrap_or_default();
+            let _ = load_bytes("acme/things.v1.yaml", yaml.as_bytes());
+            let json = doc.to_string();
+            let _ = load_bytes("acme/things.v1.json", json.as_bytes());
+        }
+    }
+}
