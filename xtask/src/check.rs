@@ -312,7 +312,7 @@ fn check_crates(root: &Path, contracts: &[Contract], report: &mut Report) -> Res
             }
         }
     }
-    for orphan in orphan_crates(root, contracts)? {
+    for orphan in orphan_crates(root)? {
         report.push(
             "crate-orphan",
             orphan.display().to_string(),

@@ -120,7 +120,7 @@ pub fn run(root: &Path, emit: Option<&Path>) -> Result<String> {
             writeln!(report, "wrote    {}", changed.join(", "))?;
         }
     }
-    for orphan in orphan_crates(root, &contracts)? {
+    for orphan in orphan_crates(root)? {
         writeln!(report, "warning  {} was generated from a contract that no longer exists; delete it yourself if that is intended (gen removes nothing)", orphan.display())?;
     }
     let rendered = lock.render();
@@ -151,7 +151,14 @@ pub fn run(root: &Path, emit: Option<&Path>) -> Result<String> {
 }
 
 /// Client crates (folders whose Cargo.toml carries [`MARKER`]) with no contract.
-pub fn orphan_crates(root: &Path, contracts: &[Contract]) -> Result<Vec<PathBuf>> {
+pub fn orphan_crates(root: &Path) -> Result<Vec<PathBuf>> {
+    // Names come from the contract files, loaded or not: a contract that fails to load is
+    // reported as such, its crate is not an orphan.
+    let names: Vec<String> = contract_files(root)?
+        .iter()
+        .filter_map(|f| ContractName::from_path(f).ok())
+        .map(|n| n.crate_name())
+        .collect();
     let mut out = Vec::new();
     let crates = root.join("crates");
     let Ok(entries) = std::fs::read_dir(&crates) else {
@@ -170,7 +177,7 @@ pub fn orphan_crates(root: &Path, contracts: &[Contract]) -> Result<Vec<PathBuf>
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if !contracts.iter().any(|c| c.name.crate_name() == name) {
+        if !names.contains(&name) {
             out.push(PathBuf::from(format!("crates/{name}")));
         }
     }

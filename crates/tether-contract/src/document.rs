@@ -14,6 +14,8 @@ use crate::walk::{walk_schemas_mut, SchemaVisit};
 /// YAML mapping keys that are numbers or booleans (`200:`) become strings, as OpenAPI
 /// means them. Never panics on any input.
 pub fn parse_text(path: &Path, text: &str) -> Result<Value, ContractError> {
+    // A UTF-8 byte order mark is not content (editors on Windows add it).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let is_json = path.extension().and_then(|e| e.to_str()) == Some("json");
     if is_json {
         return serde_json::from_str(text).map_err(|e| ContractError::Parse {
@@ -95,6 +97,16 @@ fn yaml_to_json(
                 let len = at.len();
                 at.push('/');
                 at.push_str(&escape_token(&key));
+                if out.contains_key(&key) {
+                    return Err(ContractError::invalid(
+                        path,
+                        at.clone(),
+                        format!(
+                            "key `{key}` appears twice in one mapping (e.g. `200:` and `'200':`)"
+                        ),
+                        Some("keep one of them"),
+                    ));
+                }
                 let value = yaml_to_json(path, v, at)?;
                 at.truncate(len);
                 out.insert(key, value);
@@ -158,6 +170,14 @@ pub fn normalize_dialect(path: &Path, doc: &mut Value) -> Result<Dialect, Contra
                 message: "OpenAPI 3.1 top-level webhooks have no 3.0 form; describe inbound payloads in a webhooks.vN.yaml contract instead".into(),
             });
         }
+        if let Some(ptr) = find_callbacks(doc) {
+            return Err(ContractError::Unsupported {
+                path: path.to_owned(),
+                pointer: ptr,
+                construct: "callbacks".into(),
+                message: "callbacks in an OpenAPI 3.1 document are not converted; remove them from the contract".into(),
+            });
+        }
         let mut failure = None;
         walk_schemas_mut(doc, &mut |ptr: &str, schema: &mut Value| {
             if failure.is_some() {
@@ -177,6 +197,23 @@ pub fn normalize_dialect(path: &Path, doc: &mut Value) -> Result<Dialect, Contra
         }
     }
     Ok(dialect)
+}
+
+fn find_callbacks(doc: &Value) -> Option<String> {
+    let paths = doc.get("paths")?.as_object()?;
+    for (p, item) in paths {
+        for (m, op) in item.as_object()?.iter() {
+            if op.get("callbacks").is_some() {
+                return Some(format!(
+                    "/paths/{}/{}/callbacks",
+                    escape_token(p),
+                    escape_token(m)
+                ));
+            }
+        }
+    }
+    doc.pointer("/components/callbacks")
+        .map(|_| "/components/callbacks".to_owned())
 }
 
 const UNSUPPORTED_31: &[&str] = &[
@@ -282,9 +319,23 @@ fn convert_schema_31(path: &Path, ptr: &str, schema: &mut Value) -> Result<(), C
         ("exclusiveMinimum", "minimum"),
         ("exclusiveMaximum", "maximum"),
     ] {
-        if let Some(n @ Value::Number(_)) = obj.get(excl).cloned() {
-            obj.insert(bound.into(), n);
-            obj.insert(excl.into(), Value::Bool(true));
+        if let Some(Value::Number(n)) = obj.get(excl).cloned() {
+            // Keep whichever bound is stricter: `minimum: 10, exclusiveMinimum: 5` stays `minimum: 10`.
+            let inclusive = obj.get(bound).and_then(Value::as_f64);
+            let excl_f = n.as_f64().unwrap_or(0.0);
+            let inclusive_wins = inclusive.is_some_and(|b| {
+                if bound == "minimum" {
+                    b > excl_f
+                } else {
+                    b < excl_f
+                }
+            });
+            if inclusive_wins {
+                obj.remove(excl);
+            } else {
+                obj.insert(bound.into(), Value::Number(n));
+                obj.insert(excl.into(), Value::Bool(true));
+            }
         }
     }
     if let Some(Value::Array(examples)) = obj.remove("examples") {
@@ -335,8 +386,14 @@ pub fn check_refs(path: &Path, doc: &Value) -> Result<(), ContractError> {
                 }
                 for (k, v) in map {
                     // Examples are data, not schema: a `$ref` key inside one is just a value.
-                    let in_examples = at.rsplit('/').nth(1) == Some("examples");
-                    if k == "example" || (k == "value" && in_examples) {
+                    // Examples are data, not schema: a `$ref` inside one is just a value. A
+                    // schema *property* named `example`/`examples` is schema, though.
+                    let parent = at.rsplit('/').next();
+                    let in_examples = at.rsplit('/').nth(1) == Some("examples")
+                        && at.rsplit('/').nth(2) != Some("properties");
+                    if (k == "example" && parent != Some("properties"))
+                        || (k == "value" && in_examples)
+                    {
                         continue;
                     }
                     let len = at.len();

@@ -241,6 +241,9 @@ pub fn operations(file: &Path, doc: &Value) -> Result<Vec<Operation>, ContractEr
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for (path, item) in paths {
+        if path.starts_with("x-") {
+            continue; // specification extension (OpenAPI 3.0.3 §4.7.8)
+        }
         let item_ptr = format!("/paths/{}", escape_token(path));
         if !path.starts_with('/') {
             return Err(ContractError::invalid(
@@ -329,7 +332,7 @@ pub fn operations(file: &Path, doc: &Value) -> Result<Vec<Operation>, ContractEr
             let responses = match op_obj.get("responses") {
                 Some(Value::Object(rs)) if !rs.is_empty() => {
                     let mut list = Vec::new();
-                    for (status, r) in rs {
+                    for (status, r) in rs.iter().filter(|(s, _)| !s.starts_with("x-")) {
                         let at = format!("{op_ptr}/responses/{}", escape_token(status));
                         if !valid_status(status) {
                             return Err(ContractError::invalid(

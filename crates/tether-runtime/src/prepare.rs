@@ -1,8 +1,6 @@
 //! The `pre` hook: make a request built by progenitor's typed builder into the request
 //! the provider expects.
 
-use std::sync::Arc;
-
 use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 
 use crate::meta::{OperationMeta, RequestDefaults};
@@ -10,7 +8,7 @@ use crate::meta::{OperationMeta, RequestDefaults};
 /// Shared state of one generated client (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct Inner {
-    defaults: Arc<&'static RequestDefaults>,
+    defaults: &'static RequestDefaults,
 }
 
 /// A request could not be prepared.
@@ -46,14 +44,12 @@ pub enum PrepareError {
 impl Inner {
     /// State for a client of the given provider tables.
     pub fn new(defaults: &'static RequestDefaults) -> Self {
-        Self {
-            defaults: Arc::new(defaults),
-        }
+        Self { defaults }
     }
 
     /// The provider tables.
     pub fn defaults(&self) -> &'static RequestDefaults {
-        *self.defaults
+        self.defaults
     }
 
     /// Apply the policy headers and restore the contract's wire format.

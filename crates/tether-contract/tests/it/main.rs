@@ -7,6 +7,8 @@
 //!
 //! Adding a bad case needs no code: make the folder and its `expected.txt`.
 
+#![allow(clippy::unwrap_used, clippy::new_without_default)] // test helpers may panic
+
 mod loader;
 mod policy;
 
