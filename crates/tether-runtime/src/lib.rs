@@ -7,7 +7,7 @@
 //! form encoding and deepObject query parameters). The contract's operation metadata
 //! table ([`OperationMeta`]) is the single place it looks operations up.
 
-pub mod form;
+pub use tether_contract::form;
 pub mod meta;
 pub mod prepare;
 
