@@ -197,6 +197,29 @@ fn extras(
             }
         }
     });
+    // Typed deserialization per operation, types inferred from each builder's `send`.
+    let typed_arms = contract.doc.operations.iter().map(|op| {
+        let id = &op.id;
+        let builder = format_ident!("{}", pascal(&snake(&op.id)));
+        let json_success = projection
+            .doc
+            .pointer(&op.pointer)
+            .and_then(|o| o.get("responses"))
+            .and_then(serde_json::Value::as_object)
+            .is_some_and(|rs| {
+                rs.iter().any(|(s, r)| {
+                    s.starts_with('2')
+                        && r.get("content")
+                            .and_then(serde_json::Value::as_object)
+                            .is_some_and(|c| c.keys().any(|m| tether_contract::model::is_json_media_type(m)))
+                })
+            });
+        if json_success {
+            quote! { #id => tether_runtime::typed::deserialize_as(builder::#builder::send, status, body).map(Some), }
+        } else {
+            quote! { #id => Ok(Some(tether_runtime::typed::Typed::Untyped)), }
+        }
+    });
     // A compile-time check that every table entry names a real builder method.
     let method_checks = contract
         .doc
@@ -272,6 +295,20 @@ fn extras(
             }
         }
 
+        /// Deserialize a raw response body of `operation` (contract id) into the generated
+        /// type for `status`: the success type for 2xx, the error type for 4xx/5xx.
+        /// `Ok(None)` for an operation this contract does not have.
+        pub fn deserialize_response(
+            operation: &str,
+            status: u16,
+            body: &[u8],
+        ) -> ::std::result::Result<Option<tether_runtime::typed::Typed>, serde_json::Error> {
+            match operation {
+                #(#typed_arms)*
+                _ => Ok(None),
+            }
+        }
+
         #[allow(dead_code)]
         fn _every_operation_has_a_builder(client: &Client) {
             #( let _ = client.#method_checks(); )*
@@ -295,6 +332,11 @@ fn snake(id: &str) -> String {
         })
         .collect();
     cleaned.to_snake_case()
+}
+
+fn pascal(snake: &str) -> String {
+    use heck::ToPascalCase;
+    snake.to_pascal_case()
 }
 
 fn is_paginated(op: &tether_contract::Operation, policy: &Policy) -> bool {

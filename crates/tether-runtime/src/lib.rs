@@ -10,6 +10,7 @@
 pub use tether_contract::form;
 pub mod meta;
 pub mod prepare;
+pub mod typed;
 
 pub use meta::{OperationMeta, RequestDefaults};
 pub use prepare::{Inner, PrepareError};

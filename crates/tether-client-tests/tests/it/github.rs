@@ -180,3 +180,34 @@ async fn metadata_table_and_provenance_describe_the_contract() {
         "https://api.github.com"
     );
 }
+
+#[test]
+fn deserialize_response_uses_the_generated_type_of_each_operation_and_status() {
+    use github_repos_v1::deserialize_response;
+    use tether_runtime::typed::Typed;
+    let repo = serde_json::to_vec(&data("github-repos-get.json")).unwrap();
+    assert_eq!(
+        deserialize_response("repos/get", 200, &repo).unwrap(),
+        Some(Typed::Success)
+    );
+    // The same body is not an issue page.
+    assert!(deserialize_response("issues/list-for-repo", 200, &repo).is_err());
+    let error = br#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}"#;
+    assert_eq!(
+        deserialize_response("repos/get", 404, error).unwrap(),
+        Some(Typed::Error)
+    );
+    assert_eq!(
+        deserialize_response("repos/get", 301, b"").unwrap(),
+        Some(Typed::Untyped)
+    );
+    assert_eq!(
+        deserialize_response("repos/nope", 200, &repo).unwrap(),
+        None
+    );
+    let mut broken = data("github-repos-get.json");
+    broken["owner"].as_object_mut().unwrap().remove("login");
+    let err =
+        deserialize_response("repos/get", 200, &serde_json::to_vec(&broken).unwrap()).unwrap_err();
+    assert!(err.to_string().contains("missing field `login`"), "{err}");
+}
