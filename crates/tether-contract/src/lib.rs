@@ -9,6 +9,7 @@ pub mod diff;
 pub mod document;
 pub mod error;
 pub mod extract;
+pub mod fixture;
 pub mod form;
 pub mod lock;
 pub mod model;
