@@ -100,6 +100,7 @@ pub fn run(root: &Path, base: &str) -> Result<Report> {
     check_lock(root, base, &contracts, &mut report)?;
     check_breaking(root, base, &contracts, &mut report);
     check_crates(root, &contracts, &mut report)?;
+    check_fixtures(root, &contracts, &mut report);
     Ok(report)
 }
 
@@ -324,6 +325,110 @@ fn check_crates(root: &Path, contracts: &[Contract], report: &mut Report) -> Res
         .checked
         .push(format!("{} client crates", contracts.len()));
     Ok(())
+}
+
+/// Every operation has good and bad fixtures; every fixture names an operation (and, for
+/// responses, a status) its contract has.
+fn check_fixtures(root: &Path, contracts: &[Contract], report: &mut Report) {
+    use tether_contract::fixture::{file_prefix, list, name_matches, Envelope, Kind};
+    let mut count = 0;
+    for c in contracts {
+        let dir_rel = format!("fixtures/{}", c.name.fixture_dir());
+        let dir = root.join(&dir_rel);
+        let mut good = BTreeSet::new();
+        let mut bad = BTreeSet::new();
+        for (file, is_good) in list(&dir) {
+            count += 1;
+            let file_rel = rel(root, &file);
+            let env = match Envelope::load(&file) {
+                Ok(env) => env,
+                Err(e) => {
+                    report.push(
+                        "fixture-invalid",
+                        &file_rel,
+                        e.to_string(),
+                        "fix the envelope (format: fixtures/README.md)",
+                    );
+                    continue;
+                }
+            };
+            let Some(op) = c.doc.operation(&env.operation) else {
+                report.push(
+                    "fixture-unknown-operation",
+                    &file_rel,
+                    format!("operation `{}` is not in {}", env.operation, c.name.contract_path()),
+                    "use an operationId of the contract, or move the fixture to the contract that has it",
+                );
+                continue;
+            };
+            if !name_matches(&file, &op.id) {
+                report.push(
+                    "fixture-name",
+                    &file_rel,
+                    format!("file name must start with `{}.` (the operation id, `/` as `.`) and carry a slug", file_prefix(&op.id)),
+                    format!("rename it to `{}.<slug>.json`", file_prefix(&op.id)),
+                );
+            }
+            if !is_good && env.expect.is_empty() {
+                report.push(
+                    "fixture-invalid",
+                    &file_rel,
+                    "a bad fixture must list the errors it `expect`s",
+                    "add `expect: [{pointer, keyword}]`",
+                );
+            }
+            let expects_status = env.expect.iter().any(|e| e.keyword == "status");
+            if let (Kind::Response, Some(status)) = (env.kind, env.status) {
+                let intended = expects_status && !is_good;
+                if op.response_for(status).is_none() && !intended {
+                    report.push(
+                        "fixture-unknown-status",
+                        &file_rel,
+                        format!("{} declares no response {status} (and no `default`)", op.id),
+                        "use a declared status, or make it a bad fixture that expects keyword `status`",
+                    );
+                }
+            }
+            if is_good { &mut good } else { &mut bad }.insert(op.id.clone());
+        }
+        for op in &c.doc.operations {
+            for (set, which) in [(&good, "good"), (&bad, "bad")] {
+                if !set.contains(&op.id) {
+                    report.push(
+                        "fixtures-missing",
+                        format!("{dir_rel}/{which}"),
+                        format!("operation `{}` has no {which} fixture", op.id),
+                        if which == "good" {
+                            format!("add {dir_rel}/good/{}.<slug>.json (`cargo xtask fixtures import --contract {} --from-examples` imports the contract's examples)", file_prefix(&op.id), c.name.contract_path())
+                        } else {
+                            format!("add {dir_rel}/bad/{}.<slug>.json with its `expect` list", file_prefix(&op.id))
+                        },
+                    );
+                }
+            }
+        }
+    }
+    // Names come from the contract files, loaded or not (a broken contract is reported as such).
+    let known: Vec<String> = contract_files(root)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| ContractName::from_path(f).ok())
+        .map(|n| n.fixture_dir())
+        .collect();
+    if let Ok(entries) = std::fs::read_dir(root.join("fixtures")) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() && !known.contains(&name) {
+                report.push(
+                    "fixture-orphan",
+                    format!("fixtures/{name}"),
+                    "fixture folder with no contract",
+                    "name it <provider>.<resource>.v<N> after an existing contract, or remove it",
+                );
+            }
+        }
+    }
+    report.checked.push(format!("{count} fixtures"));
 }
 
 fn short(sha: &str) -> &str {

@@ -3,7 +3,9 @@
 
 pub mod check;
 pub mod extract;
+pub mod fixtures;
 pub mod gen;
+pub mod validate;
 pub mod workspace;
 
 use std::path::PathBuf;

@@ -33,10 +33,39 @@ enum Command {
         #[arg(long, default_value = "HEAD")]
         base: String,
     },
+    /// Validate fixture envelopes against any OpenAPI 3.0 document.
+    Validate {
+        /// A contract or any OpenAPI 3.0 description (YAML or JSON).
+        document: PathBuf,
+        /// Envelope files or folders (searched recursively for *.json).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: xtask::validate::Format,
+    },
+    /// Fixture maintenance.
+    Fixtures {
+        #[command(subcommand)]
+        command: FixturesCommand,
+    },
     /// Contract maintenance.
     Contract {
         #[command(subcommand)]
         command: ContractCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FixturesCommand {
+    /// Create good envelopes from the contract's own examples (invalid ones are refused).
+    Import {
+        /// The contract.
+        #[arg(long)]
+        contract: PathBuf,
+        /// Import the examples of the contract (the only source for now).
+        #[arg(long, required = true)]
+        from_examples: bool,
     },
 }
 
@@ -76,6 +105,25 @@ fn main() -> ExitCode {
         Command::Check { base } => xtask::check::run(&root, &base).map(|report| {
             print!("{report}");
             report.is_ok()
+        }),
+        Command::Validate {
+            document,
+            inputs,
+            format,
+        } => match xtask::validate::run(&document, &inputs, format) {
+            Ok(o) if o.unreadable > 0 => return ExitCode::from(2),
+            Ok(o) => Ok(o.invalid == 0),
+            Err(e) => Err(e),
+        },
+        Command::Fixtures {
+            command:
+                FixturesCommand::Import {
+                    contract,
+                    from_examples: _,
+                },
+        } => xtask::fixtures::import(&root, &contract).map(|report| {
+            print!("{report}");
+            true
         }),
         Command::Contract { command } => match command {
             ContractCommand::Extract {

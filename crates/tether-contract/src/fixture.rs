@@ -61,7 +61,10 @@ pub struct Envelope {
 impl Envelope {
     /// Read and check the envelope's own shape (not its validity against a contract).
     pub fn load(path: &Path) -> Result<Self, ContractError> {
-        let bytes = std::fs::read(path).map_err(|source| ContractError::Io { path: path.to_owned(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| ContractError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         let env: Envelope = serde_json::from_slice(&bytes).map_err(|e| ContractError::Parse {
             path: path.to_owned(),
             line: e.line(),
@@ -69,7 +72,14 @@ impl Envelope {
             format: "JSON fixture envelope",
             message: e.to_string(),
         })?;
-        let bad = |pointer: &str, message: &str| Err(ContractError::invalid(path, pointer, message, Some("see fixtures/README.md")));
+        let bad = |pointer: &str, message: &str| {
+            Err(ContractError::invalid(
+                path,
+                pointer,
+                message,
+                Some("see fixtures/README.md"),
+            ))
+        };
         match (env.kind, env.status) {
             (Kind::Response, None) => return bad("/status", "a response fixture needs `status`"),
             (Kind::Request, Some(_)) => return bad("/status", "a request fixture has no `status`"),
@@ -78,7 +88,11 @@ impl Envelope {
         if env.body.is_some() && env.body_raw.is_some() {
             return bad("/body_raw", "`body` and `body_raw` are mutually exclusive");
         }
-        if env.headers.keys().any(|k| k.chars().any(|c| c.is_ascii_uppercase())) {
+        if env
+            .headers
+            .keys()
+            .any(|k| k.chars().any(|c| c.is_ascii_uppercase()))
+        {
             return bad("/headers", "header names are lowercase");
         }
         Ok(env)
@@ -86,7 +100,10 @@ impl Envelope {
 
     /// Headers as pairs.
     pub fn header_pairs(&self) -> Vec<(String, String)> {
-        self.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }
 
@@ -97,8 +114,12 @@ pub fn file_prefix(operation: &str) -> String {
 
 /// Whether a fixture file's name starts with its operation's prefix followed by `.`.
 pub fn name_matches(path: &Path, operation: &str) -> bool {
-    let name = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
-    name.strip_prefix(&file_prefix(operation)).is_some_and(|rest| rest.starts_with('.') && rest.len() > ".json".len() + 1)
+    let name = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or_default();
+    name.strip_prefix(&file_prefix(operation))
+        .is_some_and(|rest| rest.starts_with('.') && rest.len() > ".json".len() + 1)
 }
 
 /// Every `*.json` under `dir/good` and `dir/bad`, sorted, with `true` for good.

@@ -15,6 +15,7 @@ pub mod lock;
 pub mod model;
 pub mod naming;
 pub mod policy;
+pub mod validate;
 pub mod walk;
 
 use std::path::{Path, PathBuf};

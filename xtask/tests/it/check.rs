@@ -135,6 +135,18 @@ fn a_breaking_change_is_caught_even_after_it_was_committed() {
     let mut edited = text.clone();
     edited.replace_range(start..end, "");
     repo.write(GH, &edited);
+    for dir in ["good", "bad"] {
+        for e in std::fs::read_dir(repo.path(&format!("fixtures/github.repos.v1/{dir}"))).unwrap() {
+            let p = e.unwrap().path();
+            if p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("users.get-authenticated.")
+            {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+    }
     repo.gen();
     repo.commit("drop an operation");
     let kinds = repo.check_kinds();
@@ -233,4 +245,60 @@ fn the_binary_exits_0_1_and_2() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read upstream description"));
+}
+
+const FX: &str = "fixtures/github.repos.v1";
+
+#[test]
+fn an_operation_without_bad_fixtures_fails() {
+    let repo = Repo::new();
+    for e in std::fs::read_dir(repo.path(&format!("{FX}/bad"))).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("issues.get.")
+        {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    let report = xtask::check::run(repo.root(), "HEAD").unwrap();
+    assert_eq!(report.kinds(), ["fixtures-missing"]);
+    assert!(
+        report.problems[0]
+            .message
+            .contains("`issues/get` has no bad fixture"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_fixture_for_an_unknown_operation_or_status_fails() {
+    let repo = Repo::new();
+    let good = format!("{FX}/good/repos.get.hello-world.json");
+    let text = repo.read(&good);
+    repo.write(
+        &format!("{FX}/good/repos.delete.gone.json"),
+        &text.replacen("\"repos/get\"", "\"repos/delete\"", 1),
+    );
+    repo.write(
+        &format!("{FX}/good/repos.get.teapot.json"),
+        &text.replacen("\"status\": 200", "\"status\": 418", 1),
+    );
+    repo.write(&format!("{FX}/good/wrong-prefix.hello.json"), &text);
+    assert_eq!(
+        repo.check_kinds(),
+        [
+            "fixture-unknown-operation",
+            "fixture-unknown-status",
+            "fixture-name"
+        ]
+    );
+}
+
+#[test]
+fn a_fixture_folder_without_a_contract_fails() {
+    let repo = Repo::new();
+    std::fs::create_dir_all(repo.path("fixtures/github.gone.v1/good")).unwrap();
+    assert_eq!(repo.check_kinds(), ["fixture-orphan"]);
 }

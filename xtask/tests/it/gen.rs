@@ -43,7 +43,14 @@ fn gen_scaffolds_a_missing_client_crate_and_locks_a_new_contract() {
     assert!(repo
         .read("contracts.lock")
         .contains("path = \"contracts/github/mirror.v1.yaml\""));
-    assert!(repo.check_kinds().is_empty());
+    // Only the new contract's fixtures are missing now.
+    let report = xtask::check::run(repo.root(), "HEAD").unwrap();
+    assert!(!report.problems.is_empty());
+    assert!(
+        report.problems.iter().all(|p| p.kind == "fixtures-missing"
+            && p.location.starts_with("fixtures/github.mirror.v1/")),
+        "{report}"
+    );
 }
 
 #[test]

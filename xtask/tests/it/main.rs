@@ -20,6 +20,9 @@ impl Repo {
         let dir = tempfile::tempdir().unwrap();
         let src = xtask::default_root();
         copy_dir(&src.join("contracts"), &dir.path().join("contracts"));
+        if src.join("fixtures").is_dir() {
+            copy_dir(&src.join("fixtures"), &dir.path().join("fixtures"));
+        }
         std::fs::copy(
             src.join("contracts.lock"),
             dir.path().join("contracts.lock"),

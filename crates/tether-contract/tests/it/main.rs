@@ -11,6 +11,7 @@
 
 mod loader;
 mod policy;
+mod validate;
 
 use std::path::{Path, PathBuf};
 
