@@ -6,6 +6,7 @@
 mod check;
 mod extract;
 mod gen;
+mod validate;
 
 use std::path::{Path, PathBuf};
 
