@@ -15,7 +15,8 @@ use jsonschema::{Draft, Keyword, Resource};
 use serde_json::{json, Map, Value};
 
 use super::convert::{
-    decode_fragment, fragment_ref, Converted, DISCRIMINATOR_KEYWORD, INT_FORMAT_KEYWORD,
+    decode_fragment, fragment_ref, Converted, DISCRIMINATOR_KEYWORD, INTEGER_KEYWORD,
+    INT_FORMAT_KEYWORD,
 };
 use super::error::{display_pointer, short_value};
 use super::{FormatPolicy, ValidationError};
@@ -72,6 +73,7 @@ impl Engine {
             .should_validate_formats(self.formats == FormatPolicy::Assert)
             .should_ignore_unknown_formats(true)
             .with_keyword(INT_FORMAT_KEYWORD, int_format_keyword)
+            .with_keyword(INTEGER_KEYWORD, integer_keyword)
             .with_keyword(DISCRIMINATOR_KEYWORD, discriminator_keyword)
             .with_registry(self.registry.clone())
             .build(&schema)
@@ -108,8 +110,15 @@ impl BodyValidator {
         self.validator.is_valid(instance)
     }
 
-    /// Every error, mapped to the contract.
+    /// Every error, mapped to the contract, each (pointer, keyword, schema location) once.
     pub fn errors(&self, instance: &Value) -> Vec<ValidationError> {
+        let mut out = self.all_errors(instance);
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|e| seen.insert((e.pointer.clone(), e.keyword.clone(), e.schema_path.clone())));
+        out
+    }
+
+    fn all_errors(&self, instance: &Value) -> Vec<ValidationError> {
         let mut out = Vec::new();
         // (pointer, schema node) of each `null` refused by `type`: an `enum` of the same
         // node refusing the same `null` says nothing more.
@@ -117,7 +126,7 @@ impl BodyValidator {
         for e in self.validator.iter_errors(instance) {
             let null = e.instance.is_null();
             let start = out.len();
-            self.map_error(&e, &mut out);
+            self.map_error(&e, instance, &mut out);
             if null {
                 for mapped in &out[start..] {
                     if let Some(node) = mapped.schema_path.strip_suffix("/type") {
@@ -144,7 +153,12 @@ impl BodyValidator {
         self.converted.contract_location(&absolute)
     }
 
-    fn map_error(&self, e: &jsonschema::ValidationError<'_>, out: &mut Vec<ValidationError>) {
+    fn map_error(
+        &self,
+        e: &jsonschema::ValidationError<'_>,
+        root: &Value,
+        out: &mut Vec<ValidationError>,
+    ) {
         let at = e.instance_path.as_str().to_owned();
         let schema_path = self.contract_path(&e.schema_path);
         let instance: &Value = &e.instance;
@@ -237,6 +251,29 @@ impl BodyValidator {
                 }
                 out.push(ValidationError::new(at, keyword, schema_path, what));
             }
+            // `additionalProperties: false` on an object without `properties` is compiled
+            // to a false schema applied to each extra property.
+            // The engine reports it at the object, so name every property from the instance
+            // (with no `properties`, every property is extra).
+            ValidationErrorKind::FalseSchema
+                if e.schema_path.as_str().contains("additionalProperties") =>
+            {
+                let names: Vec<String> = root
+                    .pointer(&at)
+                    .and_then(Value::as_object)
+                    .map(|o| o.keys().cloned().collect())
+                    .unwrap_or_default();
+                for name in names {
+                    out.push(ValidationError::new(
+                        format!("{at}/{}", escape_token(&name)),
+                        "additionalProperties",
+                        schema_path.clone(),
+                        format!(
+                            "property `{name}` is not allowed here (additionalProperties: false)"
+                        ),
+                    ));
+                }
+            }
             ValidationErrorKind::OneOfMultipleValid { .. } => {
                 out.push(ValidationError::new(
                     at,
@@ -249,7 +286,7 @@ impl BodyValidator {
                 let keyword = schema_path
                     .rsplit('/')
                     .next()
-                    .filter(|k| *k == "format" || *k == "discriminator")
+                    .filter(|k| matches!(*k, "format" | "discriminator" | "type"))
                     .unwrap_or("custom")
                     .to_owned();
                 out.push(ValidationError::new(at, &keyword, schema_path, message));
@@ -421,6 +458,57 @@ impl Keyword for IntFormat {
     fn is_valid(&self, instance: &Value) -> bool {
         match instance {
             Value::Number(n) => self.fits(n),
+            _ => true,
+        }
+    }
+}
+
+/// `x-tether-integer: true`: a number must have no fraction or exponent part.
+struct Integer {
+    location: Location,
+}
+
+// The factory signature is the engine's (`with_keyword`).
+#[allow(clippy::result_large_err)]
+fn integer_keyword<'a>(
+    _parent: &'a Map<String, Value>,
+    _value: &'a Value,
+    location: Location,
+) -> Result<Box<dyn Keyword>, jsonschema::ValidationError<'a>> {
+    Ok(Box::new(Integer { location }))
+}
+
+impl Keyword for Integer {
+    fn validate<'i>(
+        &self,
+        instance: &'i Value,
+        location: &LazyLocation,
+    ) -> Result<(), jsonschema::ValidationError<'i>> {
+        if self.is_valid(instance) {
+            return Ok(());
+        }
+        Err(jsonschema::ValidationError::custom(
+            self.location.clone(),
+            location.into(),
+            instance,
+            format!(
+                "expected integer, found {} (OpenAPI integers have no fraction or exponent part)",
+                short_value(instance)
+            ),
+        ))
+    }
+
+    fn is_valid(&self, instance: &Value) -> bool {
+        match instance {
+            // serde_json reads a literal without `.`/exponent as i64/u64 when it fits; an
+            // f64 inside that range therefore had a fraction or exponent part. Beyond it the
+            // literal form is lost, and `int64` (format) reports the range instead.
+            Value::Number(n) => {
+                n.is_i64()
+                    || n.is_u64()
+                    || n.as_f64()
+                        .is_some_and(|f| f.abs() >= 9_223_372_036_854_775_808.0)
+            }
             _ => true,
         }
     }

@@ -44,6 +44,9 @@ use crate::error::{escape_token, ContractError};
 
 /// Custom keyword asserting `int32` / `int64` on numbers.
 pub(crate) const INT_FORMAT_KEYWORD: &str = "x-tether-int-format";
+/// Custom keyword for OpenAPI's `integer`: a JSON number without a fraction or exponent
+/// part (OAS 3.0.3 Data Types). JSON Schema 2020-12 would accept `1.0`.
+pub(crate) const INTEGER_KEYWORD: &str = "x-tether-integer";
 /// Custom keyword checking a discriminator property: `{propertyName, values}`.
 pub(crate) const DISCRIMINATOR_KEYWORD: &str = "x-tether-discriminator";
 
@@ -180,6 +183,7 @@ fn keyword_back(rest: &str) -> String {
     };
     let first = match first {
         INT_FORMAT_KEYWORD => "format",
+        INTEGER_KEYWORD => "type",
         DISCRIMINATOR_KEYWORD => "discriminator",
         // Synthetic wrappers: the keyword is the schema's own.
         "if" | "then" | "else" => return String::new(),
@@ -412,6 +416,9 @@ impl<'a> Converter<'a> {
                         ));
                     };
                     out.insert("type".into(), Value::String(t.to_owned()));
+                    if t == "integer" {
+                        out.insert(INTEGER_KEYWORD.into(), Value::Bool(true));
+                    }
                 }
                 "enum" => {
                     if !value.is_array() {

@@ -245,7 +245,7 @@ fn formats_asserted_and_ignored() {
     assert!(check(&v, good).is_empty());
     let bad = json!({
         "when": "2024-02-29 12:00", "day": "2024-02-30", "link": "not a uri", "mail": "nope",
-        "id": "123", "v4": "256.0.0.1", "v6": "::g", "small": 2147483648_u64, "big": 1e19
+        "id": "123", "v4": "256.0.0.1", "v6": "::g", "small": 2147483648_u64, "big": 9223372036854775808_u64
     });
     let errors = check(&v, bad.clone());
     let mut pointers: Vec<&str> = errors.iter().map(|e| e.0.as_str()).collect();
@@ -485,5 +485,39 @@ fn raw_json_request() {
             .unwrap_err()[0]
             .keyword,
         "content-type"
+    );
+}
+
+#[test]
+fn integers_have_no_fraction_or_exponent_part() {
+    let v = validator(
+        json!({"$ref": "#/components/schemas/n"}),
+        json!({"n": {"type": "integer"}}),
+    );
+    assert!(check(&v, json!(1)).is_empty());
+    assert_eq!(
+        check(&v, json!(1.0)),
+        [err("", "type", "#/components/schemas/n/type")]
+    );
+    assert_eq!(
+        check(&v, json!(1.5)),
+        [err("", "type", "#/components/schemas/n/type")]
+    );
+}
+
+#[test]
+fn additional_properties_false_without_properties_names_each_extra_property() {
+    let v = validator(
+        json!({"$ref": "#/components/schemas/closed"}),
+        json!({"closed": {"type": "object", "additionalProperties": false}}),
+    );
+    let got = check(&v, json!({"a": 1, "b": 2}));
+    let pairs: Vec<(String, String)> = got.into_iter().map(|(p, k, _)| (p, k)).collect();
+    assert_eq!(
+        pairs,
+        [
+            ("/a".to_owned(), "additionalProperties".to_owned()),
+            ("/b".to_owned(), "additionalProperties".to_owned())
+        ]
     );
 }
