@@ -351,6 +351,47 @@ fn is_paginated(op: &tether_contract::Operation, policy: &Policy) -> bool {
 mod tests {
     use super::snake;
 
+    /// An input progenitor cannot digest (a multipart body) is an error naming the
+    /// contract and construct, never a build-script panic.
+    #[test]
+    fn unsupported_input_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let provider = dir.path().join("acme");
+        std::fs::create_dir_all(&provider).unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let policy = std::fs::read_to_string(root.join("contracts/github/provider.yaml")).unwrap();
+        std::fs::write(
+            provider.join("provider.yaml"),
+            policy.replacen("provider: github", "provider: acme", 1),
+        )
+        .unwrap();
+        let contract = provider.join("files.v1.yaml");
+        std::fs::write(
+            &contract,
+            r#"openapi: 3.0.3
+info: {title: t, version: 1.0.0}
+x-tether: {provider: acme, resource: files, upstream: {name: hand, version: '1', sha256: '00', operations: [files/upload]}}
+paths:
+  /files:
+    post:
+      operationId: files/upload
+      requestBody:
+        content:
+          multipart/form-data:
+            schema: {type: object, properties: {file: {type: string, format: binary}}}
+      responses:
+        '201': {description: created}
+"#,
+        )
+        .unwrap();
+        let err = super::render(&contract).unwrap_err().to_string();
+        assert!(
+            err.contains("files.v1.yaml: progenitor cannot generate a client"),
+            "{err}"
+        );
+        assert!(err.contains("multipart/form-data"), "{err}");
+    }
+
     #[test]
     fn snake_matches_progenitor_names() {
         assert_eq!(snake("repos/get"), "repos_get");

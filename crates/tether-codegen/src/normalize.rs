@@ -569,3 +569,125 @@ fn collect_refs(node: &Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn load(rel: &str) -> (Contract, Policy) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let contract = Contract::load(root.join(rel)).unwrap();
+        let policy = Policy::load(contract.policy_path()).unwrap();
+        (contract, policy)
+    }
+
+    fn op<'a>(doc: &'a Value, path: &str, method: &str) -> &'a Value {
+        &doc["paths"][path][method]
+    }
+
+    #[test]
+    fn github_errors_collapse_to_one_typed_error_and_3xx_are_dropped() {
+        let (c, p) = load("contracts/github/repos.v1.yaml");
+        let proj = project(&c, &p);
+        let get = op(&proj.doc, "/repos/{owner}/{repo}", "get");
+        let statuses: Vec<&String> = get["responses"].as_object().unwrap().keys().collect();
+        assert_eq!(statuses, ["200", "4XX", "5XX"]);
+        assert_eq!(
+            get["responses"]["4XX"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/basic-error"
+        );
+        assert!(proj
+            .report
+            .changes
+            .iter()
+            .any(|c| c.contains("repos/get (/repos/{owner}/{repo}): non-error statuses 301")));
+        // The contract itself is untouched: every status is still there.
+        let original = c.doc.operation("repos/get").unwrap();
+        assert_eq!(
+            original
+                .responses
+                .iter()
+                .map(|r| r.status.as_str())
+                .collect::<Vec<_>>(),
+            ["200", "301", "403", "404"]
+        );
+    }
+
+    #[test]
+    fn titles_are_removed_everywhere() {
+        let (c, p) = load("contracts/github/repos.v1.yaml");
+        let proj = project(&c, &p);
+        assert!(!proj.doc["components"]
+            .to_string()
+            .contains("\"title\":\"Repository\""));
+        assert!(c.doc.value["components"]
+            .to_string()
+            .contains("\"title\":\"Repository\""));
+    }
+
+    #[test]
+    fn stripe_form_bodies_deep_objects_expandables_and_errors() {
+        let (c, p) = load("contracts/stripe/customers.v1.yaml");
+        let proj = project(&c, &p);
+        let post = op(&proj.doc, "/v1/customers", "post");
+        let content = post["requestBody"]["content"].as_object().unwrap();
+        assert_eq!(content.keys().collect::<Vec<_>>(), ["application/json"]);
+        assert!(content["application/json"].get("encoding").is_none());
+        assert!(proj.runtime["PostCustomers"].form_body);
+
+        let list = op(&proj.doc, "/v1/customers", "get");
+        assert!(
+            list.get("requestBody").is_none(),
+            "the empty GET form body is dropped"
+        );
+        assert_eq!(proj.runtime["GetCustomers"].deep_object_arrays, ["expand"]);
+        assert_eq!(proj.runtime["GetCustomers"].dropped_params, ["created"]);
+        let expand = list["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "expand")
+            .unwrap();
+        assert_eq!(
+            (expand["style"].as_str(), expand["explode"].as_bool()),
+            (Some("form"), Some(true))
+        );
+
+        // `default_source` is `anyOf: [id, bank_account, card, source]` with x-expansionResources.
+        let customer = &proj.doc["components"]["schemas"]["customer"]["properties"];
+        assert_eq!(customer["default_source"]["type"], "string");
+        assert_eq!(customer["default_source"]["nullable"], true);
+
+        // The error body is one reference deep; payment intents are not in the projection.
+        assert_eq!(
+            post["responses"]["4XX"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/tether_error_body"
+        );
+        let schemas = proj.doc["components"]["schemas"].as_object().unwrap();
+        assert!(!schemas.contains_key("payment_intent"));
+        assert!(schemas.len() < 100, "{} schemas", schemas.len());
+        assert!(c.doc.value["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .contains_key("payment_intent"));
+    }
+
+    #[test]
+    fn colliding_enum_names_become_plain_strings() {
+        let mut doc = json!({"components": {"schemas": {"r": {"type": "string", "enum": ["+1", "-1", "1"]},
+                                                         "ok": {"type": "string", "enum": ["open", "closed"]}}}});
+        let mut report = Report::default();
+        dedupe_enums(&mut doc, &mut report);
+        assert!(doc["components"]["schemas"]["r"].get("enum").is_none());
+        assert_eq!(
+            doc["components"]["schemas"]["ok"]["enum"],
+            json!(["open", "closed"])
+        );
+        assert_eq!(
+            report.changes,
+            ["/components/schemas/r: enum typed as plain string (values collide as Rust names)"]
+        );
+    }
+}
