@@ -435,8 +435,9 @@ fn short(sha: &str) -> &str {
     &sha[..sha.len().min(12)]
 }
 
-fn git_show(root: &Path, rev: &str, path: &str) -> Option<String> {
-    duct::cmd!("git", "show", format!("{rev}:{path}"))
+/// stdout of a git command run in `root`, when it succeeds (None outside git).
+fn git(root: &Path, args: &[&str]) -> Option<String> {
+    duct::cmd("git", args)
         .dir(root)
         .stderr_null()
         .stdout_capture()
@@ -447,21 +448,13 @@ fn git_show(root: &Path, rev: &str, path: &str) -> Option<String> {
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
 }
 
+fn git_show(root: &Path, rev: &str, path: &str) -> Option<String> {
+    git(root, &["show", &format!("{rev}:{path}")])
+}
+
 /// Commits in `base`'s history that touched `path`, newest first (empty outside git).
 fn git_revisions(root: &Path, base: &str, path: &str) -> Vec<String> {
-    duct::cmd!("git", "log", "--format=%H", base, "--", path)
-        .dir(root)
-        .stderr_null()
-        .stdout_capture()
-        .unchecked()
-        .run()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .map(str::to_owned)
-                .collect()
-        })
+    git(root, &["log", "--format=%H", base, "--", path])
+        .map(|out| out.lines().map(str::to_owned).collect())
         .unwrap_or_default()
 }

@@ -523,7 +523,7 @@ fn trim_components(doc: &mut Value, report: &mut Report) {
     let mut queue = vec![doc.get("paths").cloned().unwrap_or_default()];
     while let Some(node) = queue.pop() {
         let mut refs = Vec::new();
-        collect_refs(&node, &mut refs);
+        tether_contract::walk::collect_refs(&node, true, &mut refs);
         for r in refs {
             if needed.insert(r.clone()) {
                 if let Some(t) = r.strip_prefix('#').and_then(|p| doc.pointer(p)) {
@@ -550,23 +550,6 @@ fn trim_components(doc: &mut Value, report: &mut Report) {
     }
     if removed > 0 {
         report.changes.push(format!("{removed} components no longer referenced by the projection left out of the typed client"));
-    }
-}
-
-fn collect_refs(node: &Value, out: &mut Vec<String>) {
-    match node {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                out.push(r.clone());
-            }
-            for (k, v) in map {
-                if k != "example" && k != "examples" {
-                    collect_refs(v, out);
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
-        _ => {}
     }
 }
 

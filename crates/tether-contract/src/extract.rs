@@ -142,7 +142,7 @@ pub fn extract(upstream: &Value, req: &ExtractRequest) -> Result<Value, ExtractE
     }
     while let Some(node) = queue.pop() {
         let mut refs = Vec::new();
-        collect_refs(&node, &mut refs);
+        crate::walk::collect_refs(&node, false, &mut refs);
         for r in refs {
             if needed.insert(r.clone()) {
                 let target = r
@@ -261,23 +261,6 @@ fn collect_security(security: Option<&Value>, out: &mut BTreeSet<String>) {
                 out.extend(obj.keys().cloned());
             }
         }
-    }
-}
-
-fn collect_refs(node: &Value, out: &mut Vec<String>) {
-    match node {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                out.push(r.clone());
-            }
-            for (k, v) in map {
-                if k != "example" {
-                    collect_refs(v, out);
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
-        _ => {}
     }
 }
 

@@ -164,3 +164,25 @@ pub fn walk_schema(
         }
     }
 }
+
+/// Every `$ref` string under `node`, in document order. Example values are data, so
+/// `example` is never searched; `examples` (Example Objects, whose `$ref`s point at
+/// `components/examples`) is searched unless `skip_examples`.
+pub fn collect_refs(node: &Value, skip_examples: bool, out: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                out.push(r.clone());
+            }
+            for (k, v) in map {
+                if k != "example" && !(skip_examples && k == "examples") {
+                    collect_refs(v, skip_examples, out);
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| collect_refs(v, skip_examples, out)),
+        _ => {}
+    }
+}
