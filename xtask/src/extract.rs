@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use tether_contract::extract::{extract, to_yaml, ExtractRequest};
 use tether_contract::{Contract, ContractName};
 
@@ -53,9 +53,6 @@ pub fn run(
     }
     if path.exists() && std::fs::read(&path).ok().as_deref() == Some(text.as_bytes()) {
         return Ok(path);
-    }
-    if operations.is_empty() {
-        bail!("no operations given");
     }
     write_atomic(&path, text.as_bytes())?;
     Ok(path)
