@@ -98,3 +98,17 @@ where
         .map(|t| format!("/{}", escape_token(t.as_ref())))
         .collect()
 }
+
+/// The JSON type name of a value: `null`, `boolean`, `number`, `string`, `array` or
+/// `object` (for messages of the form codec and the validator).
+pub(crate) fn json_type(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}

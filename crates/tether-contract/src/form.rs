@@ -80,6 +80,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
+use crate::error::json_type;
 use serde_json::{Map, Number, Value};
 
 /// Most bracketed segments allowed in one key (`a[b]` has one).
@@ -233,17 +234,6 @@ fn push_escaped(out: &mut String, s: &str, is_key: bool) {
             out.push(char::from(HEX[usize::from(b >> 4)]));
             out.push(char::from(HEX[usize::from(b & 0x0F)]));
         }
-    }
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 

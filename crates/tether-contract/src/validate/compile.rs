@@ -20,7 +20,7 @@ use super::convert::{
 };
 use super::error::{display_pointer, short_value};
 use super::{FormatPolicy, ValidationError};
-use crate::error::{escape_token, ContractError};
+use crate::error::{escape_token, json_type, ContractError};
 
 /// URI of the converted document inside the engine's registry.
 const BASE: &str = "urn:tether:contract";
@@ -335,18 +335,6 @@ fn keyword_of(kind: &ValidationErrorKind) -> &'static str {
         K::UnevaluatedProperties { .. } => "unevaluatedProperties",
         K::UniqueItems => "uniqueItems",
         K::Referencing(_) => "$ref",
-    }
-}
-
-/// `null`, `boolean`, `number`, `string`, `array` or `object`.
-pub(crate) fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 
