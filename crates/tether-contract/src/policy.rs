@@ -69,6 +69,10 @@ pub struct Policy {
     pub retry: Retry,
     /// Rate limits.
     pub rate_limits: Vec<RateLimit>,
+    /// Circuit breaker per provider host.
+    pub circuit_breaker: CircuitBreaker,
+    /// Response body handling.
+    pub responses: Responses,
     /// Idempotency keys.
     pub idempotency: Idempotency,
     /// Pagination model.
@@ -222,9 +226,102 @@ pub struct Retry {
     pub never_retry_statuses: Sourced<Vec<u16>>,
     /// Provider rules, in order.
     #[serde(default)]
-    pub rules: Vec<Value>,
+    pub rules: Vec<RetryRule>,
     /// Whether `Retry-After` is honoured.
     pub honour_retry_after: Sourced<bool>,
+    /// Retry quota (token bucket shared by the calls of one client partition).
+    pub quota: RetryQuota,
+}
+
+/// A provider classifier rule, consulted before the status lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RetryRule {
+    /// A response header decides: `true` forces a retry, `false` forbids one
+    /// (Stripe's `Stripe-Should-Retry`).
+    HeaderDecides {
+        /// Header name.
+        header: String,
+        /// Where the provider documents it.
+        source: String,
+        /// When the source was read.
+        checked: String,
+        /// Note.
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// A 403 or 429 is a rate limit when the remaining header is `0` or the body names a
+    /// secondary limit (GitHub); any other 403 is a permission error.
+    #[serde(rename = "rate_limit_403")]
+    RateLimit403 {
+        /// Header with the requests left in the window.
+        remaining_header: String,
+        /// Header with the window reset (epoch seconds).
+        reset_header: String,
+        /// Text in the error message that marks a secondary limit.
+        body_contains: String,
+        /// Wait when neither `retry-after` nor a reset applies.
+        fallback_wait_seconds: Sourced<f64>,
+        /// Where the provider documents it.
+        source: String,
+        /// When the source was read.
+        checked: String,
+        /// Note.
+        #[serde(default)]
+        note: Option<String>,
+    },
+}
+
+/// Retry quota numbers (AWS SDK standard mode).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryQuota {
+    /// Initial and maximum tokens.
+    pub capacity: Sourced<u32>,
+    /// Tokens one retry takes.
+    pub retry_cost: Sourced<u32>,
+    /// Tokens one retry after a timeout/transport error takes.
+    pub timeout_cost: Sourced<u32>,
+    /// Tokens a first-attempt success returns.
+    pub success_refill: Sourced<u32>,
+}
+
+/// Circuit breaker numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitBreaker {
+    /// Attempts in the sliding window.
+    pub window: Sourced<u32>,
+    /// Attempts needed before a rate is computed.
+    pub minimum_calls: Sourced<u32>,
+    /// Failure rate that opens the breaker, in percent.
+    pub failure_rate_percent: Sourced<u32>,
+    /// Seconds open before half-open probes.
+    pub open_seconds: Sourced<f64>,
+    /// Probes while half-open.
+    pub half_open_probes: Sourced<u32>,
+}
+
+/// Response validation mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValidationMode {
+    /// A contract violation is an error.
+    Enforce,
+    /// Log and count a violation, return the data.
+    Report,
+    /// Do not validate.
+    Off,
+}
+
+/// Response handling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Responses {
+    /// Validation mode.
+    pub validation: ValidationMode,
+    /// Largest body read.
+    pub max_body_bytes: Sourced<u64>,
 }
 
 /// One rate limit.
