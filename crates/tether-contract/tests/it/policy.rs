@@ -173,6 +173,11 @@ fn assumptions_list_the_assumed_values() {
         "/rate_limits/2/burst",
         "/rate_limits/3/burst",
         "/rate_limits/4/burst",
+        "/circuit_breaker/window",
+        "/circuit_breaker/minimum_calls",
+        "/circuit_breaker/open_seconds",
+        "/circuit_breaker/half_open_probes",
+        "/responses/max_body_bytes",
     ];
     expected.sort_unstable();
     let mut got = pointers.clone();
