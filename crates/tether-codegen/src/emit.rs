@@ -45,12 +45,20 @@ pub fn render(contract_path: &Path) -> Result<Generated, CodegenError> {
         message: e.to_string(),
     })?;
     RemoveProgenitorNew.visit_file_mut(&mut file);
+    let mut sends = SendSignatures::default();
+    sends.visit_file_mut(&mut file);
     let extras = extras(&contract, &policy, &projection, contract_path);
+    let calls = call_methods(&contract, &policy, &sends);
     let extras: syn::File = syn::parse2(extras).map_err(|e| CodegenError::Syntax {
         contract: contract_path.to_owned(),
         message: e.to_string(),
     })?;
     file.items.extend(extras.items);
+    let calls: syn::File = syn::parse2(calls).map_err(|e| CodegenError::Syntax {
+        contract: contract_path.to_owned(),
+        message: e.to_string(),
+    })?;
+    file.items.extend(calls.items);
     let body = prettyplease::unparse(&file);
     let header = header(&contract, &projection.report);
     Ok(Generated {
@@ -114,6 +122,156 @@ impl VisitMut for RemoveProgenitorNew {
     }
 }
 
+/// What each builder's `send` returns, and the fields of the generated types: the
+/// typed `call`/`stream` methods repeat those types.
+#[derive(Default)]
+struct SendSignatures {
+    /// Builder name → (success type, error type), as written inside `mod builder`.
+    sends: std::collections::BTreeMap<String, (syn::Type, syn::Type)>,
+    /// Struct name in `mod types` → field name → field type.
+    fields: std::collections::BTreeMap<String, std::collections::BTreeMap<String, syn::Type>>,
+    /// Module path while visiting.
+    modules: Vec<String>,
+}
+
+impl VisitMut for SendSignatures {
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        let syn::Type::Path(p) = &*item.self_ty else { return };
+        let Some(name) = p.path.segments.last().map(|s| s.ident.to_string()) else { return };
+        for i in &item.items {
+            let syn::ImplItem::Fn(f) = i else { continue };
+            if f.sig.ident != "send" || f.sig.asyncness.is_none() {
+                continue;
+            }
+            let syn::ReturnType::Type(_, ty) = &f.sig.output else { continue };
+            // Result<ResponseValue<T>, Error<E>>
+            let args = generic_args(ty);
+            if let [ok, err] = args.as_slice() {
+                if let (Some(t), Some(e)) = (generic_args(ok).first().cloned(), generic_args(err).first().cloned()) {
+                    self.sends.insert(name.clone(), (t, e));
+                }
+            }
+        }
+    }
+
+    fn visit_item_mod_mut(&mut self, item: &mut syn::ItemMod) {
+        self.modules.push(item.ident.to_string());
+        syn::visit_mut::visit_item_mod_mut(self, item);
+        self.modules.pop();
+    }
+
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        // Only `mod types` itself: `types::builder` has same-named builder structs.
+        if self.modules != ["types"] {
+            return;
+        }
+        if let syn::Fields::Named(named) = &item.fields {
+            let map = named
+                .named
+                .iter()
+                .filter_map(|f| Some((f.ident.as_ref()?.to_string().trim_start_matches("r#").to_owned(), f.ty.clone())))
+                .collect();
+            self.fields.insert(item.ident.to_string(), map);
+        }
+    }
+}
+
+fn generic_args(ty: &syn::Type) -> Vec<syn::Type> {
+    let syn::Type::Path(p) = ty else { return Vec::new() };
+    let Some(last) = p.path.segments.last() else { return Vec::new() };
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else { return Vec::new() };
+    a.args
+        .iter()
+        .filter_map(|g| match g {
+            syn::GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A type written inside `mod types` (`Customer`), as seen from the crate root.
+fn from_types_mod(ty: &syn::Type) -> TokenStream {
+    if let syn::Type::Path(p) = ty {
+        if p.qself.is_none() && p.path.leading_colon.is_none() && p.path.segments.len() == 1 {
+            return quote!(types::#ty);
+        }
+    }
+    quote!(#ty)
+}
+
+/// `call()`, `call_with(options)` on every builder and `stream()` on paginated ones:
+/// the typed entry points through the runtime.
+fn call_methods(contract: &Contract, policy: &Policy, sends: &SendSignatures) -> TokenStream {
+    let items = contract.doc.operations.iter().filter_map(|op| {
+        let rust_name = snake(&op.id);
+        let builder_name = pascal(&rust_name);
+        let (ok, err) = sends.sends.get(&builder_name)?;
+        let builder = format_ident!("{}", builder_name);
+        let call = quote! {
+            /// Send through the Tether runtime (auth, limits, retries, validation,
+            /// telemetry) and get [`tether_runtime::Error`] on failure.
+            pub async fn call(self) -> Result<ResponseValue<#ok>, tether_runtime::Error<#err>> {
+                self.call_with(tether_runtime::CallOptions::new()).await
+            }
+            /// Like `call`, with per-call options (idempotency key, correlation id,
+            /// validation mode, deadline).
+            pub async fn call_with(
+                self,
+                options: tether_runtime::CallOptions,
+            ) -> Result<ResponseValue<#ok>, tether_runtime::Error<#err>> {
+                tether_runtime::call::run(&DEFAULTS, #rust_name, options, self.send()).await
+            }
+        };
+        let stream = is_paginated(op, policy).then(|| {
+            quote! {
+                /// Every item of every page, following the provider's pagination; the
+                /// page size is the policy's maximum unless set on the builder.
+                pub fn stream(
+                    self,
+                ) -> impl tether_runtime::futures::Stream<
+                    Item = Result<<#ok as tether_runtime::Page>::Item, tether_runtime::Error<#err>>,
+                > + 'a {
+                    tether_runtime::paginate::stream(
+                        &DEFAULTS,
+                        #rust_name,
+                        self,
+                        |b: Self| b.send(),
+                        tether_runtime::CallOptions::new(),
+                    )
+                }
+            }
+        });
+        Some(quote! {
+            impl<'a> builder::#builder<'a> {
+                #call
+                #stream
+            }
+        })
+    });
+    // Object-wrapped list pages (Stripe `{data: [...], has_more}`) get a `Page` impl.
+    let pages = contract.doc.operations.iter().filter(|op| is_paginated(op, policy)).filter_map(|op| {
+        let items_field = policy.pagination.items_field.as_ref()?;
+        let (ok, _) = sends.sends.get(&pascal(&snake(&op.id)))?;
+        let syn::Type::Path(p) = ok else { return None };
+        let type_name = p.path.segments.last()?.ident.to_string();
+        let field_ty = sends.fields.get(&type_name)?.get(items_field)?;
+        let item = from_types_mod(generic_args(field_ty).first()?);
+        let field = format_ident!("{}", items_field);
+        Some(quote! {
+            impl tether_runtime::Page for #ok {
+                type Item = #item;
+                fn into_items(self) -> Vec<Self::Item> {
+                    self.#field
+                }
+            }
+        })
+    });
+    quote! {
+        #(#items)*
+        #(#pages)*
+    }
+}
+
 fn header(contract: &Contract, report: &Report) -> String {
     let mut h = String::new();
     h.push_str("// @generated by tether-codegen. Do not edit, do not commit: regenerate from the contract.\n");
@@ -166,6 +324,7 @@ fn extras(
     let header_tokens = header_pairs.iter().map(|(n, v)| quote!((#n, #v)));
     let connect_ms = (policy.timeouts.connect.value * 1000.0).round() as u64;
     let attempt_ms = (policy.timeouts.attempt.value * 1000.0).round() as u64;
+    let overall_ms = (policy.timeouts.overall.value * 1000.0).round() as u64;
     let ops = contract.doc.operations.iter().map(|op| {
         let id = &op.id;
         let rust_name = snake(&op.id);
@@ -252,33 +411,51 @@ fn extras(
             headers: &[#(#header_tokens),*],
             connect_timeout: ::std::time::Duration::from_millis(#connect_ms),
             attempt_timeout: ::std::time::Duration::from_millis(#attempt_ms),
+            overall_timeout: ::std::time::Duration::from_millis(#overall_ms),
+            policy: POLICY,
+            contract: CONTRACT,
+            contract_path: CONTRACT_PATH,
             operations: OPERATIONS,
         };
 
         impl Client {
-            /// A client for `base_url` with the provider policy applied: pinned version
-            /// header, `Accept`, `User-Agent`, connect and per-attempt timeouts.
+            /// A client for `base_url` with the provider policy applied (pinned version
+            /// header, `Accept`, `User-Agent`, timeouts, retries, limits, breaker,
+            /// validation) and no credential. [`Client::from_env`] adds the credential;
+            /// [`Client::builder`] sets anything else.
             ///
             /// # Panics
-            /// Only if the TLS backend cannot initialise, like `reqwest::Client::new`;
-            /// use [`Client::try_new`] to handle that case.
+            /// Only if the TLS backend cannot initialise or `base_url` is not a URL;
+            /// use [`Client::try_new`] to handle those cases.
             pub fn new(base_url: &str) -> Self {
                 match Self::try_new(base_url) {
                     Ok(client) => client,
-                    Err(e) => panic!("cannot build the HTTP client: {e}"),
+                    Err(e) => panic!("{e}"),
                 }
             }
 
-            /// Like [`Client::new`], returning the HTTP client construction error.
-            pub fn try_new(base_url: &str) -> Result<Self, reqwest::Error> {
-                let http = tether_runtime::prepare::http_client(&DEFAULTS)?;
-                Ok(Self::new_with_client(base_url, http, tether_runtime::Inner::new(&DEFAULTS)))
+            /// Like [`Client::new`], returning construction errors.
+            pub fn try_new(base_url: &str) -> Result<Self, tether_runtime::Error> {
+                Self::builder().base_url(base_url).build()
             }
 
-            /// A client for the provider's production base URL, or the URL in the
-            /// policy's override env var when it is set.
-            pub fn for_production() -> Result<Self, reqwest::Error> {
-                Self::try_new(&DEFAULTS.base_url())
+            /// The credential from the policy's env vars, the base URL from the policy's
+            /// override env var or else production.
+            pub fn from_env() -> Result<Self, tether_runtime::Error> {
+                Self::builder().credentials_from_env()?.build()
+            }
+
+            /// A client for the provider's production base URL (or the override env
+            /// var), without a credential.
+            pub fn for_production() -> Result<Self, tether_runtime::Error> {
+                Self::builder().build()
+            }
+
+            /// Every setting, defaulting to the provider policy.
+            pub fn builder() -> tether_runtime::Settings<Self> {
+                tether_runtime::Settings::new(&DEFAULTS, |base, http, inner| {
+                    Self::new_with_client(base, http, inner)
+                })
             }
         }
 
@@ -292,6 +469,22 @@ fn extras(
                     .prepare(request, info.operation_id)
                     .map(|_| ())
                     .map_err(|e| Error::InvalidRequest(e.to_string()))
+            }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                self.inner.exec(&self.client, request, info.operation_id).await
+            }
+
+            async fn post<E>(
+                &self,
+                result: &reqwest::Result<reqwest::Response>,
+                _info: &OperationInfo,
+            ) -> ::std::result::Result<(), Error<E>> {
+                tether_runtime::engine::post_hook(result)
             }
         }
 

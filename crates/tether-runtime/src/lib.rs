@@ -1,16 +1,40 @@
 //! What happens around every generated call.
 //!
 //! Generated client crates (`github-repos-v1`, …) route each operation through
-//! progenitor's `ClientHooks`; the hooks call into this crate. Today it applies the
-//! provider policy that belongs in every request (pinned version header, `Accept`,
-//! `User-Agent`, timeouts) and restores what the codegen projection dropped (Stripe's
-//! form encoding and deepObject query parameters). The contract's operation metadata
-//! table ([`OperationMeta`]) is the single place it looks operations up.
+//! progenitor's `ClientHooks`; the hooks call into this crate:
+//! - `pre` ([`prepare`]): the policy's headers (pinned version, `Accept`, `User-Agent`),
+//!   Stripe's form encoding and deepObject query parameters, a stream's page request;
+//! - `exec` ([`engine`]): breaker, rate limits, auth, attempts with timeouts, retries with
+//!   backoff and server-sent waits, idempotency keys, bounded body reads, response
+//!   validation, telemetry;
+//! - `post`: a failure of the engine becomes an error.
+//!
+//! Every number comes from the provider policy (`contracts/<provider>/provider.yaml`),
+//! embedded in the generated crate. [`call::run`] gives the typed [`Error`].
 
+pub use futures;
 pub use tether_contract::form;
+pub use tether_contract::policy::ValidationMode;
+pub mod auth;
+pub mod breaker;
+pub mod call;
+pub mod clock;
+pub mod engine;
+pub mod error;
+pub mod limit;
 pub mod meta;
+pub mod paginate;
 pub mod prepare;
+pub mod retry;
+pub mod secret;
+pub mod telemetry;
 pub mod typed;
 
+pub use auth::{AuthError, Credentials};
+pub use call::CallOptions;
+pub use engine::{Inner, Settings};
+pub use error::{Attempt, CallReport, Error, ProviderDetail};
 pub use meta::{OperationMeta, RequestDefaults};
-pub use prepare::{Inner, PrepareError};
+pub use paginate::Page;
+pub use prepare::PrepareError;
+pub use secret::Secret;

@@ -45,6 +45,14 @@ pub struct RequestDefaults {
     pub connect_timeout: Duration,
     /// Per-attempt timeout.
     pub attempt_timeout: Duration,
+    /// Overall deadline of a call, across attempts and waits.
+    pub overall_timeout: Duration,
+    /// The provider policy text (`contracts/<provider>/provider.yaml`), parsed once.
+    pub policy: &'static str,
+    /// The contract text, for response validation.
+    pub contract: &'static str,
+    /// Repo-relative path of the contract (messages; YAML vs JSON).
+    pub contract_path: &'static str,
     /// Every operation of the contract.
     pub operations: &'static [OperationMeta],
 }

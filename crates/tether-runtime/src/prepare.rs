@@ -5,12 +5,6 @@ use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 
 use crate::meta::{OperationMeta, RequestDefaults};
 
-/// Shared state of one generated client (cheap to clone).
-#[derive(Clone, Debug)]
-pub struct Inner {
-    defaults: &'static RequestDefaults,
-}
-
 /// A request could not be prepared.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -41,17 +35,7 @@ pub enum PrepareError {
     },
 }
 
-impl Inner {
-    /// State for a client of the given provider tables.
-    pub fn new(defaults: &'static RequestDefaults) -> Self {
-        Self { defaults }
-    }
-
-    /// The provider tables.
-    pub fn defaults(&self) -> &'static RequestDefaults {
-        self.defaults
-    }
-
+impl crate::engine::Inner {
     /// Apply the policy headers and restore the contract's wire format.
     pub fn prepare(
         &self,
@@ -82,7 +66,29 @@ impl Inner {
         if !op.deep_object_arrays.is_empty() {
             rewrite_deep_object_arrays(request.url_mut(), op.deep_object_arrays);
         }
+        if let Some(ctx) = crate::call::current() {
+            self.apply_page(request, &ctx.options);
+        }
         Ok(op)
+    }
+
+    /// A stream's page request: follow the next link, or set the cursor; and ask for the
+    /// largest page the policy allows unless the caller chose a size.
+    fn apply_page(&self, request: &mut reqwest::Request, options: &crate::call::CallOptions) {
+        let p = &self.policy().pagination;
+        match &options.page {
+            Some(crate::paginate::NextPage::Url(next)) => {
+                *request.url_mut() = next.clone();
+                return;
+            }
+            Some(crate::paginate::NextPage::Cursor { param, value }) => {
+                set_query(request.url_mut(), param, value);
+            }
+            None => {}
+        }
+        if options.page_size_default && !request.url().query_pairs().any(|(k, _)| k == p.page_size_param.as_str()) {
+            set_query(request.url_mut(), &p.page_size_param, &p.max_page_size.value.to_string());
+        }
     }
 }
 
@@ -132,6 +138,21 @@ pub fn rewrite_deep_object_arrays(url: &mut reqwest::Url, names: &[&str]) {
         }
     }
     url.set_query(Some(&out.finish()));
+}
+
+/// Set `name=value` in the query, replacing any existing `name`.
+fn set_query(url: &mut reqwest::Url, name: &str, value: &str) {
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut q = url.query_pairs_mut();
+    q.clear();
+    for (k, v) in &pairs {
+        q.append_pair(k, v);
+    }
+    q.append_pair(name, value);
 }
 
 /// A reqwest client with the policy's connect and per-attempt timeouts.

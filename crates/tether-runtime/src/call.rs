@@ -1,0 +1,179 @@
+//! One logical call as the caller sees it: per-call options, and progenitor's result
+//! turned into the typed [`Error`].
+//!
+//! progenitor's hooks cannot return our error type (`exec` returns a
+//! `reqwest::Result`), so the engine leaves its outcome in a task-local [`CallContext`]
+//! that [`run`] sets up around the generated `send()` future. Without that context
+//! (`builder.send()` called directly) the hooks still do everything, and a runtime
+//! failure reaches the caller as progenitor's `Error::Custom` with the same message.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use progenitor_client::ResponseValue;
+use tether_contract::policy::ValidationMode;
+
+use crate::error::{CallReport, Error, ProviderDetail};
+use crate::meta::RequestDefaults;
+use crate::paginate::NextPage;
+
+/// Options of one call.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// Idempotency key to send (operations the policy marks); one is generated when
+    /// absent. The same key goes out on every retry.
+    pub idempotency_key: Option<String>,
+    /// Correlation id sent as `x-correlation-id` and logged; generated when absent.
+    pub correlation_id: Option<String>,
+    /// Override the provider's response validation mode for this call.
+    pub validation: Option<ValidationMode>,
+    /// Override the overall deadline (all attempts and waits) for this call.
+    pub timeout: Option<Duration>,
+    pub(crate) page: Option<NextPage>,
+    pub(crate) page_size_default: bool,
+}
+
+impl CallOptions {
+    /// Defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Use this idempotency key.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+    /// Use this correlation id.
+    pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
+        self.correlation_id = Some(id.into());
+        self
+    }
+    /// Validate this call's response in `mode`.
+    pub fn validation(mut self, mode: ValidationMode) -> Self {
+        self.validation = Some(mode);
+        self
+    }
+    /// Overall deadline of this call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+/// What the engine leaves for [`run`].
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    pub(crate) failure: Option<Error<serde_json::Value>>,
+    pub(crate) report: Option<CallReport>,
+    pub(crate) status: Option<u16>,
+    pub(crate) detail: Option<ProviderDetail>,
+    pub(crate) next: Option<NextPage>,
+}
+
+/// The task-local context of one call.
+#[derive(Debug, Default)]
+pub(crate) struct CallContext {
+    pub(crate) options: CallOptions,
+    pub(crate) outcome: Mutex<Outcome>,
+}
+
+impl CallContext {
+    pub(crate) fn set(&self, f: impl FnOnce(&mut Outcome)) {
+        f(&mut self.outcome.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+    fn take(&self) -> Outcome {
+        std::mem::take(&mut *self.outcome.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+tokio::task_local! {
+    pub(crate) static CALL: Arc<CallContext>;
+}
+
+/// The current call's context, if [`run`] set one.
+pub(crate) fn current() -> Option<Arc<CallContext>> {
+    CALL.try_with(Arc::clone).ok()
+}
+
+/// Run a generated `send()` future as one call and type its error.
+pub async fn run<T, E, Fut>(
+    defaults: &'static RequestDefaults,
+    operation: &'static str,
+    options: CallOptions,
+    send: Fut,
+) -> Result<ResponseValue<T>, Error<E>>
+where
+    Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+{
+    run_inner(defaults, operation, options, send).await.0
+}
+
+pub(crate) async fn run_inner<T, E, Fut>(
+    defaults: &'static RequestDefaults,
+    operation: &'static str,
+    options: CallOptions,
+    send: Fut,
+) -> (Result<ResponseValue<T>, Error<E>>, Option<NextPage>)
+where
+    Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+{
+    let ctx = Arc::new(CallContext { options, outcome: Mutex::default() });
+    let result = CALL.scope(Arc::clone(&ctx), send).await;
+    let outcome = ctx.take();
+    match result {
+        Ok(v) => (Ok(v), outcome.next),
+        Err(e) => (Err(map_error(defaults, operation, e, outcome)), None),
+    }
+}
+
+fn map_error<E>(
+    defaults: &'static RequestDefaults,
+    operation: &'static str,
+    error: progenitor_client::Error<E>,
+    outcome: Outcome,
+) -> Error<E> {
+    use progenitor_client::Error as P;
+    if let Some(failure) = outcome.failure {
+        return failure.erase_body();
+    }
+    let provider = defaults.provider;
+    let operation = defaults.operation(operation).map_or(operation, |o| o.id);
+    let report = outcome.report.unwrap_or_else(|| CallReport { provider, operation, ..CallReport::default() });
+    let detail = outcome.detail.unwrap_or_default();
+    let status = outcome.status.unwrap_or(0);
+    match error {
+        P::ErrorResponse(value) => Error::Provider {
+            report,
+            status: value.status().as_u16(),
+            body: Some(value.into_inner()),
+            detail,
+        },
+        P::InvalidResponsePayload(_, e) if status >= 400 => {
+            tracing::debug!(target: "tether::call", provider, operation, status, error = %e, "error body does not fit the generated error type");
+            Error::Provider { report, status, body: None, detail }
+        }
+        P::InvalidResponsePayload(_, e) => Error::InvalidResponse {
+            report,
+            status,
+            message: format!("body does not fit the generated type: {e}"),
+        },
+        P::UnexpectedResponse(r) if r.status().as_u16() >= 400 => Error::Provider {
+            report,
+            status: r.status().as_u16(),
+            body: None,
+            detail,
+        },
+        P::UnexpectedResponse(r) => Error::InvalidResponse {
+            report,
+            status: r.status().as_u16(),
+            message: "status not declared by the contract's projection (no generated type for it)".to_owned(),
+        },
+        P::InvalidRequest(message) => Error::Request { provider, operation, message },
+        P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => Error::Transport {
+            report,
+            message: crate::error::describe_reqwest(&e),
+        },
+        P::Custom(message) => Error::Request { provider, operation, message },
+    }
+}

@@ -1,0 +1,770 @@
+//! The engine behind every generated call: progenitor's `exec` hook hands it the built
+//! request and it runs breaker → limiter → auth → attempt (per-attempt timeout inside
+//! the overall deadline) → bounded body read → classify → maybe wait and retry → validate,
+//! with telemetry around each step. Its state ([`Inner`]) is what the generated `Client`
+//! carries.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use tether_contract::policy::{PaginationStyle, Policy, ValidationMode};
+use tether_contract::validate::{ContractValidator, ValidatorOptions};
+use tracing::Instrument;
+
+use crate::auth::Credentials;
+use crate::breaker::{Breaker, BreakerConfig};
+use crate::call::{CallContext, CallOptions};
+use crate::clock::{Clock, SystemClock};
+use crate::error::{describe_reqwest, Attempt, CallReport, Error, ProviderDetail};
+use crate::limit::{applicable_limits, Adaptive, Headroom, LocalLimits, RateLimitStore};
+use crate::meta::{OperationMeta, RequestDefaults};
+use crate::paginate::{cursor_next, link_next, same_origin, NextPage};
+use crate::retry::{transport_verdict, RetryPolicy, RetryQuota, Verdict};
+
+/// Header carrying our correlation id.
+pub const CORRELATION_HEADER: &str = "x-correlation-id";
+
+/// State shared by the clones of one generated client.
+#[derive(Clone, Debug)]
+pub struct Inner(Arc<State>);
+
+#[derive(Debug)]
+struct State {
+    defaults: &'static RequestDefaults,
+    policy: Arc<Policy>,
+    credentials: Credentials,
+    clock: Arc<dyn Clock>,
+    retry: RetryPolicy,
+    overall: Duration,
+    attempt_timeout: Duration,
+    validation: ValidationMode,
+    max_body_bytes: u64,
+    shared: Arc<Shared>,
+    limits: Option<Arc<dyn RateLimitStore>>,
+}
+
+/// State shared by every client of one provider, base URL and credential: the provider
+/// counts quotas per credential, and host health is per host.
+#[derive(Debug)]
+struct Shared {
+    quota: RetryQuota,
+    breaker: Breaker,
+    adaptive: Adaptive,
+    concurrency: Option<tokio::sync::Semaphore>,
+    limits: Arc<dyn RateLimitStore>,
+}
+
+/// What [`Settings::build`] makes from the parts: the generated `Client`, or the parts
+/// themselves.
+pub type Make<C> = fn(&str, reqwest::Client, Inner) -> C;
+
+/// The parts of a client: base URL, HTTP client, runtime state.
+pub type Parts = (String, reqwest::Client, Inner);
+
+/// Builds a client: `github_repos_v1::Client::builder().base_url(…).credentials(…).build()`.
+/// Every setting defaults to the provider policy.
+#[derive(Debug, Clone)]
+pub struct Settings<C = Parts> {
+    make: Make<C>,
+    defaults: &'static RequestDefaults,
+    base_url: Option<String>,
+    credentials: Option<Credentials>,
+    clock: Option<Arc<dyn Clock>>,
+    validation: Option<ValidationMode>,
+    overall: Option<Duration>,
+    attempt_timeout: Option<Duration>,
+    max_attempts: Option<u32>,
+    limits: Option<Option<Arc<dyn RateLimitStore>>>,
+    http: Option<reqwest::Client>,
+}
+
+impl Settings<Parts> {
+    /// Settings that build the bare parts (for tools that have no generated client).
+    pub fn parts(defaults: &'static RequestDefaults) -> Self {
+        Settings::new(defaults, |base, http, inner| (base.to_owned(), http, inner))
+    }
+}
+
+impl<C> Settings<C> {
+    /// Settings from the provider policy only; `make` assembles the client.
+    pub fn new(defaults: &'static RequestDefaults, make: Make<C>) -> Self {
+        Self {
+            make,
+            defaults,
+            base_url: None,
+            credentials: None,
+            clock: None,
+            validation: None,
+            overall: None,
+            attempt_timeout: None,
+            max_attempts: None,
+            limits: None,
+            http: None,
+        }
+    }
+    /// Base URL (default: `<PROVIDER>_API_BASE_URL`, else the policy's production URL).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+    /// Credentials (default: none; `from_env` reads them from the policy's env vars).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+    /// Clock (tests).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+    /// Response validation mode (default: the policy's `responses.validation`).
+    pub fn validation(mut self, mode: ValidationMode) -> Self {
+        self.validation = Some(mode);
+        self
+    }
+    /// Overall deadline per call (default: policy `timeouts.overall`).
+    pub fn timeout(mut self, overall: Duration) -> Self {
+        self.overall = Some(overall);
+        self
+    }
+    /// Per-attempt timeout (default: policy `timeouts.attempt`).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+    /// Attempts per call including the first (default: policy `retry.max_attempts`).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = Some(attempts.max(1));
+        self
+    }
+    /// Use another rate-limit store (a shared one across replicas).
+    pub fn rate_limit_store(mut self, store: Arc<dyn RateLimitStore>) -> Self {
+        self.limits = Some(Some(store));
+        self
+    }
+    /// No client-side rate limiting (the provider's 429s still pace retries).
+    pub fn without_rate_limits(mut self) -> Self {
+        self.limits = Some(None);
+        self
+    }
+    /// Use this reqwest client (its own timeouts apply too).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+    /// Read the credential named by the policy from the environment.
+    pub fn credentials_from_env(self) -> Result<Self, Error> {
+        let policy = policy_of(self.defaults)?;
+        let creds = Credentials::from_env(&policy)?;
+        Ok(self.credentials(creds))
+    }
+
+    /// Build the client.
+    pub fn build(self) -> Result<C, Error> {
+        let make = self.make;
+        let (base, http, inner) = self.into_parts()?;
+        Ok(make(&base, http, inner))
+    }
+
+    /// Base URL, reqwest client and state.
+    pub fn into_parts(self) -> Result<Parts, Error> {
+        let d = self.defaults;
+        let policy = policy_of(d)?;
+        let base_url = self.base_url.unwrap_or_else(|| d.base_url());
+        let parsed = reqwest::Url::parse(&base_url).map_err(|e| Error::Construction {
+            provider: d.provider.to_owned(),
+            message: format!("base URL `{base_url}` is not a URL: {e} (check {} or the builder)", d.base_url_env),
+        })?;
+        let http = match self.http {
+            Some(h) => h,
+            None => crate::prepare::http_client(d).map_err(|e| Error::Construction {
+                provider: d.provider.to_owned(),
+                message: describe_reqwest(&e),
+            })?,
+        };
+        let credentials = self.credentials.unwrap_or(Credentials::Anonymous);
+        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let mut retry = RetryPolicy::from_policy(&policy);
+        if let Some(n) = self.max_attempts {
+            retry.max_attempts = n;
+        }
+        let authority = format!("{}://{}", parsed.scheme(), parsed.host_str().unwrap_or(""))
+            + &parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+        let key = format!("{}|{authority}|{}", d.provider, credentials.fingerprint());
+        let (specs, concurrency) = applicable_limits(&policy, credentials.is_anonymous(), credentials.mode());
+        let shared = shared_state(&key, || Shared {
+            quota: RetryQuota::from_policy(&policy),
+            breaker: Breaker::new(format!("{}@{authority}", d.provider), BreakerConfig::from_policy(&policy)),
+            adaptive: Adaptive::default(),
+            concurrency: concurrency.map(|c| tokio::sync::Semaphore::new(c as usize)),
+            limits: Arc::new(LocalLimits::new(specs, Arc::clone(&clock))),
+        });
+        let limits = match self.limits {
+            Some(choice) => choice,
+            None => Some(Arc::clone(&shared.limits)),
+        };
+        let state = State {
+            defaults: d,
+            credentials,
+            retry,
+            overall: self.overall.unwrap_or(d.overall_timeout),
+            attempt_timeout: self.attempt_timeout.unwrap_or(d.attempt_timeout),
+            validation: self.validation.unwrap_or(policy.responses.validation),
+            max_body_bytes: policy.responses.max_body_bytes.value,
+            policy,
+            clock,
+            shared,
+            limits,
+        };
+        Ok((base_url, http, Inner(Arc::new(state))))
+    }
+}
+
+fn shared_state(key: &str, make: impl FnOnce() -> Shared) -> Arc<Shared> {
+    static REGISTRY: LazyLock<Mutex<HashMap<String, Arc<Shared>>>> = LazyLock::new(Default::default);
+    let mut map = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
+    Arc::clone(map.entry(key.to_owned()).or_insert_with(|| Arc::new(make())))
+}
+
+fn policy_of(d: &'static RequestDefaults) -> Result<Arc<Policy>, Error> {
+    static CACHE: LazyLock<Mutex<HashMap<usize, Arc<Policy>>>> = LazyLock::new(Default::default);
+    let key = d.policy.as_ptr() as usize;
+    if let Some(p) = CACHE.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        return Ok(Arc::clone(p));
+    }
+    let path = std::path::PathBuf::from(format!("contracts/{}/provider.yaml", d.provider));
+    let policy = Policy::from_text(&path, d.policy).map_err(|e| Error::Construction {
+        provider: d.provider.to_owned(),
+        message: format!("embedded policy does not load: {e}"),
+    })?;
+    let policy = Arc::new(policy);
+    CACHE.lock().unwrap_or_else(PoisonError::into_inner).insert(key, Arc::clone(&policy));
+    Ok(policy)
+}
+
+type ValidatorSlot = Arc<OnceLock<Result<Arc<ContractValidator>, String>>>;
+
+/// The contract's validator, built once per process on first use.
+fn validator(d: &'static RequestDefaults) -> Result<Arc<ContractValidator>, String> {
+    static CACHE: LazyLock<Mutex<HashMap<usize, ValidatorSlot>>> = LazyLock::new(Default::default);
+    let slot = Arc::clone(
+        CACHE
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(d.contract.as_ptr() as usize)
+            .or_default(),
+    );
+    slot.get_or_init(|| {
+        let doc = tether_contract::Document::from_bytes(std::path::Path::new(d.contract_path), d.contract.as_bytes())
+            .map_err(|e| e.to_string())?;
+        ContractValidator::new(&doc, &ValidatorOptions::default())
+            .map(Arc::new)
+            .map_err(|e| e.to_string())
+    })
+    .clone()
+}
+
+/// A finished exchange: the final response, read whole.
+#[derive(Debug)]
+pub struct Exchange {
+    /// Status.
+    pub status: u16,
+    /// HTTP version.
+    pub version: http::Version,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Bytes,
+    /// Attempts and ids.
+    pub report: CallReport,
+    /// Error fields of a non-2xx body.
+    pub detail: Option<ProviderDetail>,
+    /// Next page of a paginated operation.
+    pub next: Option<NextPage>,
+}
+
+/// Marker on a synthetic response: the engine failed, the error is in the call context.
+#[derive(Debug, Clone)]
+pub(crate) struct Failed(pub(crate) Arc<String>);
+
+impl Inner {
+    /// State with policy values only (no credential).
+    ///
+    /// # Panics
+    /// If the embedded policy does not load, which `cargo xtask gen` and the build
+    /// script rule out; use [`Settings`] to get that as an error.
+    pub fn new(defaults: &'static RequestDefaults) -> Self {
+        match Settings::parts(defaults).into_parts() {
+            Ok((_, _, inner)) => inner,
+            // The embedded policy loaded when the client was generated; failing here
+            // means a corrupted build. Fall back to a state that cannot send.
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The provider tables.
+    pub fn defaults(&self) -> &'static RequestDefaults {
+        self.0.defaults
+    }
+
+    /// The provider policy.
+    pub fn policy(&self) -> &Policy {
+        &self.0.policy
+    }
+
+    /// Tokens left in the retry quota.
+    pub fn retry_quota_available(&self) -> u32 {
+        self.0.shared.quota.available()
+    }
+
+    /// The breaker state now.
+    pub fn breaker_state(&self) -> crate::breaker::BreakerState {
+        self.0.shared.breaker.state(self.0.clock.now())
+    }
+
+    /// The `exec` hook: run the call, and hand progenitor a response (the real final
+    /// one, rebuilt from the bytes read, or a synthetic one marking a failure).
+    pub async fn exec(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        rust_name: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let ctx = crate::call::current();
+        let options = ctx.as_ref().map(|c| c.options.clone()).unwrap_or_default();
+        let result = match self.defaults().operation(rust_name) {
+            Some(op) => self.execute(http, request, op, &options).await,
+            None => Err(Error::Request {
+                provider: self.defaults().provider,
+                operation: "unknown",
+                message: format!("operation `{rust_name}` is not in the generated table (regenerate the client)"),
+            }),
+        };
+        Ok(to_response(result, ctx.as_deref()))
+    }
+
+    /// Run one call through the whole stack and return the final response.
+    pub async fn execute(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        op: &'static OperationMeta,
+        options: &CallOptions,
+    ) -> Result<Exchange, Error> {
+        let s = &*self.0;
+        let correlation_id = options
+            .correlation_id
+            .clone()
+            .or_else(crate::telemetry::ambient_correlation_id)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        if let Ok(v) = HeaderValue::from_str(&correlation_id) {
+            request.headers_mut().insert(CORRELATION_HEADER, v);
+        }
+        let idempotency_key = self.idempotency_key(&mut request, op, options)?;
+        let span = tracing::info_span!(
+            target: "tether",
+            "tether.call",
+            provider = s.defaults.provider,
+            operation = op.id,
+            method = op.method,
+            path = op.path,
+            correlation_id = %correlation_id,
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+            ratelimit_remaining = tracing::field::Empty,
+        );
+        let report = CallReport {
+            provider: s.defaults.provider,
+            operation: op.id,
+            request_id: None,
+            correlation_id,
+            idempotency_key: idempotency_key.clone(),
+            attempts: Vec::new(),
+        };
+        let retry_allowed = op.idempotent || idempotency_key.is_some();
+        let started = s.clock.now();
+        let result = self
+            .attempts(http, request, op, options, report, retry_allowed, started)
+            .instrument(span.clone())
+            .await;
+        let elapsed = s.clock.now().saturating_duration_since(started);
+        span.record("duration_ms", elapsed.as_millis() as u64);
+        crate::telemetry::call_finished(&span, s.defaults.provider, op.id, &result, elapsed);
+        result
+    }
+
+    fn idempotency_key(
+        &self,
+        request: &mut reqwest::Request,
+        op: &OperationMeta,
+        options: &CallOptions,
+    ) -> Result<Option<String>, Error> {
+        let s = &*self.0;
+        let Some(header) = s.policy.idempotency.header.as_ref().map(|h| h.value.as_str()) else {
+            return Ok(None);
+        };
+        if !op.idempotency_key && options.idempotency_key.is_none() {
+            return Ok(None);
+        }
+        let existing = request.headers().get(header).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let key = options
+            .idempotency_key
+            .clone()
+            .or(existing)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let max = s.policy.idempotency.max_length.as_ref().map_or(u64::MAX, |m| m.value);
+        let bad = |why: String| Error::Request { provider: s.defaults.provider, operation: op.id, message: why };
+        if key.len() as u64 > max {
+            return Err(bad(format!("idempotency key is {} characters; the provider allows at most {max}", key.len())));
+        }
+        let value = HeaderValue::from_str(&key).map_err(|_| bad("idempotency key is not a valid header value".to_owned()))?;
+        let name = HeaderName::from_bytes(header.as_bytes()).map_err(|_| bad(format!("policy idempotency header `{header}` is not a header name")))?;
+        request.headers_mut().insert(name, value);
+        Ok(Some(key))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn attempts(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        op: &'static OperationMeta,
+        options: &CallOptions,
+        mut report: CallReport,
+        retry_allowed: bool,
+        started: Instant,
+    ) -> Result<Exchange, Error> {
+        let s = &*self.0;
+        let deadline = started + options.timeout.unwrap_or(s.overall);
+        let origin = request.url().clone();
+        let mut original = Some(request);
+        let mut waited = Duration::ZERO;
+        let mut last_retry_cost = None;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            // Breaker: fail fast while open.
+            if let Err(retry_in) = s.shared.breaker.allow(s.clock.now()) {
+                return Err(Error::CircuitOpen {
+                    provider: s.defaults.provider,
+                    operation: op.id,
+                    host: original.as_ref().map(|r| r.url().host_str().unwrap_or("").to_owned()).unwrap_or_default(),
+                    retry_in,
+                });
+            }
+            // Client-side limits: wait for a slot within the deadline.
+            waited += self.wait_for_slot(op, deadline, &mut report).await?;
+            let _permit = match &s.shared.concurrency {
+                Some(sem) => sem.acquire().await.ok(),
+                None => None,
+            };
+            let Some(template) = original.as_ref() else {
+                return Err(Error::Request { provider: s.defaults.provider, operation: op.id, message: "request lost between attempts".into() });
+            };
+            // A streaming body cannot be cloned: such a request gets exactly one attempt.
+            let (mut req, retry_possible) = match template.try_clone() {
+                Some(r) => (r, retry_allowed),
+                None => match original.take() {
+                    Some(r) => (r, false),
+                    None => unreachable_request(s, op)?,
+                },
+            };
+            s.credentials.apply(req.headers_mut(), http, s.clock.as_ref()).await?;
+            let now = s.clock.now();
+            let remaining = deadline.saturating_duration_since(now);
+            if remaining.is_zero() {
+                return Err(Error::Timeout { report, elapsed: now.saturating_duration_since(started) });
+            }
+            *req.timeout_mut() = Some(s.attempt_timeout.min(remaining));
+            let attempt_span = tracing::debug_span!(target: "tether", "tether.attempt", attempt, status = tracing::field::Empty);
+            let t0 = Instant::now();
+            let sent = self.send_once(http, req).instrument(attempt_span.clone()).await;
+            let elapsed = t0.elapsed();
+            let wall = s.clock.wall();
+            let (verdict, response) = match sent {
+                Ok((status, version, headers, body)) => {
+                    attempt_span.record("status", status);
+                    s.shared.breaker.record(status >= 500, s.clock.now());
+                    s.shared.adaptive.observe(status, Headroom::from_headers(&headers), s.clock.now(), wall);
+                    if let Some(h) = Headroom::from_headers(&headers) {
+                        tracing::Span::current().record("ratelimit_remaining", h.remaining);
+                    }
+                    if let Some(id) = headers.get(s.policy.request_id_header.as_str()).and_then(|v| v.to_str().ok()) {
+                        report.request_id = Some(id.to_owned());
+                    }
+                    let v = s.retry.classify(status, &headers, &body, wall);
+                    crate::telemetry::attempt(s.defaults.provider, op.id, Some(status), elapsed);
+                    (v, Ok((status, version, headers, body)))
+                }
+                Err(SendError::TooLarge) => {
+                    report.attempts.push(Attempt { number: attempt, status: None, outcome: "body too large".into(), elapsed, waited });
+                    return Err(Error::BodyTooLarge { report, limit: s.max_body_bytes });
+                }
+                Err(SendError::Transport { timed_out, message }) => {
+                    s.shared.breaker.record(true, s.clock.now());
+                    crate::telemetry::attempt(s.defaults.provider, op.id, None, elapsed);
+                    (transport_verdict(timed_out), Err((timed_out, message)))
+                }
+            };
+            let outcome = match &response {
+                Ok((status, ..)) if verdict.reason == "success" => status.to_string(),
+                Ok((status, ..)) => format!("{status} {}", verdict.reason),
+                Err((_, m)) => m.clone(),
+            };
+            report.attempts.push(Attempt {
+                number: attempt,
+                status: response.as_ref().ok().map(|r| r.0),
+                outcome,
+                elapsed,
+                waited,
+            });
+            if let Some(wait) = self.retry_wait(&verdict, retry_possible, attempt, deadline, &mut last_retry_cost, &mut report)? {
+                metrics::counter!("tether_retries_total", "provider" => s.defaults.provider, "operation" => op.id).increment(1);
+                tracing::info!(target: "tether", attempt, wait_ms = wait.as_millis() as u64, reason = verdict.reason, "retrying");
+                s.clock.sleep(wait).await;
+                waited = wait;
+                continue;
+            }
+            return match response {
+                Ok((status, version, headers, body)) => {
+                    if (200..300).contains(&status) {
+                        s.shared.quota.release(last_retry_cost);
+                    }
+                    self.finish(op, options, &origin, report, status, version, headers, body)
+                }
+                Err((true, _)) => Err(Error::Timeout { report, elapsed: s.clock.now().saturating_duration_since(started) }),
+                Err((false, message)) => Err(Error::Transport { report, message }),
+            };
+        }
+    }
+
+    /// `Some(wait)` when the call should be retried after `wait`.
+    fn retry_wait(
+        &self,
+        verdict: &Verdict,
+        retry_possible: bool,
+        attempt: u32,
+        deadline: Instant,
+        last_retry_cost: &mut Option<u32>,
+        report: &mut CallReport,
+    ) -> Result<Option<Duration>, Error> {
+        let s = &*self.0;
+        if !verdict.retryable || !retry_possible || attempt >= s.retry.max_attempts {
+            return Ok(None);
+        }
+        let wait = verdict.wait.unwrap_or_else(|| s.retry.backoff(attempt));
+        let remaining = deadline.saturating_duration_since(s.clock.now());
+        if wait >= remaining {
+            if verdict.throttled {
+                return Err(Error::RateLimited {
+                    report: std::mem::take(report),
+                    wait,
+                    reset_at: verdict.reset_at,
+                });
+            }
+            return Ok(None);
+        }
+        let timeoutish = matches!(verdict.reason, "attempt timed out" | "transport error");
+        match s.shared.quota.acquire(timeoutish) {
+            Some(cost) => {
+                *last_retry_cost = Some(cost);
+                Ok(Some(wait))
+            }
+            None => {
+                if let Some(a) = report.attempts.last_mut() {
+                    a.outcome.push_str(" (retry quota exhausted)");
+                }
+                tracing::warn!(target: "tether", provider = s.defaults.provider, "retry quota exhausted; not retrying");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn wait_for_slot(&self, op: &'static OperationMeta, deadline: Instant, report: &mut CallReport) -> Result<Duration, Error> {
+        let s = &*self.0;
+        let mut total = Duration::ZERO;
+        for _ in 0..10_000 {
+            let now = s.clock.now();
+            let adaptive = s.shared.adaptive.delay(now);
+            let wait = if !adaptive.is_zero() {
+                Some(adaptive)
+            } else if let Some(store) = &s.limits {
+                match store.acquire(op).await {
+                    Ok(w) => w,
+                    Err(e) => {
+                        // A shared store that cannot answer must not stop traffic silently
+                        // or let it run unlimited without a trace: log and proceed.
+                        tracing::warn!(target: "tether::limit", provider = s.defaults.provider, error = %e, "rate limiter store unavailable; sending without the shared limit");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            let Some(wait) = wait else { return Ok(total) };
+            if now + wait >= deadline {
+                return Err(Error::RateLimited {
+                    report: std::mem::take(report),
+                    wait,
+                    reset_at: Some(s.clock.wall() + wait),
+                });
+            }
+            metrics::counter!("tether_rate_limit_waits_total", "provider" => s.defaults.provider, "operation" => op.id).increment(1);
+            s.clock.sleep(wait).await;
+            total += wait;
+        }
+        Ok(total)
+    }
+
+    async fn send_once(
+        &self,
+        http: &reqwest::Client,
+        req: reqwest::Request,
+    ) -> Result<(u16, http::Version, HeaderMap, Bytes), SendError> {
+        let mut response = http.execute(req).await.map_err(SendError::from_reqwest)?;
+        let limit = self.0.max_body_bytes;
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(SendError::TooLarge);
+        }
+        let status = response.status().as_u16();
+        let version = response.version();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(SendError::from_reqwest)? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(SendError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, version, headers, body.freeze()))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        op: &'static OperationMeta,
+        options: &CallOptions,
+        origin: &reqwest::Url,
+        report: CallReport,
+        status: u16,
+        version: http::Version,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Result<Exchange, Error> {
+        let s = &*self.0;
+        let mode = options.validation.unwrap_or(s.validation);
+        if mode != ValidationMode::Off {
+            match validator(s.defaults) {
+                Ok(v) => {
+                    let pairs: Vec<(String, String)> = headers
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                        .collect();
+                    if let Err(violations) = v.validate_response(op.id, status, &pairs, &body) {
+                        metrics::counter!("tether_contract_violations_total", "provider" => s.defaults.provider, "operation" => op.id)
+                            .increment(violations.len() as u64);
+                        let pointers: Vec<String> = violations.iter().map(|v| format!("{} ({})", v.pointer, v.keyword)).collect();
+                        tracing::warn!(target: "tether::contract", provider = s.defaults.provider, operation = op.id, status, violations = %pointers.join(", "), "response violates the contract");
+                        if mode == ValidationMode::Enforce && (200..300).contains(&status) {
+                            return Err(Error::ContractViolation { report, status, violations });
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(target: "tether::contract", provider = s.defaults.provider, error = %e, "contract validator unavailable; response not validated"),
+            }
+        }
+        let detail = (status >= 400).then(|| ProviderDetail::from_body(&body));
+        let next = if op.paginated && (200..300).contains(&status) { self.next_page(&headers, &body, origin) } else { None };
+        Ok(Exchange { status, version, headers, body, report, detail, next })
+    }
+
+    fn next_page(&self, headers: &HeaderMap, body: &[u8], origin: &reqwest::Url) -> Option<NextPage> {
+        let p = &self.0.policy.pagination;
+        match p.style {
+            PaginationStyle::LinkHeader => {
+                let link = headers.get("link")?.to_str().ok()?;
+                let next = reqwest::Url::parse(&link_next(link)?).ok()?;
+                if same_origin(origin, &next) {
+                    Some(NextPage::Url(next))
+                } else {
+                    tracing::warn!(target: "tether", next = %next.origin().ascii_serialization(), "next-page link points to another origin; not followed");
+                    None
+                }
+            }
+            PaginationStyle::CursorHasMore => {
+                let value = cursor_next(body, p.has_more_field.as_deref()?, p.items_field.as_deref()?)?;
+                Some(NextPage::Cursor { param: p.cursor_param.clone()?, value })
+            }
+        }
+    }
+}
+
+fn unreachable_request<T>(s: &State, op: &OperationMeta) -> Result<T, Error> {
+    Err(Error::Request { provider: s.defaults.provider, operation: op.id, message: "request body could not be re-sent".into() })
+}
+
+enum SendError {
+    TooLarge,
+    Transport { timed_out: bool, message: String },
+}
+
+impl SendError {
+    fn from_reqwest(e: reqwest::Error) -> Self {
+        Self::Transport { timed_out: e.is_timeout(), message: describe_reqwest(&e) }
+    }
+}
+
+/// The response progenitor sees.
+fn to_response(result: Result<Exchange, Error>, ctx: Option<&CallContext>) -> reqwest::Response {
+    match result {
+        Ok(x) => {
+            if let Some(ctx) = ctx {
+                ctx.set(|o| {
+                    o.report = Some(x.report.clone());
+                    o.status = Some(x.status);
+                    o.detail = x.detail.clone();
+                    o.next = x.next.clone();
+                });
+            }
+            let mut builder = http::Response::builder().status(x.status).version(x.version);
+            if let Some(h) = builder.headers_mut() {
+                *h = x.headers;
+            }
+            match builder.body(x.body) {
+                Ok(r) => reqwest::Response::from(r),
+                Err(_) => failed_response(String::from("response could not be rebuilt")),
+            }
+        }
+        Err(e) => {
+            let message = e.to_string();
+            if let Some(ctx) = ctx {
+                ctx.set(|o| o.failure = Some(e));
+            }
+            failed_response(message)
+        }
+    }
+}
+
+/// Status 999 is outside every range a generated client matches (2xx, 4XX, 5XX), so
+/// progenitor hands it to the `post` hook untouched.
+fn failed_response(message: String) -> reqwest::Response {
+    let mut r = http::Response::new(Bytes::new());
+    *r.status_mut() = http::StatusCode::from_u16(999).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    r.extensions_mut().insert(Failed(Arc::new(message)));
+    reqwest::Response::from(r)
+}
+
+/// The `post` hook: turn a synthetic failure into progenitor's error.
+pub fn post_hook<E>(result: &reqwest::Result<reqwest::Response>) -> Result<(), progenitor_client::Error<E>> {
+    if let Ok(r) = result {
+        if let Some(Failed(message)) = r.extensions().get::<Failed>() {
+            return Err(progenitor_client::Error::Custom(message.to_string()));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! Telemetry: what each call records, and the metric names (stable; documented in
+//! ARCHITECTURE.md and the integration brief).
+//!
+//! Spans: `tether.call` (provider, operation, method, path *template*, correlation_id,
+//! status, attempts, request_id, duration_ms, ratelimit_remaining) and `tether.attempt`
+//! (attempt, status). Never logged: credentials, `Authorization`, cookies, query strings,
+//! request or response bodies. Metrics (through the `metrics` facade; install any
+//! recorder, e.g. a Prometheus exporter):
+//! - `tether_requests_total{provider,operation,status_class}` — attempts by outcome class
+//!   (`2xx`…`5xx`, `transport`);
+//! - `tether_request_duration_seconds{provider,operation}` — attempt latency histogram;
+//! - `tether_calls_total{provider,operation,outcome}` — logical calls (`ok`, or the error kind);
+//! - `tether_retries_total`, `tether_rate_limit_waits_total{provider,operation}`;
+//! - `tether_throttled_total{provider,operation}` — 429 / rate-limit responses;
+//! - `tether_contract_violations_total{provider,operation}`;
+//! - `tether_breaker_state{breaker}` — 0 closed, 1 half-open, 2 open.
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::engine::Exchange;
+use crate::error::Error;
+
+tokio::task_local! {
+    static CORRELATION: String;
+}
+
+/// Run `fut` with `id` as the correlation id of every call made inside it (an inbound
+/// request's id, a job id), unless a call sets its own.
+pub async fn with_correlation_id<F: Future>(id: impl Into<String>, fut: F) -> F::Output {
+    CORRELATION.scope(id.into(), fut).await
+}
+
+/// The correlation id set by [`with_correlation_id`] around the current task, if any.
+pub fn ambient_correlation_id() -> Option<String> {
+    CORRELATION.try_with(Clone::clone).ok()
+}
+
+pub(crate) fn attempt(provider: &'static str, operation: &'static str, status: Option<u16>, elapsed: Duration) {
+    let class = match status {
+        Some(s) => match s {
+            200..=299 => "2xx",
+            300..=399 => "3xx",
+            400..=499 => "4xx",
+            _ => "5xx",
+        },
+        None => "transport",
+    };
+    metrics::counter!("tether_requests_total", "provider" => provider, "operation" => operation, "status_class" => class).increment(1);
+    metrics::histogram!("tether_request_duration_seconds", "provider" => provider, "operation" => operation).record(elapsed.as_secs_f64());
+    if status == Some(429) {
+        metrics::counter!("tether_throttled_total", "provider" => provider, "operation" => operation).increment(1);
+    }
+    tracing::debug!(target: "tether", status, elapsed_ms = elapsed.as_millis() as u64, "attempt finished");
+}
+
+pub(crate) fn call_finished(
+    span: &tracing::Span,
+    provider: &'static str,
+    operation: &'static str,
+    result: &Result<Exchange, Error>,
+    elapsed: Duration,
+) {
+    let _enter = span.enter();
+    match result {
+        Ok(x) => {
+            span.record("status", x.status);
+            span.record("attempts", x.report.attempts.len());
+            if let Some(id) = &x.report.request_id {
+                span.record("request_id", id.as_str());
+            }
+            metrics::counter!("tether_calls_total", "provider" => provider, "operation" => operation, "outcome" => if x.status < 400 { "ok" } else { "provider_error" }).increment(1);
+            tracing::info!(target: "tether", status = x.status, attempts = x.report.attempts.len(), elapsed_ms = elapsed.as_millis() as u64, "call finished");
+        }
+        Err(e) => {
+            if let Some(r) = e.report() {
+                span.record("attempts", r.attempts.len());
+                if let Some(id) = &r.request_id {
+                    span.record("request_id", id.as_str());
+                }
+            }
+            let kind = error_kind(e);
+            metrics::counter!("tether_calls_total", "provider" => provider, "operation" => operation, "outcome" => kind).increment(1);
+            tracing::warn!(target: "tether", error = %e, kind, elapsed_ms = elapsed.as_millis() as u64, "call failed");
+        }
+    }
+}
+
+/// A short stable name of an error variant (metric label).
+pub fn error_kind<E>(e: &Error<E>) -> &'static str {
+    match e {
+        Error::Construction { .. } => "construction",
+        Error::Auth(_) => "auth",
+        Error::Request { .. } => "request",
+        Error::Timeout { .. } => "timeout",
+        Error::Transport { .. } => "transport",
+        Error::RateLimited { .. } => "rate_limited",
+        Error::CircuitOpen { .. } => "circuit_open",
+        Error::ContractViolation { .. } => "contract_violation",
+        Error::Provider { .. } => "provider_error",
+        Error::InvalidResponse { .. } => "invalid_response",
+        Error::BodyTooLarge { .. } => "body_too_large",
+    }
+}
