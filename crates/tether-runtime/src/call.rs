@@ -118,7 +118,10 @@ pub(crate) async fn run_inner<T, E, Fut>(
 where
     Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
 {
-    let ctx = Arc::new(CallContext { options, outcome: Mutex::default() });
+    let ctx = Arc::new(CallContext {
+        options,
+        outcome: Mutex::default(),
+    });
     let result = CALL.scope(Arc::clone(&ctx), send).await;
     let outcome = ctx.take();
     match result {
@@ -139,7 +142,11 @@ fn map_error<E>(
     }
     let provider = defaults.provider;
     let operation = defaults.operation(operation).map_or(operation, |o| o.id);
-    let report = outcome.report.unwrap_or_else(|| CallReport { provider, operation, ..CallReport::default() });
+    let report = outcome.report.unwrap_or_else(|| CallReport {
+        provider,
+        operation,
+        ..CallReport::default()
+    });
     let detail = outcome.detail.unwrap_or_default();
     let status = outcome.status.unwrap_or(0);
     match error {
@@ -151,7 +158,12 @@ fn map_error<E>(
         },
         P::InvalidResponsePayload(_, e) if status >= 400 => {
             tracing::debug!(target: "tether::call", provider, operation, status, error = %e, "error body does not fit the generated error type");
-            Error::Provider { report, status, body: None, detail }
+            Error::Provider {
+                report,
+                status,
+                body: None,
+                detail,
+            }
         }
         P::InvalidResponsePayload(_, e) => Error::InvalidResponse {
             report,
@@ -167,13 +179,24 @@ fn map_error<E>(
         P::UnexpectedResponse(r) => Error::InvalidResponse {
             report,
             status: r.status().as_u16(),
-            message: "status not declared by the contract's projection (no generated type for it)".to_owned(),
+            message: "status not declared by the contract's projection (no generated type for it)"
+                .to_owned(),
         },
-        P::InvalidRequest(message) => Error::Request { provider, operation, message },
-        P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => Error::Transport {
-            report,
-            message: crate::error::describe_reqwest(&e),
+        P::InvalidRequest(message) => Error::Request {
+            provider,
+            operation,
+            message,
         },
-        P::Custom(message) => Error::Request { provider, operation, message },
+        P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
+            Error::Transport {
+                report,
+                message: crate::error::describe_reqwest(&e),
+            }
+        }
+        P::Custom(message) => Error::Request {
+            provider,
+            operation,
+            message,
+        },
     }
 }

@@ -79,6 +79,7 @@ pub struct Settings<C = Parts> {
     max_attempts: Option<u32>,
     limits: Option<Option<Arc<dyn RateLimitStore>>>,
     http: Option<reqwest::Client>,
+    max_body_bytes: Option<u64>,
 }
 
 impl Settings<Parts> {
@@ -103,6 +104,7 @@ impl<C> Settings<C> {
             max_attempts: None,
             limits: None,
             http: None,
+            max_body_bytes: None,
         }
     }
     /// Base URL (default: `<PROVIDER>_API_BASE_URL`, else the policy's production URL).
@@ -150,6 +152,11 @@ impl<C> Settings<C> {
         self.limits = Some(None);
         self
     }
+    /// Largest response body read (default: policy `responses.max_body_bytes`).
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = Some(limit);
+        self
+    }
     /// Use this reqwest client (its own timeouts apply too).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -176,7 +183,10 @@ impl<C> Settings<C> {
         let base_url = self.base_url.unwrap_or_else(|| d.base_url());
         let parsed = reqwest::Url::parse(&base_url).map_err(|e| Error::Construction {
             provider: d.provider.to_owned(),
-            message: format!("base URL `{base_url}` is not a URL: {e} (check {} or the builder)", d.base_url_env),
+            message: format!(
+                "base URL `{base_url}` is not a URL: {e} (check {} or the builder)",
+                d.base_url_env
+            ),
         })?;
         let http = match self.http {
             Some(h) => h,
@@ -194,10 +204,14 @@ impl<C> Settings<C> {
         let authority = format!("{}://{}", parsed.scheme(), parsed.host_str().unwrap_or(""))
             + &parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
         let key = format!("{}|{authority}|{}", d.provider, credentials.fingerprint());
-        let (specs, concurrency) = applicable_limits(&policy, credentials.is_anonymous(), credentials.mode());
+        let (specs, concurrency) =
+            applicable_limits(&policy, credentials.is_anonymous(), credentials.mode());
         let shared = shared_state(&key, || Shared {
             quota: RetryQuota::from_policy(&policy),
-            breaker: Breaker::new(format!("{}@{authority}", d.provider), BreakerConfig::from_policy(&policy)),
+            breaker: Breaker::new(
+                format!("{}@{authority}", d.provider),
+                BreakerConfig::from_policy(&policy),
+            ),
             adaptive: Adaptive::default(),
             concurrency: concurrency.map(|c| tokio::sync::Semaphore::new(c as usize)),
             limits: Arc::new(LocalLimits::new(specs, Arc::clone(&clock))),
@@ -213,7 +227,9 @@ impl<C> Settings<C> {
             overall: self.overall.unwrap_or(d.overall_timeout),
             attempt_timeout: self.attempt_timeout.unwrap_or(d.attempt_timeout),
             validation: self.validation.unwrap_or(policy.responses.validation),
-            max_body_bytes: policy.responses.max_body_bytes.value,
+            max_body_bytes: self
+                .max_body_bytes
+                .unwrap_or(policy.responses.max_body_bytes.value),
             policy,
             clock,
             shared,
@@ -224,15 +240,23 @@ impl<C> Settings<C> {
 }
 
 fn shared_state(key: &str, make: impl FnOnce() -> Shared) -> Arc<Shared> {
-    static REGISTRY: LazyLock<Mutex<HashMap<String, Arc<Shared>>>> = LazyLock::new(Default::default);
+    static REGISTRY: LazyLock<Mutex<HashMap<String, Arc<Shared>>>> =
+        LazyLock::new(Default::default);
     let mut map = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
-    Arc::clone(map.entry(key.to_owned()).or_insert_with(|| Arc::new(make())))
+    Arc::clone(
+        map.entry(key.to_owned())
+            .or_insert_with(|| Arc::new(make())),
+    )
 }
 
 fn policy_of(d: &'static RequestDefaults) -> Result<Arc<Policy>, Error> {
     static CACHE: LazyLock<Mutex<HashMap<usize, Arc<Policy>>>> = LazyLock::new(Default::default);
     let key = d.policy.as_ptr() as usize;
-    if let Some(p) = CACHE.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+    if let Some(p) = CACHE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
         return Ok(Arc::clone(p));
     }
     let path = std::path::PathBuf::from(format!("contracts/{}/provider.yaml", d.provider));
@@ -241,7 +265,10 @@ fn policy_of(d: &'static RequestDefaults) -> Result<Arc<Policy>, Error> {
         message: format!("embedded policy does not load: {e}"),
     })?;
     let policy = Arc::new(policy);
-    CACHE.lock().unwrap_or_else(PoisonError::into_inner).insert(key, Arc::clone(&policy));
+    CACHE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, Arc::clone(&policy));
     Ok(policy)
 }
 
@@ -258,8 +285,11 @@ fn validator(d: &'static RequestDefaults) -> Result<Arc<ContractValidator>, Stri
             .or_default(),
     );
     slot.get_or_init(|| {
-        let doc = tether_contract::Document::from_bytes(std::path::Path::new(d.contract_path), d.contract.as_bytes())
-            .map_err(|e| e.to_string())?;
+        let doc = tether_contract::Document::from_bytes(
+            std::path::Path::new(d.contract_path),
+            d.contract.as_bytes(),
+        )
+        .map_err(|e| e.to_string())?;
         ContractValidator::new(&doc, &ValidatorOptions::default())
             .map(Arc::new)
             .map_err(|e| e.to_string())
@@ -340,7 +370,9 @@ impl Inner {
             None => Err(Error::Request {
                 provider: self.defaults().provider,
                 operation: "unknown",
-                message: format!("operation `{rust_name}` is not in the generated table (regenerate the client)"),
+                message: format!(
+                    "operation `{rust_name}` is not in the generated table (regenerate the client)"
+                ),
             }),
         };
         Ok(to_response(result, ctx.as_deref()))
@@ -405,25 +437,52 @@ impl Inner {
         options: &CallOptions,
     ) -> Result<Option<String>, Error> {
         let s = &*self.0;
-        let Some(header) = s.policy.idempotency.header.as_ref().map(|h| h.value.as_str()) else {
+        let Some(header) = s
+            .policy
+            .idempotency
+            .header
+            .as_ref()
+            .map(|h| h.value.as_str())
+        else {
             return Ok(None);
         };
         if !op.idempotency_key && options.idempotency_key.is_none() {
             return Ok(None);
         }
-        let existing = request.headers().get(header).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let existing = request
+            .headers()
+            .get(header)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let key = options
             .idempotency_key
             .clone()
             .or(existing)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let max = s.policy.idempotency.max_length.as_ref().map_or(u64::MAX, |m| m.value);
-        let bad = |why: String| Error::Request { provider: s.defaults.provider, operation: op.id, message: why };
+        let max = s
+            .policy
+            .idempotency
+            .max_length
+            .as_ref()
+            .map_or(u64::MAX, |m| m.value);
+        let bad = |why: String| Error::Request {
+            provider: s.defaults.provider,
+            operation: op.id,
+            message: why,
+        };
         if key.len() as u64 > max {
-            return Err(bad(format!("idempotency key is {} characters; the provider allows at most {max}", key.len())));
+            return Err(bad(format!(
+                "idempotency key is {} characters; the provider allows at most {max}",
+                key.len()
+            )));
         }
-        let value = HeaderValue::from_str(&key).map_err(|_| bad("idempotency key is not a valid header value".to_owned()))?;
-        let name = HeaderName::from_bytes(header.as_bytes()).map_err(|_| bad(format!("policy idempotency header `{header}` is not a header name")))?;
+        let value = HeaderValue::from_str(&key)
+            .map_err(|_| bad("idempotency key is not a valid header value".to_owned()))?;
+        let name = HeaderName::from_bytes(header.as_bytes()).map_err(|_| {
+            bad(format!(
+                "policy idempotency header `{header}` is not a header name"
+            ))
+        })?;
         request.headers_mut().insert(name, value);
         Ok(Some(key))
     }
@@ -453,7 +512,10 @@ impl Inner {
                 return Err(Error::CircuitOpen {
                     provider: s.defaults.provider,
                     operation: op.id,
-                    host: original.as_ref().map(|r| r.url().host_str().unwrap_or("").to_owned()).unwrap_or_default(),
+                    host: original
+                        .as_ref()
+                        .map(|r| r.url().host_str().unwrap_or("").to_owned())
+                        .unwrap_or_default(),
                     retry_in,
                 });
             }
@@ -464,7 +526,11 @@ impl Inner {
                 None => None,
             };
             let Some(template) = original.as_ref() else {
-                return Err(Error::Request { provider: s.defaults.provider, operation: op.id, message: "request lost between attempts".into() });
+                return Err(Error::Request {
+                    provider: s.defaults.provider,
+                    operation: op.id,
+                    message: "request lost between attempts".into(),
+                });
             };
             // A streaming body cannot be cloned: such a request gets exactly one attempt.
             let (mut req, retry_possible) = match template.try_clone() {
@@ -474,27 +540,43 @@ impl Inner {
                     None => unreachable_request(s, op)?,
                 },
             };
-            s.credentials.apply(req.headers_mut(), http, s.clock.as_ref()).await?;
+            s.credentials
+                .apply(req.headers_mut(), http, s.clock.as_ref())
+                .await?;
             let now = s.clock.now();
             let remaining = deadline.saturating_duration_since(now);
             if remaining.is_zero() {
-                return Err(Error::Timeout { report, elapsed: now.saturating_duration_since(started) });
+                return Err(Error::Timeout {
+                    report,
+                    elapsed: now.saturating_duration_since(started),
+                });
             }
             *req.timeout_mut() = Some(s.attempt_timeout.min(remaining));
             let attempt_span = tracing::debug_span!(target: "tether", "tether.attempt", attempt, status = tracing::field::Empty);
             let t0 = Instant::now();
-            let sent = self.send_once(http, req).instrument(attempt_span.clone()).await;
+            let sent = self
+                .send_once(http, req)
+                .instrument(attempt_span.clone())
+                .await;
             let elapsed = t0.elapsed();
             let wall = s.clock.wall();
             let (verdict, response) = match sent {
                 Ok((status, version, headers, body)) => {
                     attempt_span.record("status", status);
                     s.shared.breaker.record(status >= 500, s.clock.now());
-                    s.shared.adaptive.observe(status, Headroom::from_headers(&headers), s.clock.now(), wall);
+                    s.shared.adaptive.observe(
+                        status,
+                        Headroom::from_headers(&headers),
+                        s.clock.now(),
+                        wall,
+                    );
                     if let Some(h) = Headroom::from_headers(&headers) {
                         tracing::Span::current().record("ratelimit_remaining", h.remaining);
                     }
-                    if let Some(id) = headers.get(s.policy.request_id_header.as_str()).and_then(|v| v.to_str().ok()) {
+                    if let Some(id) = headers
+                        .get(s.policy.request_id_header.as_str())
+                        .and_then(|v| v.to_str().ok())
+                    {
                         report.request_id = Some(id.to_owned());
                     }
                     let v = s.retry.classify(status, &headers, &body, wall);
@@ -502,8 +584,17 @@ impl Inner {
                     (v, Ok((status, version, headers, body)))
                 }
                 Err(SendError::TooLarge) => {
-                    report.attempts.push(Attempt { number: attempt, status: None, outcome: "body too large".into(), elapsed, waited });
-                    return Err(Error::BodyTooLarge { report, limit: s.max_body_bytes });
+                    report.attempts.push(Attempt {
+                        number: attempt,
+                        status: None,
+                        outcome: "body too large".into(),
+                        elapsed,
+                        waited,
+                    });
+                    return Err(Error::BodyTooLarge {
+                        report,
+                        limit: s.max_body_bytes,
+                    });
                 }
                 Err(SendError::Transport { timed_out, message }) => {
                     s.shared.breaker.record(true, s.clock.now());
@@ -523,7 +614,14 @@ impl Inner {
                 elapsed,
                 waited,
             });
-            if let Some(wait) = self.retry_wait(&verdict, retry_possible, attempt, deadline, &mut last_retry_cost, &mut report)? {
+            if let Some(wait) = self.retry_wait(
+                &verdict,
+                retry_possible,
+                attempt,
+                deadline,
+                &mut last_retry_cost,
+                &mut report,
+            )? {
                 metrics::counter!("tether_retries_total", "provider" => s.defaults.provider, "operation" => op.id).increment(1);
                 tracing::info!(target: "tether", attempt, wait_ms = wait.as_millis() as u64, reason = verdict.reason, "retrying");
                 s.clock.sleep(wait).await;
@@ -537,7 +635,10 @@ impl Inner {
                     }
                     self.finish(op, options, &origin, report, status, version, headers, body)
                 }
-                Err((true, _)) => Err(Error::Timeout { report, elapsed: s.clock.now().saturating_duration_since(started) }),
+                Err((true, _)) => Err(Error::Timeout {
+                    report,
+                    elapsed: s.clock.now().saturating_duration_since(started),
+                }),
                 Err((false, message)) => Err(Error::Transport { report, message }),
             };
         }
@@ -585,7 +686,12 @@ impl Inner {
         }
     }
 
-    async fn wait_for_slot(&self, op: &'static OperationMeta, deadline: Instant, report: &mut CallReport) -> Result<Duration, Error> {
+    async fn wait_for_slot(
+        &self,
+        op: &'static OperationMeta,
+        deadline: Instant,
+        report: &mut CallReport,
+    ) -> Result<Duration, Error> {
         let s = &*self.0;
         let mut total = Duration::ZERO;
         for _ in 0..10_000 {
@@ -663,27 +769,55 @@ impl Inner {
                 Ok(v) => {
                     let pairs: Vec<(String, String)> = headers
                         .iter()
-                        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                        .filter_map(|(k, v)| {
+                            Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned()))
+                        })
                         .collect();
                     if let Err(violations) = v.validate_response(op.id, status, &pairs, &body) {
                         metrics::counter!("tether_contract_violations_total", "provider" => s.defaults.provider, "operation" => op.id)
                             .increment(violations.len() as u64);
-                        let pointers: Vec<String> = violations.iter().map(|v| format!("{} ({})", v.pointer, v.keyword)).collect();
+                        let pointers: Vec<String> = violations
+                            .iter()
+                            .map(|v| format!("{} ({})", v.pointer, v.keyword))
+                            .collect();
                         tracing::warn!(target: "tether::contract", provider = s.defaults.provider, operation = op.id, status, violations = %pointers.join(", "), "response violates the contract");
                         if mode == ValidationMode::Enforce && (200..300).contains(&status) {
-                            return Err(Error::ContractViolation { report, status, violations });
+                            return Err(Error::ContractViolation {
+                                report,
+                                status,
+                                violations,
+                            });
                         }
                     }
                 }
-                Err(e) => tracing::warn!(target: "tether::contract", provider = s.defaults.provider, error = %e, "contract validator unavailable; response not validated"),
+                Err(e) => {
+                    tracing::warn!(target: "tether::contract", provider = s.defaults.provider, error = %e, "contract validator unavailable; response not validated")
+                }
             }
         }
         let detail = (status >= 400).then(|| ProviderDetail::from_body(&body));
-        let next = if op.paginated && (200..300).contains(&status) { self.next_page(&headers, &body, origin) } else { None };
-        Ok(Exchange { status, version, headers, body, report, detail, next })
+        let next = if op.paginated && (200..300).contains(&status) {
+            self.next_page(&headers, &body, origin)
+        } else {
+            None
+        };
+        Ok(Exchange {
+            status,
+            version,
+            headers,
+            body,
+            report,
+            detail,
+            next,
+        })
     }
 
-    fn next_page(&self, headers: &HeaderMap, body: &[u8], origin: &reqwest::Url) -> Option<NextPage> {
+    fn next_page(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        origin: &reqwest::Url,
+    ) -> Option<NextPage> {
         let p = &self.0.policy.pagination;
         match p.style {
             PaginationStyle::LinkHeader => {
@@ -697,15 +831,26 @@ impl Inner {
                 }
             }
             PaginationStyle::CursorHasMore => {
-                let value = cursor_next(body, p.has_more_field.as_deref()?, p.items_field.as_deref()?)?;
-                Some(NextPage::Cursor { param: p.cursor_param.clone()?, value })
+                let value = cursor_next(
+                    body,
+                    p.has_more_field.as_deref()?,
+                    p.items_field.as_deref()?,
+                )?;
+                Some(NextPage::Cursor {
+                    param: p.cursor_param.clone()?,
+                    value,
+                })
             }
         }
     }
 }
 
 fn unreachable_request<T>(s: &State, op: &OperationMeta) -> Result<T, Error> {
-    Err(Error::Request { provider: s.defaults.provider, operation: op.id, message: "request body could not be re-sent".into() })
+    Err(Error::Request {
+        provider: s.defaults.provider,
+        operation: op.id,
+        message: "request body could not be re-sent".into(),
+    })
 }
 
 enum SendError {
@@ -715,7 +860,10 @@ enum SendError {
 
 impl SendError {
     fn from_reqwest(e: reqwest::Error) -> Self {
-        Self::Transport { timed_out: e.is_timeout(), message: describe_reqwest(&e) }
+        Self::Transport {
+            timed_out: e.is_timeout(),
+            message: describe_reqwest(&e),
+        }
     }
 }
 
@@ -731,7 +879,9 @@ fn to_response(result: Result<Exchange, Error>, ctx: Option<&CallContext>) -> re
                     o.next = x.next.clone();
                 });
             }
-            let mut builder = http::Response::builder().status(x.status).version(x.version);
+            let mut builder = http::Response::builder()
+                .status(x.status)
+                .version(x.version);
             if let Some(h) = builder.headers_mut() {
                 *h = x.headers;
             }
@@ -754,13 +904,16 @@ fn to_response(result: Result<Exchange, Error>, ctx: Option<&CallContext>) -> re
 /// progenitor hands it to the `post` hook untouched.
 fn failed_response(message: String) -> reqwest::Response {
     let mut r = http::Response::new(Bytes::new());
-    *r.status_mut() = http::StatusCode::from_u16(999).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    *r.status_mut() =
+        http::StatusCode::from_u16(999).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     r.extensions_mut().insert(Failed(Arc::new(message)));
     reqwest::Response::from(r)
 }
 
 /// The `post` hook: turn a synthetic failure into progenitor's error.
-pub fn post_hook<E>(result: &reqwest::Result<reqwest::Response>) -> Result<(), progenitor_client::Error<E>> {
+pub fn post_hook<E>(
+    result: &reqwest::Result<reqwest::Response>,
+) -> Result<(), progenitor_client::Error<E>> {
     if let Ok(r) = result {
         if let Some(Failed(message)) = r.extensions().get::<Failed>() {
             return Err(progenitor_client::Error::Custom(message.to_string()));

@@ -222,7 +222,18 @@ fn summarize(violations: &[ValidationError]) -> String {
     let mut s: Vec<String> = violations
         .iter()
         .take(3)
-        .map(|v| format!("{} ({}): {}", if v.pointer.is_empty() { "/" } else { &v.pointer }, v.keyword, v.message))
+        .map(|v| {
+            format!(
+                "{} ({}): {}",
+                if v.pointer.is_empty() {
+                    "/"
+                } else {
+                    &v.pointer
+                },
+                v.keyword,
+                v.message
+            )
+        })
         .collect();
     if violations.len() > 3 {
         s.push(format!("and {} more", violations.len() - 3));
@@ -248,10 +259,13 @@ impl<E> Error<E> {
     /// HTTP status of the final response, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::ContractViolation { status, .. } | Self::Provider { status, .. } | Self::InvalidResponse { status, .. } => {
-                Some(*status)
-            }
-            _ => self.report().and_then(|r| r.attempts.last()).and_then(|a| a.status),
+            Self::ContractViolation { status, .. }
+            | Self::Provider { status, .. }
+            | Self::InvalidResponse { status, .. } => Some(*status),
+            _ => self
+                .report()
+                .and_then(|r| r.attempts.last())
+                .and_then(|a| a.status),
         }
     }
 
@@ -266,16 +280,66 @@ impl<E> Error<E> {
         match self {
             Self::Construction { provider, message } => Error::Construction { provider, message },
             Self::Auth(a) => Error::Auth(a),
-            Self::Request { provider, operation, message } => Error::Request { provider, operation, message },
+            Self::Request {
+                provider,
+                operation,
+                message,
+            } => Error::Request {
+                provider,
+                operation,
+                message,
+            },
             Self::Timeout { report, elapsed } => Error::Timeout { report, elapsed },
             Self::Transport { report, message } => Error::Transport { report, message },
-            Self::RateLimited { report, wait, reset_at } => Error::RateLimited { report, wait, reset_at },
-            Self::CircuitOpen { provider, operation, host, retry_in } => {
-                Error::CircuitOpen { provider, operation, host, retry_in }
-            }
-            Self::ContractViolation { report, status, violations } => Error::ContractViolation { report, status, violations },
-            Self::Provider { report, status, detail, .. } => Error::Provider { report, status, body: None, detail },
-            Self::InvalidResponse { report, status, message } => Error::InvalidResponse { report, status, message },
+            Self::RateLimited {
+                report,
+                wait,
+                reset_at,
+            } => Error::RateLimited {
+                report,
+                wait,
+                reset_at,
+            },
+            Self::CircuitOpen {
+                provider,
+                operation,
+                host,
+                retry_in,
+            } => Error::CircuitOpen {
+                provider,
+                operation,
+                host,
+                retry_in,
+            },
+            Self::ContractViolation {
+                report,
+                status,
+                violations,
+            } => Error::ContractViolation {
+                report,
+                status,
+                violations,
+            },
+            Self::Provider {
+                report,
+                status,
+                detail,
+                ..
+            } => Error::Provider {
+                report,
+                status,
+                body: None,
+                detail,
+            },
+            Self::InvalidResponse {
+                report,
+                status,
+                message,
+            } => Error::InvalidResponse {
+                report,
+                status,
+                message,
+            },
             Self::BodyTooLarge { report, limit } => Error::BodyTooLarge { report, limit },
         }
     }

@@ -58,7 +58,11 @@ impl LimitSpec {
 }
 
 /// The limits of `policy` that apply to a credential (`anonymous`, `mode`).
-pub fn applicable_limits(policy: &Policy, anonymous: bool, mode: Option<&str>) -> (Vec<LimitSpec>, Option<u32>) {
+pub fn applicable_limits(
+    policy: &Policy,
+    anonymous: bool,
+    mode: Option<&str>,
+) -> (Vec<LimitSpec>, Option<u32>) {
     let mode = mode.unwrap_or("test");
     let mut specs = Vec::new();
     let mut concurrency = None;
@@ -100,11 +104,19 @@ pub struct StoreError(pub String);
 /// counting it) or says how long to wait (`Ok(Some(wait))`, counting nothing).
 pub trait RateLimitStore: Send + Sync + fmt::Debug {
     /// Try to admit one request of `op` through every applicable limit.
-    fn acquire<'a>(&'a self, op: &'a OperationMeta) -> BoxFuture<'a, Result<Option<Duration>, StoreError>>;
+    fn acquire<'a>(
+        &'a self,
+        op: &'a OperationMeta,
+    ) -> BoxFuture<'a, Result<Option<Duration>, StoreError>>;
 }
 
 type Direct = RateLimiter<NotKeyed, InMemoryState, GovernorClock, NoOpMiddleware<Instant>>;
-type Keyed = RateLimiter<&'static str, HashMapStateStore<&'static str>, GovernorClock, NoOpMiddleware<Instant>>;
+type Keyed = RateLimiter<
+    &'static str,
+    HashMapStateStore<&'static str>,
+    GovernorClock,
+    NoOpMiddleware<Instant>,
+>;
 
 enum Gcra {
     Direct(Direct),
@@ -120,7 +132,10 @@ pub struct LocalLimits {
 impl fmt::Debug for LocalLimits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LocalLimits")
-            .field("limits", &self.limits.iter().map(|(s, _)| &s.name).collect::<Vec<_>>())
+            .field(
+                "limits",
+                &self.limits.iter().map(|(s, _)| &s.name).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -135,7 +150,11 @@ impl LocalLimits {
                 let quota = Quota::with_period(spec.emission_interval())?
                     .allow_burst(NonZeroU32::new(spec.burst).unwrap_or(NonZeroU32::MIN));
                 let gcra = if spec.per_endpoint {
-                    Gcra::Keyed(RateLimiter::new(quota, HashMapStateStore::default(), clock.clone()))
+                    Gcra::Keyed(RateLimiter::new(
+                        quota,
+                        HashMapStateStore::default(),
+                        clock.clone(),
+                    ))
                 } else {
                     Gcra::Direct(RateLimiter::direct_with_clock(quota, clock.clone()))
                 };
@@ -172,7 +191,10 @@ impl LocalLimits {
 }
 
 impl RateLimitStore for LocalLimits {
-    fn acquire<'a>(&'a self, op: &'a OperationMeta) -> BoxFuture<'a, Result<Option<Duration>, StoreError>> {
+    fn acquire<'a>(
+        &'a self,
+        op: &'a OperationMeta,
+    ) -> BoxFuture<'a, Result<Option<Duration>, StoreError>> {
         Box::pin(std::future::ready(Ok(self.try_admit(op))))
     }
 }
@@ -214,7 +236,8 @@ impl Headroom {
         Some(Self {
             remaining: num("x-ratelimit-remaining")?,
             limit: num("x-ratelimit-limit"),
-            reset: num("x-ratelimit-reset").and_then(|s| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(s))),
+            reset: num("x-ratelimit-reset")
+                .and_then(|s| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(s))),
         })
     }
 }
@@ -244,7 +267,10 @@ impl Adaptive {
         if earliest > now {
             return earliest - now;
         }
-        let spacing = s.pace.unwrap_or_default().max(s.penalty.unwrap_or_default());
+        let spacing = s
+            .pace
+            .unwrap_or_default()
+            .max(s.penalty.unwrap_or_default());
         s.next_slot = (!spacing.is_zero()).then(|| now + spacing);
         Duration::ZERO
     }
@@ -259,21 +285,31 @@ impl Adaptive {
             }
             let low = h.limit.is_some_and(|l| h.remaining.saturating_mul(10) < l);
             s.pace = match (low, until_reset) {
-                (true, Some(d)) if h.remaining > 0 => Some(d / u32::try_from(h.remaining).unwrap_or(u32::MAX)),
+                (true, Some(d)) if h.remaining > 0 => {
+                    Some(d / u32::try_from(h.remaining).unwrap_or(u32::MAX))
+                }
                 _ => None,
             };
         }
         if status == 429 {
-            s.penalty = Some(s.penalty.map_or(Self::PENALTY_START, |p| (p * 2).min(Self::PENALTY_MAX)));
+            s.penalty = Some(
+                s.penalty
+                    .map_or(Self::PENALTY_START, |p| (p * 2).min(Self::PENALTY_MAX)),
+            );
         } else if status < 400 {
-            s.penalty = s.penalty.map(|p| p / 2).filter(|p| *p >= Duration::from_millis(10));
+            s.penalty = s
+                .penalty
+                .map(|p| p / 2)
+                .filter(|p| *p >= Duration::from_millis(10));
         }
     }
 
     /// The extra spacing currently imposed (for tests and telemetry).
     pub fn current_spacing(&self) -> Duration {
         let s = self.lock();
-        s.pace.unwrap_or_default().max(s.penalty.unwrap_or_default())
+        s.pace
+            .unwrap_or_default()
+            .max(s.penalty.unwrap_or_default())
     }
 
     /// Forget an explicit block (tests).
@@ -318,10 +354,15 @@ mod tests {
         let clock = ManualClock::default();
         let limits = LocalLimits::new(vec![spec(10, 1, 3)], Arc::new(clock.clone()));
         let get = op("a", "GET");
-        let admitted = (0..10).take_while(|_| limits.try_admit(&get).is_none()).count();
+        let admitted = (0..10)
+            .take_while(|_| limits.try_admit(&get).is_none())
+            .count();
         assert_eq!(admitted, 3, "burst of 3");
         let wait = limits.try_admit(&get).unwrap();
-        assert!(wait <= Duration::from_millis(100) && wait > Duration::ZERO, "{wait:?}");
+        assert!(
+            wait <= Duration::from_millis(100) && wait > Duration::ZERO,
+            "{wait:?}"
+        );
         clock.advance(wait);
         assert!(limits.try_admit(&get).is_none());
     }
@@ -341,7 +382,10 @@ mod tests {
             }
         }
         assert!(sent <= 100 * 10 + 10, "{sent} sent, limit + burst is 1010");
-        assert!(sent >= 990, "{sent} sent; the limiter should not under-use the quota");
+        assert!(
+            sent >= 990,
+            "{sent} sent; the limiter should not under-use the quota"
+        );
     }
 
     #[test]
@@ -352,15 +396,25 @@ mod tests {
         s.methods = vec!["POST".into()];
         let limits = LocalLimits::new(vec![s], Arc::new(clock));
         assert!(limits.try_admit(&op("a", "POST")).is_none());
-        assert!(limits.try_admit(&op("b", "POST")).is_none(), "other endpoint, own bucket");
+        assert!(
+            limits.try_admit(&op("b", "POST")).is_none(),
+            "other endpoint, own bucket"
+        );
         assert!(limits.try_admit(&op("a", "POST")).is_some());
-        assert!(limits.try_admit(&op("a", "GET")).is_none(), "GET not limited by a POST rule");
+        assert!(
+            limits.try_admit(&op("a", "GET")).is_none(),
+            "GET not limited by a POST rule"
+        );
     }
 
     #[test]
     fn applicable_limits_follow_credential_and_mode() {
         let load = |p: &str| {
-            Policy::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../contracts/{p}/provider.yaml"))).unwrap()
+            Policy::load(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join(format!("../../contracts/{p}/provider.yaml")),
+            )
+            .unwrap()
         };
         let github = load("github");
         let names = |v: &[LimitSpec]| v.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
@@ -372,9 +426,15 @@ mod tests {
         assert_eq!(conc, Some(100));
         let stripe = load("stripe");
         let (live, _) = applicable_limits(&stripe, false, Some("live"));
-        assert!(names(&live).contains(&"global_live".into()) && !names(&live).contains(&"global_test".into()));
+        assert!(
+            names(&live).contains(&"global_live".into())
+                && !names(&live).contains(&"global_test".into())
+        );
         let (unknown, _) = applicable_limits(&stripe, false, None);
-        assert!(names(&unknown).contains(&"global_test".into()), "unknown mode gets the stricter limits");
+        assert!(
+            names(&unknown).contains(&"global_test".into()),
+            "unknown mode gets the stricter limits"
+        );
     }
 
     #[test]
@@ -382,16 +442,40 @@ mod tests {
         let a = Adaptive::default();
         let now = Instant::now();
         let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
-        let exhausted = Headroom { remaining: 0, limit: Some(5000), reset: Some(wall + Duration::from_secs(30)) };
+        let exhausted = Headroom {
+            remaining: 0,
+            limit: Some(5000),
+            reset: Some(wall + Duration::from_secs(30)),
+        };
         a.observe(200, Some(exhausted), now, wall);
         assert_eq!(a.delay(now), Duration::from_secs(30));
         assert_eq!(a.delay(now + Duration::from_secs(30)), Duration::ZERO);
 
-        let low = Headroom { remaining: 100, limit: Some(5000), reset: Some(wall + Duration::from_secs(50)) };
+        let low = Headroom {
+            remaining: 100,
+            limit: Some(5000),
+            reset: Some(wall + Duration::from_secs(50)),
+        };
         a.observe(200, Some(low), now, wall);
-        assert_eq!(a.current_spacing(), Duration::from_millis(500), "100 left for 50 s");
-        a.observe(200, Some(Headroom { remaining: 4000, ..low }), now, wall);
-        assert_eq!(a.current_spacing(), Duration::ZERO, "recovers when headroom returns");
+        assert_eq!(
+            a.current_spacing(),
+            Duration::from_millis(500),
+            "100 left for 50 s"
+        );
+        a.observe(
+            200,
+            Some(Headroom {
+                remaining: 4000,
+                ..low
+            }),
+            now,
+            wall,
+        );
+        assert_eq!(
+            a.current_spacing(),
+            Duration::ZERO,
+            "recovers when headroom returns"
+        );
 
         a.observe(429, None, now, wall);
         a.observe(429, None, now, wall);
@@ -399,6 +483,10 @@ mod tests {
         for _ in 0..10 {
             a.observe(200, None, now, wall);
         }
-        assert_eq!(a.current_spacing(), Duration::ZERO, "successes remove the penalty");
+        assert_eq!(
+            a.current_spacing(),
+            Duration::ZERO,
+            "successes remove the penalty"
+        );
     }
 }

@@ -56,10 +56,14 @@ pub fn link_next(header: &str) -> Option<String> {
         let params_end = after.find('<').unwrap_or(after.len());
         let params = &after[..params_end];
         for param in params.split(';') {
-            let Some((k, v)) = param.split_once('=') else { continue };
+            let Some((k, v)) = param.split_once('=') else {
+                continue;
+            };
             if k.trim().eq_ignore_ascii_case("rel") {
                 let v = v.trim().trim_end_matches(',').trim().trim_matches('"');
-                if v.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("next")) {
+                if v.split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("next"))
+                {
                     return Some(target.trim().to_owned());
                 }
             }
@@ -85,7 +89,9 @@ pub fn cursor_next(body: &[u8], has_more_field: &str, items_field: &str) -> Opti
 /// Same scheme, host and port: a next link elsewhere is never followed (it would carry
 /// our credential to another host).
 pub fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// Every item of every page, lazily: one request per page, the page size the policy
@@ -116,7 +122,10 @@ where
     let state = State {
         builder,
         send,
-        options: CallOptions { page_size_default: true, ..options },
+        options: CallOptions {
+            page_size_default: true,
+            ..options
+        },
         buffer: VecDeque::new(),
         next: Some(None),
     };
@@ -128,7 +137,8 @@ where
             let page = s.next.take()?;
             let mut options = s.options.clone();
             options.page = page;
-            let (result, next) = run_inner(defaults, operation, options, (s.send)(s.builder.clone())).await;
+            let (result, next) =
+                run_inner(defaults, operation, options, (s.send)(s.builder.clone())).await;
             match result {
                 Ok(value) => {
                     s.buffer.extend(value.into_inner().into_items());
@@ -147,13 +157,33 @@ mod tests {
     #[test]
     fn link_header_variants() {
         let gh = r#"<https://api.github.com/repositories/1/issues?page=2>; rel="next", <https://api.github.com/repositories/1/issues?page=5>; rel="last""#;
-        assert_eq!(link_next(gh).as_deref(), Some("https://api.github.com/repositories/1/issues?page=2"));
+        assert_eq!(
+            link_next(gh).as_deref(),
+            Some("https://api.github.com/repositories/1/issues?page=2")
+        );
         let last_first = r#"<https://x/?page=5>; rel="last", <https://x/?page=3>; rel="next""#;
         assert_eq!(link_next(last_first).as_deref(), Some("https://x/?page=3"));
-        assert_eq!(link_next(r#"<https://x/?p=2>;rel=next"#).as_deref(), Some("https://x/?p=2"));
-        assert_eq!(link_next(r#"<https://x/?p=2>; title="a"; rel="prev next""#).as_deref(), Some("https://x/?p=2"));
-        assert_eq!(link_next(r#"<https://x/?page=1>; rel="prev", <https://x/?page=1>; rel="first""#), None);
-        for junk in ["", "<", ">", "<<>>; rel=next", "rel=\"next\"", "<x; rel=next", "\u{0}<a>;rel"] {
+        assert_eq!(
+            link_next(r#"<https://x/?p=2>;rel=next"#).as_deref(),
+            Some("https://x/?p=2")
+        );
+        assert_eq!(
+            link_next(r#"<https://x/?p=2>; title="a"; rel="prev next""#).as_deref(),
+            Some("https://x/?p=2")
+        );
+        assert_eq!(
+            link_next(r#"<https://x/?page=1>; rel="prev", <https://x/?page=1>; rel="first""#),
+            None
+        );
+        for junk in [
+            "",
+            "<",
+            ">",
+            "<<>>; rel=next",
+            "rel=\"next\"",
+            "<x; rel=next",
+            "\u{0}<a>;rel",
+        ] {
             let _ = link_next(junk);
         }
         assert_eq!(link_next("<<>>; rel=next").as_deref(), Some("<"));
@@ -162,18 +192,33 @@ mod tests {
     #[test]
     fn stripe_cursor() {
         let body = br#"{"object":"list","data":[{"id":"cus_1"},{"id":"cus_2"}],"has_more":true}"#;
-        assert_eq!(cursor_next(body, "has_more", "data").as_deref(), Some("cus_2"));
+        assert_eq!(
+            cursor_next(body, "has_more", "data").as_deref(),
+            Some("cus_2")
+        );
         let last = br#"{"object":"list","data":[{"id":"cus_3"}],"has_more":false}"#;
         assert_eq!(cursor_next(last, "has_more", "data"), None);
-        assert_eq!(cursor_next(br#"{"has_more":true,"data":[]}"#, "has_more", "data"), None);
+        assert_eq!(
+            cursor_next(br#"{"has_more":true,"data":[]}"#, "has_more", "data"),
+            None
+        );
         assert_eq!(cursor_next(b"not json", "has_more", "data"), None);
     }
 
     #[test]
     fn origin_check() {
         let a = Url::parse("https://api.github.com/x").unwrap();
-        assert!(same_origin(&a, &Url::parse("https://api.github.com:443/y?page=2").unwrap()));
-        assert!(!same_origin(&a, &Url::parse("https://evil.example/y").unwrap()));
-        assert!(!same_origin(&a, &Url::parse("http://api.github.com/y").unwrap()));
+        assert!(same_origin(
+            &a,
+            &Url::parse("https://api.github.com:443/y?page=2").unwrap()
+        ));
+        assert!(!same_origin(
+            &a,
+            &Url::parse("https://evil.example/y").unwrap()
+        ));
+        assert!(!same_origin(
+            &a,
+            &Url::parse("http://api.github.com/y").unwrap()
+        ));
     }
 }

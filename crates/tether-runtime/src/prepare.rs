@@ -86,8 +86,17 @@ impl crate::engine::Inner {
             }
             None => {}
         }
-        if options.page_size_default && !request.url().query_pairs().any(|(k, _)| k == p.page_size_param.as_str()) {
-            set_query(request.url_mut(), &p.page_size_param, &p.max_page_size.value.to_string());
+        if options.page_size_default
+            && !request
+                .url()
+                .query_pairs()
+                .any(|(k, _)| k == p.page_size_param.as_str())
+        {
+            set_query(
+                request.url_mut(),
+                &p.page_size_param,
+                &p.max_page_size.value.to_string(),
+            );
         }
     }
 }

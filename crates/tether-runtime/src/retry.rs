@@ -37,10 +37,22 @@ pub struct Verdict {
 
 impl Verdict {
     fn fin(reason: &'static str) -> Self {
-        Self { retryable: false, throttled: false, wait: None, reset_at: None, reason }
+        Self {
+            retryable: false,
+            throttled: false,
+            wait: None,
+            reset_at: None,
+            reason,
+        }
     }
     fn retry(reason: &'static str) -> Self {
-        Self { retryable: true, throttled: false, wait: None, reset_at: None, reason }
+        Self {
+            retryable: true,
+            throttled: false,
+            wait: None,
+            reset_at: None,
+            reason,
+        }
     }
 }
 
@@ -78,7 +90,13 @@ impl RetryPolicy {
     }
 
     /// Classify a response.
-    pub fn classify(&self, status: u16, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Verdict {
+    pub fn classify(
+        &self,
+        status: u16,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Verdict {
         if status < 400 {
             return Verdict::fin("success");
         }
@@ -111,9 +129,13 @@ impl RetryPolicy {
                     let wait = if let Some(w) = retry_after {
                         Some(w)
                     } else if remaining == Some("0") {
-                        Some(reset_at.map_or(Duration::ZERO, |r| r.duration_since(now).unwrap_or_default()))
+                        Some(reset_at.map_or(Duration::ZERO, |r| {
+                            r.duration_since(now).unwrap_or_default()
+                        }))
                     } else if secondary || status == 429 {
-                        Some(Duration::from_secs_f64(fallback_wait_seconds.value.max(0.0)))
+                        Some(Duration::from_secs_f64(
+                            fallback_wait_seconds.value.max(0.0),
+                        ))
                     } else {
                         None
                     };
@@ -146,7 +168,11 @@ impl RetryPolicy {
                 throttled,
                 wait,
                 reset_at: wait.map(|w| now + w),
-                reason: if throttled { "rate limited" } else { "transient status" },
+                reason: if throttled {
+                    "rate limited"
+                } else {
+                    "transient status"
+                },
             };
         }
         Verdict::fin("status not retryable")
@@ -170,7 +196,11 @@ impl RetryPolicy {
 
 /// A transport failure (no response) is always worth another attempt.
 pub fn transport_verdict(timed_out: bool) -> Verdict {
-    Verdict::retry(if timed_out { "attempt timed out" } else { "transport error" })
+    Verdict::retry(if timed_out {
+        "attempt timed out"
+    } else {
+        "transport error"
+    })
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -220,7 +250,12 @@ impl RetryQuota {
     /// From the policy's `retry.quota`.
     pub fn from_policy(policy: &Policy) -> Self {
         let q = &policy.retry.quota;
-        Self::new(q.capacity.value, q.retry_cost.value, q.timeout_cost.value, q.success_refill.value)
+        Self::new(
+            q.capacity.value,
+            q.retry_cost.value,
+            q.timeout_cost.value,
+            q.success_refill.value,
+        )
     }
 
     /// A bucket with explicit numbers.
@@ -236,7 +271,11 @@ impl RetryQuota {
 
     /// Take the cost of one retry; `None` when the bucket cannot pay it.
     pub fn acquire(&self, after_timeout: bool) -> Option<u32> {
-        let cost = if after_timeout { self.timeout_cost } else { self.retry_cost };
+        let cost = if after_timeout {
+            self.timeout_cost
+        } else {
+            self.retry_cost
+        };
         self.tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
             .ok()
@@ -250,7 +289,9 @@ impl RetryQuota {
         let cap = self.capacity;
         let _ = self
             .tokens
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some(t.saturating_add(add).min(cap)));
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                Some(t.saturating_add(add).min(cap))
+            });
     }
 
     /// Tokens left.
@@ -283,14 +324,21 @@ mod tests {
     #[test]
     fn retry_after_seconds_and_http_date() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
-        assert_eq!(retry_after(&headers(&[("retry-after", "7")]), now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "7")]), now),
+            Some(Duration::from_secs(7))
+        );
         // Wed, 21 Oct 2015 07:28:00 GMT = 1445412480 + 0; ten seconds later:
         let date = headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:10 GMT")]);
         assert_eq!(retry_after(&date, now), Some(Duration::from_secs(10)));
         let past = headers(&[("retry-after", "Wed, 21 Oct 2015 07:27:00 GMT")]);
         assert_eq!(retry_after(&past, now), Some(Duration::ZERO));
         for junk in ["soon", "-1", "99999999999", ""] {
-            assert_eq!(retry_after(&headers(&[("retry-after", junk)]), now), None, "{junk}");
+            assert_eq!(
+                retry_after(&headers(&[("retry-after", junk)]), now),
+                None,
+                "{junk}"
+            );
         }
     }
 
@@ -311,17 +359,29 @@ mod tests {
     fn github_403_is_a_rate_limit_only_with_its_signals() {
         let p = RetryPolicy::from_policy(&policy("github"));
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let plain = p.classify(403, &HeaderMap::new(), br#"{"message":"Resource not accessible by integration"}"#, now);
+        let plain = p.classify(
+            403,
+            &HeaderMap::new(),
+            br#"{"message":"Resource not accessible by integration"}"#,
+            now,
+        );
         assert!(!plain.retryable && !plain.throttled);
 
-        let primary = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1700000042")]);
+        let primary = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1700000042"),
+        ]);
         let v = p.classify(403, &primary, b"{}", now);
         assert!(v.retryable && v.throttled);
         assert_eq!(v.wait, Some(Duration::from_secs(42)));
 
         let secondary = br#"{"message":"You have exceeded a secondary rate limit. Please wait."}"#;
         let v = p.classify(403, &HeaderMap::new(), secondary, now);
-        assert_eq!(v.wait, Some(Duration::from_secs(60)), "fallback wait from policy");
+        assert_eq!(
+            v.wait,
+            Some(Duration::from_secs(60)),
+            "fallback wait from policy"
+        );
 
         let with_after = headers(&[("retry-after", "3")]);
         let v = p.classify(403, &with_after, secondary, now);
@@ -340,7 +400,10 @@ mod tests {
             }
         }
         let samples: Vec<Duration> = (0..200).map(|_| p.backoff(3)).collect();
-        assert!(samples.iter().any(|d| *d < Duration::from_secs(2)), "jitter spreads delays");
+        assert!(
+            samples.iter().any(|d| *d < Duration::from_secs(2)),
+            "jitter spreads delays"
+        );
     }
 
     #[test]

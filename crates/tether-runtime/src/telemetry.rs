@@ -36,7 +36,12 @@ pub fn ambient_correlation_id() -> Option<String> {
     CORRELATION.try_with(Clone::clone).ok()
 }
 
-pub(crate) fn attempt(provider: &'static str, operation: &'static str, status: Option<u16>, elapsed: Duration) {
+pub(crate) fn attempt(
+    provider: &'static str,
+    operation: &'static str,
+    status: Option<u16>,
+    elapsed: Duration,
+) {
     let class = match status {
         Some(s) => match s {
             200..=299 => "2xx",

@@ -5,6 +5,8 @@
 
 mod generated;
 mod github;
+mod logs;
+mod runtime;
 mod stripe;
 
 fn data(name: &str) -> serde_json::Value {

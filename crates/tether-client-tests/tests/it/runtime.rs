@@ -1,0 +1,897 @@
+//! The runtime under every generated call, against wiremock (or a raw TCP server) on
+//! 127.0.0.1: retries, waits, idempotency keys, breaker, OAuth2, pagination, malformed
+//! responses and redaction. Time runs on a `ManualClock`: every backoff and rate-limit
+//! wait is recorded instead of slept, so the tests are fast and exact.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use github_repos_v1::ClientInfo as _;
+use serde_json::json;
+use tether_runtime::auth::OAuth2Source;
+use tether_runtime::clock::{Clock, ManualClock};
+use tether_runtime::{Credentials, Error, Secret, ValidationMode};
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::data;
+
+const CANARY: &str = "ghp_CANARY0123456789abcdefCANARY";
+
+fn github(server: &MockServer, clock: &ManualClock) -> github_repos_v1::Client {
+    crate::logs::capture();
+    github_repos_v1::Client::builder()
+        .base_url(server.uri())
+        .credentials(Credentials::Bearer(Secret::new(CANARY)))
+        .clock(Arc::new(clock.clone()))
+        .validation(ValidationMode::Enforce)
+        .build()
+        .unwrap()
+}
+
+fn stripe(server: &MockServer, clock: &ManualClock) -> stripe_customers_v1::Client {
+    crate::logs::capture();
+    stripe_customers_v1::Client::builder()
+        .base_url(server.uri())
+        .credentials(Credentials::Bearer(Secret::new("sk_test_CANARYstripe000")))
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap()
+}
+
+/// Answers from a list, in order, repeating the last.
+struct Sequence(std::sync::Mutex<Vec<ResponseTemplate>>);
+
+impl Sequence {
+    fn new(responses: Vec<ResponseTemplate>) -> Self {
+        Self(std::sync::Mutex::new(responses))
+    }
+}
+
+impl Respond for Sequence {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let mut list = self.0.lock().unwrap();
+        if list.len() > 1 {
+            list.remove(0)
+        } else {
+            list[0].clone()
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_is_retried_after_that_wait_with_the_same_idempotency_key() {
+    let server = fresh_server().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/customers"))
+        .respond_with(Sequence::new(vec![
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_json(json!({"error": {"type": "invalid_request_error", "message": "Too many requests"}})),
+            ResponseTemplate::new(200).set_body_json(data("stripe-customer.json")),
+        ]))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = stripe(&server, &clock);
+
+    let customer = client
+        .post_customers()
+        .body(stripe_customers_v1::types::PostCustomersBody::builder())
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(customer.status(), 200);
+
+    assert_eq!(
+        clock.sleeps(),
+        vec![Duration::from_secs(1)],
+        "waited exactly Retry-After"
+    );
+    let received = server.received_requests().await.unwrap();
+    let keys: Vec<_> = received
+        .iter()
+        .map(|r| r.headers.get("idempotency-key").unwrap().clone())
+        .collect();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(
+        keys[0], keys[1],
+        "one key per logical call, resent on retry"
+    );
+    assert_eq!(keys[0].to_str().unwrap().len(), 36, "a UUID");
+    assert_eq!(
+        received[0].headers.get("authorization").unwrap(),
+        "Bearer sk_test_CANARYstripe000"
+    );
+    assert!(received[0].headers.get("x-correlation-id").is_some());
+}
+
+#[tokio::test]
+async fn a_caller_supplied_idempotency_key_is_sent() {
+    let server = fresh_server().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/customers"))
+        .and(header("idempotency-key", "order-42"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(data("stripe-customer.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = stripe(&server, &clock);
+    client
+        .post_customers()
+        .body(stripe_customers_v1::types::PostCustomersBody::builder())
+        .call_with(tether_runtime::CallOptions::new().idempotency_key("order-42"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_503_forever_stops_at_max_attempts_and_the_error_lists_them() {
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("x-github-request-id", "ABCD:1234")
+                .set_body_json(json!({"message": "Service unavailable", "documentation_url": "https://docs.github.com"})),
+        )
+        .expect(4)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = github(&server, &clock);
+
+    let err = client
+        .repos_get()
+        .owner("o")
+        .repo("r")
+        .call()
+        .await
+        .unwrap_err();
+    let Error::Provider {
+        status,
+        detail,
+        report,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*status, 503);
+    assert_eq!(detail.message.as_deref(), Some("Service unavailable"));
+    assert_eq!(report.attempts.len(), 4, "policy retry.max_attempts");
+    assert!(report.attempts.iter().all(|a| a.status == Some(503)));
+    assert_eq!(report.request_id.as_deref(), Some("ABCD:1234"));
+    let sleeps = clock.sleeps();
+    assert_eq!(sleeps.len(), 3, "no sleep after the last attempt");
+    for (i, s) in sleeps.iter().enumerate() {
+        assert!(
+            *s <= Duration::from_millis(1000 << i),
+            "full jitter under the cap: {sleeps:?}"
+        );
+    }
+    let shown = err.to_string();
+    assert!(
+        shown.contains("4 attempts") && shown.contains("ABCD:1234"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn stripe_should_retry_false_on_a_500_is_not_retried() {
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/customers/cus_1"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("stripe-should-retry", "false")
+                .insert_header("request-id", "req_123")
+                .set_body_json(json!({"error": {"type": "api_error", "message": "boom"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = stripe(&server, &clock);
+    let err = client
+        .get_customers_customer()
+        .customer("cus_1")
+        .call()
+        .await
+        .unwrap_err();
+    let Error::Provider {
+        status,
+        detail,
+        report,
+        body,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!((*status, report.attempts.len()), (500, 1));
+    assert_eq!(detail.kind.as_deref(), Some("api_error"));
+    assert!(body.is_some(), "typed Stripe error body");
+    assert_eq!(report.request_id.as_deref(), Some("req_123"));
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn a_post_without_idempotency_key_that_times_out_is_not_retried() {
+    let server = fresh_server().await;
+    Mock::given(method("POST"))
+        .and(path("/repos/o/r/issues"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(data("github-issue.json"))
+                .set_delay(Duration::from_secs(3)),
+        )
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = github_repos_v1::Client::builder()
+        .base_url(server.uri())
+        .credentials(Credentials::Bearer(Secret::new(CANARY)))
+        .clock(Arc::new(clock.clone()))
+        .attempt_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = client
+        .issues_create()
+        .owner("o")
+        .repo("r")
+        .body(github_repos_v1::types::IssuesCreateBody::builder().title(
+            github_repos_v1::types::IssuesCreateBodyTitle::String("t".into()),
+        ))
+        .call()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(
+        err.attempts().len(),
+        1,
+        "a POST without a key must not be repeated"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_get_that_times_out_is_retried() {
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r"))
+        .respond_with(Sequence::new(vec![
+            ResponseTemplate::new(200)
+                .set_body_json(data("github-repos-get.json"))
+                .set_delay(Duration::from_secs(3)),
+            ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")),
+        ]))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = github_repos_v1::Client::builder()
+        .base_url(server.uri())
+        .clock(Arc::new(clock.clone()))
+        .attempt_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let repo = client
+        .repos_get()
+        .owner("o")
+        .repo("r")
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(repo.owner.login, "octocat");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_wait_beyond_the_deadline_fails_fast_with_rate_limited_and_the_reset_time() {
+    let server = fresh_server().await;
+    let clock = ManualClock::default();
+    let reset = clock
+        .wall()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 600;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-limit", "5000")
+                .insert_header("x-ratelimit-reset", reset.to_string().as_str())
+                .set_body_json(json!({"message": "API rate limit exceeded"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = github(&server, &clock);
+    let err = client
+        .repos_get()
+        .owner("o")
+        .repo("r")
+        .call()
+        .await
+        .unwrap_err();
+    let Error::RateLimited {
+        wait,
+        reset_at,
+        report,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*wait, Duration::from_secs(600));
+    assert_eq!(
+        *reset_at,
+        Some(std::time::UNIX_EPOCH + Duration::from_secs(reset))
+    );
+    assert_eq!(report.attempts.len(), 1);
+    assert!(
+        clock.sleeps().is_empty(),
+        "no sleep when the wait cannot fit the 90 s deadline"
+    );
+
+    // The next call does not even reach the provider: the limiter learned the reset.
+    let again = client
+        .repos_get()
+        .owner("o")
+        .repo("r")
+        .call()
+        .await
+        .unwrap_err();
+    assert!(matches!(again, Error::RateLimited { .. }), "{again:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_breaker_opens_half_opens_and_closes() {
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = github_repos_v1::Client::builder()
+        .base_url(server.uri())
+        .clock(Arc::new(clock.clone()))
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    // Policy: window 20, minimum 10 calls, 50% failures, open 30 s, 3 probes.
+    for _ in 0..10 {
+        let e = client
+            .repos_get()
+            .owner("o")
+            .repo("r")
+            .call()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Provider { status: 502, .. }), "{e:?}");
+    }
+    let open = client
+        .repos_get()
+        .owner("o")
+        .repo("r")
+        .call()
+        .await
+        .unwrap_err();
+    assert!(matches!(open, Error::CircuitOpen { .. }), "{open:?}");
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        10,
+        "open = no request"
+    );
+
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
+        .mount(&server)
+        .await;
+    clock.advance(Duration::from_secs(30));
+    for _ in 0..3 {
+        client
+            .repos_get()
+            .owner("o")
+            .repo("r")
+            .call()
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        client
+            .repos_get()
+            .owner("o")
+            .repo("r")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let states = crate::logs::text();
+    for state in ["\"open\"", "\"half_open\"", "\"closed\""] {
+        assert!(
+            states.contains(state),
+            "breaker transition to {state} logged"
+        );
+    }
+}
+
+#[tokio::test]
+async fn oauth2_token_is_fetched_once_for_50_concurrent_calls() {
+    let server = fresh_server().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(
+                    json!({"access_token": "tok_abc", "token_type": "bearer", "expires_in": 3600}),
+                )
+                .set_delay(Duration::from_millis(100)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r"))
+        .and(header("authorization", "Bearer tok_abc"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
+        .expect(50)
+        .mount(&server)
+        .await;
+    let source = Arc::new(OAuth2Source::new(
+        "github",
+        &format!("{}/oauth/token", server.uri()),
+        "client-id".into(),
+        Secret::new("client-secret"),
+        vec![],
+    ));
+    let client = github_repos_v1::Client::builder()
+        .base_url(server.uri())
+        .credentials(Credentials::OAuth2(Arc::clone(&source)))
+        .build()
+        .unwrap();
+    let calls = (0..50).map(|_| client.repos_get().owner("o").repo("r").call());
+    let results = futures::future::join_all(calls).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(source.fetch_count(), 1);
+}
+
+#[tokio::test]
+async fn oauth2_token_is_refreshed_before_it_expires() {
+    let server = fresh_server().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "t", "expires_in": 120})),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let source = OAuth2Source::new(
+        "p",
+        &format!("{}/oauth/token", server.uri()),
+        "id".into(),
+        Secret::new("s"),
+        vec!["read".into()],
+    );
+    let http = tether_runtime::prepare::http_client(&github_repos_v1::DEFAULTS).unwrap();
+    source.token(&http, &clock).await.unwrap();
+    clock.advance(Duration::from_secs(50));
+    source.token(&http, &clock).await.unwrap();
+    assert_eq!(
+        source.fetch_count(),
+        1,
+        "still 70 s left, above the 60 s margin"
+    );
+    clock.advance(Duration::from_secs(20));
+    source.token(&http, &clock).await.unwrap();
+    assert_eq!(source.fetch_count(), 2, "refreshed inside the margin");
+    let body =
+        String::from_utf8(server.received_requests().await.unwrap()[0].body.clone()).unwrap();
+    assert_eq!(body, "grant_type=client_credentials&scope=read");
+}
+
+#[tokio::test]
+async fn github_pagination_follows_link_headers_across_three_pages() {
+    let server = fresh_server().await;
+    let issues: Vec<serde_json::Value> =
+        data("github-issues-list.json").as_array().unwrap().clone();
+    let one = issues[0].clone();
+    let page = |n: u64, last: bool| {
+        let mut t = ResponseTemplate::new(200).set_body_json(json!([one.clone(), one.clone()]));
+        if !last {
+            t = t.insert_header("link", format!("<{}/repositories/1/issues?page={}&per_page=2>; rel=\"next\", <{}/repositories/1/issues?page=3&per_page=2>; rel=\"last\"", server.uri(), n + 1, server.uri()).as_str());
+        }
+        t
+    };
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r/issues"))
+        .and(query_param("per_page", "100"))
+        .respond_with(page(1, false))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repositories/1/issues"))
+        .and(query_param("page", "2"))
+        .respond_with(page(2, false))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repositories/1/issues"))
+        .and(query_param("page", "3"))
+        .respond_with(page(3, true))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = github(&server, &clock);
+    let all: Vec<_> = client
+        .issues_list_for_repo()
+        .owner("o")
+        .repo("r")
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 6);
+    let received = server.received_requests().await.unwrap();
+    assert!(
+        received
+            .iter()
+            .all(|r| r.headers.get("authorization").is_some()),
+        "auth on every page"
+    );
+}
+
+#[tokio::test]
+async fn a_next_link_to_another_origin_is_not_followed() {
+    let server = fresh_server().await;
+    let one = data("github-issues-list.json")[0].clone();
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r/issues"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([one]))
+                .insert_header(
+                    "link",
+                    "<https://attacker.example/steal?page=2>; rel=\"next\"",
+                ),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let items: Vec<_> = github(&server, &clock)
+        .issues_list_for_repo()
+        .owner("o")
+        .repo("r")
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(items.len(), 1);
+}
+
+#[tokio::test]
+async fn stripe_pagination_follows_has_more_with_starting_after() {
+    let server = fresh_server().await;
+    let customer = data("stripe-customer.json");
+    let with_id = |id: &str| {
+        let mut c = customer.clone();
+        c["id"] = json!(id);
+        c
+    };
+    let list = |ids: &[&str], more: bool| {
+        ResponseTemplate::new(200).set_body_json(json!({
+            "object": "list", "url": "/v1/customers", "has_more": more,
+            "data": ids.iter().map(|i| with_id(i)).collect::<Vec<_>>()
+        }))
+    };
+    Mock::given(method("GET"))
+        .and(path("/v1/customers"))
+        .and(query_param("starting_after", "cus_2"))
+        .respond_with(list(&["cus_3", "cus_4"], true))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/customers"))
+        .and(query_param("starting_after", "cus_4"))
+        .respond_with(list(&["cus_5"], false))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/customers"))
+        .and(query_param("limit", "100"))
+        .respond_with(list(&["cus_1", "cus_2"], true))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let ids: Vec<String> = stripe(&server, &clock)
+        .get_customers()
+        .stream()
+        .map_ok(|c| c.id.to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, ["cus_1", "cus_2", "cus_3", "cus_4", "cus_5"]);
+}
+
+#[tokio::test]
+async fn an_error_mid_stream_is_yielded_and_ends_the_stream() {
+    let server = fresh_server().await;
+    let one = data("github-issues-list.json")[0].clone();
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r/issues"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([one]))
+                .insert_header(
+                    "link",
+                    format!("<{}/next?page=2>; rel=\"next\"", server.uri()).as_str(),
+                ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/next"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let items: Vec<_> = github(&server, &clock)
+        .issues_list_for_repo()
+        .owner("o")
+        .repo("r")
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(items.len(), 2);
+    assert!(items[0].is_ok());
+    assert!(
+        matches!(items[1], Err(Error::Provider { status: 404, .. })),
+        "{:?}",
+        items[1]
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_wrong_content_type_and_contract_violations_are_typed_errors() {
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/bad-json"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{\"id\": 1,", "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/html"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw("<html>maintenance</html>", "text/html"),
+        )
+        .mount(&server)
+        .await;
+    let mut repo = data("github-repos-get.json");
+    repo["owner"].as_object_mut().unwrap().remove("login");
+    Mock::given(method("GET"))
+        .and(path("/repos/o/drifted"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(repo))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = github(&server, &clock);
+    for (name, pointer) in [("bad-json", ""), ("html", ""), ("drifted", "/owner/login")] {
+        let err = client
+            .repos_get()
+            .owner("o")
+            .repo(name)
+            .call()
+            .await
+            .unwrap_err();
+        let Error::ContractViolation {
+            violations,
+            status: 200,
+            ..
+        } = &err
+        else {
+            panic!("{name}: {err:?}")
+        };
+        assert!(
+            violations.iter().any(|v| v.pointer == pointer),
+            "{name}: {violations:?}"
+        );
+    }
+    // In report mode the same drift is logged, and the typed parse decides.
+    let report = github_repos_v1::Client::builder()
+        .base_url(server.uri())
+        .validation(ValidationMode::Report)
+        .build()
+        .unwrap();
+    let err = report
+        .repos_get()
+        .owner("o")
+        .repo("bad-json")
+        .call()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidResponse { status: 200, .. }),
+        "{err:?}"
+    );
+    let err = report
+        .repos_get()
+        .owner("o")
+        .repo("html")
+        .call()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidResponse { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused() {
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
+        .mount(&server)
+        .await;
+    let client = github_repos_v1::Client::builder()
+        .base_url(server.uri())
+        .max_body_bytes(1024)
+        .build()
+        .unwrap();
+    let err = client
+        .repos_get()
+        .owner("o")
+        .repo("r")
+        .call()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::BodyTooLarge { limit: 1024, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_body_is_a_transport_error_after_retries() {
+    // A raw server that promises 1000 bytes and closes after 10.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut served = 0;
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"id\": 12")
+                .await;
+            drop(sock);
+            served += 1;
+            if served == 4 {
+                break;
+            }
+        }
+        served
+    });
+    let clock = ManualClock::default();
+    let client = github_repos_v1::Client::builder()
+        .base_url(format!("http://{addr}"))
+        .clock(Arc::new(clock))
+        .build()
+        .unwrap();
+    let err = client
+        .repos_get()
+        .owner("o")
+        .repo("r")
+        .call()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(err.attempts().len(), 4);
+    assert_eq!(server.await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn each_retry_takes_its_cost_from_the_shared_retry_quota() {
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = github_repos_v1::Client::builder()
+        .base_url(server.uri())
+        .clock(Arc::new(clock.clone()))
+        .without_rate_limits()
+        .build()
+        .unwrap();
+    // 500 tokens at 5 per retry (policy retry.quota): at most 100 retries in a row
+    // across all calls; the exhaustion itself is tested in tether-runtime's unit tests.
+    let before = client.inner().retry_quota_available();
+    assert_eq!(before, 500);
+    let _ = client.repos_get().owner("o").repo("r").call().await;
+    assert_eq!(client.inner().retry_quota_available(), 500 - 3 * 5);
+}
+
+#[tokio::test]
+async fn the_canary_secret_never_appears_in_logs_or_errors() {
+    let buffer_before = crate::logs::capture();
+    let _ = buffer_before;
+    // Set in the environment and read the way users do.
+    std::env::set_var("GITHUB_TOKEN", CANARY);
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/ok"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/denied"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"})),
+        )
+        .mount(&server)
+        .await;
+    std::env::set_var("GITHUB_API_BASE_URL", server.uri());
+    let client = github_repos_v1::Client::from_env().unwrap();
+    std::env::remove_var("GITHUB_API_BASE_URL");
+    client
+        .repos_get()
+        .owner("o")
+        .repo("ok")
+        .call()
+        .await
+        .unwrap();
+    let err = client
+        .repos_get()
+        .owner("o")
+        .repo("denied")
+        .call()
+        .await
+        .unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("CANARY"));
+    assert!(
+        !format!("{client:?}").contains("CANARY"),
+        "Debug of the client"
+    );
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(
+        received[0].headers.get("authorization").unwrap(),
+        &format!("Bearer {CANARY}")
+    );
+
+    let logs = crate::logs::text();
+    assert!(
+        logs.contains("\"tether.call\"") && logs.contains("\"path\":\"/repos/{owner}/{repo}\""),
+        "logs were captured"
+    );
+    assert!(
+        !logs.contains("CANARY"),
+        "the secret leaked into a log line"
+    );
+    assert!(
+        !logs.to_ascii_lowercase().contains("authorization"),
+        "no auth header in logs"
+    );
+}
+
+/// A server of its own (not from wiremock's pool): the runtime shares breaker, limiter
+/// and quota state per provider + host:port + credential, as the provider counts them,
+/// so a pooled server reused by another test would inherit that test's state.
+async fn fresh_server() -> MockServer {
+    MockServer::builder().start().await
+}
