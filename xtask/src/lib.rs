@@ -1,10 +1,12 @@
 //! The implementation of `cargo xtask`, as a library so that tests can run every command
 //! against a temporary copy of the repository.
 
+pub mod call;
 pub mod check;
 pub mod extract;
 pub mod fixtures;
 pub mod gen;
+pub mod logging;
 pub mod validate;
 pub mod workspace;
 

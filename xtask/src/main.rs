@@ -44,6 +44,23 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: xtask::validate::Format,
     },
+    /// One call through the full runtime stack; response JSON on stdout, JSON logs on
+    /// stderr; exit 0 on 2xx, 1 on a provider error, 2 on anything else.
+    Call {
+        /// Contract, as `<provider>.<resource>.v<N>` (e.g. github.repos.v1).
+        contract: String,
+        /// Contract operation id (e.g. repos/get).
+        operation: String,
+        /// Parameter `name=value` (path, query or header, as the contract says); repeatable.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Request body as JSON (form-encoded for operations that take forms).
+        #[arg(long, value_name = "FILE")]
+        body: Option<PathBuf>,
+        /// Base URL (default: <PROVIDER>_API_BASE_URL, else the policy's production URL).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
     /// Fixture maintenance.
     Fixtures {
         #[command(subcommand)]
@@ -125,6 +142,30 @@ fn main() -> ExitCode {
             print!("{report}");
             true
         }),
+        Command::Call {
+            contract,
+            operation,
+            params,
+            body,
+            base_url,
+        } => {
+            xtask::logging::json_to_stderr();
+            let args = xtask::call::CallArgs {
+                contract: &contract,
+                operation: &operation,
+                params: &params,
+                body: body.as_deref(),
+                base_url: base_url.as_deref(),
+            };
+            match xtask::call::run(&root, &args) {
+                Ok(xtask::call::Outcome::Success) => return ExitCode::SUCCESS,
+                Ok(xtask::call::Outcome::ProviderError) => return ExitCode::from(1),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
         Command::Contract { command } => match command {
             ContractCommand::Extract {
                 from,

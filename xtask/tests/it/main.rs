@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::new_without_default)] // test helpers may panic
 
+mod call;
 mod check;
 mod extract;
 mod gen;
