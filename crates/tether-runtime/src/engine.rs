@@ -778,7 +778,14 @@ impl Inner {
                             .increment(violations.len() as u64);
                         let pointers: Vec<String> = violations
                             .iter()
-                            .map(|v| format!("{} ({})", v.pointer, v.keyword))
+                            .map(|v| {
+                                let at = if v.pointer.is_empty() {
+                                    "(body)"
+                                } else {
+                                    &v.pointer
+                                };
+                                format!("{at} ({})", v.keyword)
+                            })
                             .collect();
                         tracing::warn!(target: "tether::contract", provider = s.defaults.provider, operation = op.id, status, violations = %pointers.join(", "), "response violates the contract");
                         if mode == ValidationMode::Enforce && (200..300).contains(&status) {
