@@ -297,6 +297,72 @@ fn validator(d: &'static RequestDefaults) -> Result<Arc<ContractValidator>, Stri
     .clone()
 }
 
+/// One response to check against the contract.
+struct ValidationJob {
+    defaults: &'static RequestDefaults,
+    operation: &'static str,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+}
+
+/// Report-mode checks waiting on the blocking pool; beyond the cap a check is skipped
+/// and counted (`tether_validation_skipped_total`) rather than queued without bound.
+static PENDING_CHECKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+const MAX_PENDING_CHECKS: usize = 64;
+
+impl ValidationJob {
+    /// Validate, log and count violations.
+    fn run(&self) -> Result<(), Vec<tether_contract::validate::ValidationError>> {
+        let provider = self.defaults.provider;
+        let v = match validator(self.defaults) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(target: "tether::contract", provider, error = %e, "contract validator unavailable; response not validated");
+                return Ok(());
+            }
+        };
+        let result = v.validate_response(self.operation, self.status, &self.headers, &self.body);
+        if let Err(violations) = &result {
+            metrics::counter!("tether_contract_violations_total", "provider" => provider, "operation" => self.operation)
+                .increment(violations.len() as u64);
+            let pointers: Vec<String> = violations
+                .iter()
+                .map(|v| {
+                    let at = if v.pointer.is_empty() {
+                        "(body)"
+                    } else {
+                        &v.pointer
+                    };
+                    format!("{at} ({})", v.keyword)
+                })
+                .collect();
+            tracing::warn!(target: "tether::contract", provider, operation = self.operation, status = self.status, violations = %pointers.join(", "), "response violates the contract");
+        }
+        result
+    }
+
+    /// Run in the background (inline when there is no tokio runtime).
+    fn spawn(self) {
+        use std::sync::atomic::Ordering;
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            let _ = self.run();
+            return;
+        };
+        if PENDING_CHECKS.fetch_add(1, Ordering::AcqRel) >= MAX_PENDING_CHECKS {
+            PENDING_CHECKS.fetch_sub(1, Ordering::AcqRel);
+            metrics::counter!("tether_validation_skipped_total", "provider" => self.defaults.provider, "operation" => self.operation).increment(1);
+            return;
+        }
+        let span = tracing::Span::current();
+        handle.spawn_blocking(move || {
+            let _enter = span.enter();
+            let _ = self.run();
+            PENDING_CHECKS.fetch_sub(1, Ordering::AcqRel);
+        });
+    }
+}
+
 /// A finished exchange: the final response, read whole.
 #[derive(Debug)]
 pub struct Exchange {
@@ -764,41 +830,30 @@ impl Inner {
     ) -> Result<Exchange, Error> {
         let s = &*self.0;
         let mode = options.validation.unwrap_or(s.validation);
-        if mode != ValidationMode::Off {
-            match validator(s.defaults) {
-                Ok(v) => {
-                    let pairs: Vec<(String, String)> = headers
-                        .iter()
-                        .filter_map(|(k, v)| {
-                            Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned()))
-                        })
-                        .collect();
-                    if let Err(violations) = v.validate_response(op.id, status, &pairs, &body) {
-                        metrics::counter!("tether_contract_violations_total", "provider" => s.defaults.provider, "operation" => op.id)
-                            .increment(violations.len() as u64);
-                        let pointers: Vec<String> = violations
-                            .iter()
-                            .map(|v| {
-                                let at = if v.pointer.is_empty() {
-                                    "(body)"
-                                } else {
-                                    &v.pointer
-                                };
-                                format!("{at} ({})", v.keyword)
-                            })
-                            .collect();
-                        tracing::warn!(target: "tether::contract", provider = s.defaults.provider, operation = op.id, status, violations = %pointers.join(", "), "response violates the contract");
-                        if mode == ValidationMode::Enforce && (200..300).contains(&status) {
-                            return Err(Error::ContractViolation {
-                                report,
-                                status,
-                                violations,
-                            });
-                        }
+        let check = ValidationJob {
+            defaults: s.defaults,
+            operation: op.id,
+            status,
+            headers: headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect(),
+            body: body.clone(),
+        };
+        match mode {
+            ValidationMode::Off => {}
+            // Report mode never changes the result, so it stays off the caller's path:
+            // the check runs on the blocking pool while the data is returned.
+            ValidationMode::Report => check.spawn(),
+            ValidationMode::Enforce => {
+                if let Err(violations) = check.run() {
+                    if (200..300).contains(&status) {
+                        return Err(Error::ContractViolation {
+                            report,
+                            status,
+                            violations,
+                        });
                     }
-                }
-                Err(e) => {
-                    tracing::warn!(target: "tether::contract", provider = s.defaults.provider, error = %e, "contract validator unavailable; response not validated")
                 }
             }
         }

@@ -740,6 +740,40 @@ async fn malformed_json_wrong_content_type_and_contract_violations_are_typed_err
 }
 
 #[tokio::test]
+async fn report_mode_returns_the_data_and_logs_the_violation() {
+    let server = fresh_server().await;
+    let mut repo = data("github-repos-get.json");
+    repo["html_url"] = json!("not a uri at all");
+    Mock::given(method("GET"))
+        .and(path("/repos/o/report-mode"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(repo))
+        .mount(&server)
+        .await;
+    crate::logs::capture();
+    let client = github_repos_v1::Client::builder()
+        .base_url(server.uri())
+        .validation(ValidationMode::Report)
+        .build()
+        .unwrap();
+    let value = client
+        .repos_get()
+        .owner("o")
+        .repo("report-mode")
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(value.html_url, "not a uri at all");
+    // The check runs in the background; wait for its log line (bounded).
+    for _ in 0..100 {
+        if crate::logs::text().contains("/html_url (format)") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no contract violation logged for /html_url");
+}
+
+#[tokio::test]
 async fn an_oversized_body_is_refused() {
     let server = fresh_server().await;
     Mock::given(method("GET"))
