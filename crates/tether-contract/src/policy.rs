@@ -322,6 +322,8 @@ pub struct Responses {
     pub validation: ValidationMode,
     /// Largest body read.
     pub max_body_bytes: Sourced<u64>,
+    /// Report-mode validations per second per operation.
+    pub report_sample_per_second: Sourced<u32>,
 }
 
 /// One rate limit.

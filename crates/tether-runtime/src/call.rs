@@ -147,11 +147,11 @@ fn map_error<E>(
         operation,
         ..CallReport::default()
     });
-    let detail = outcome.detail.unwrap_or_default();
+    let detail = Box::new(outcome.detail.unwrap_or_default());
     let status = outcome.status.unwrap_or(0);
     match error {
         P::ErrorResponse(value) => Error::Provider {
-            report,
+            report: Box::new(report),
             status: value.status().as_u16(),
             body: Some(value.into_inner()),
             detail,
@@ -159,25 +159,25 @@ fn map_error<E>(
         P::InvalidResponsePayload(_, e) if status >= 400 => {
             tracing::debug!(target: "tether::call", provider, operation, status, error = %e, "error body does not fit the generated error type");
             Error::Provider {
-                report,
+                report: Box::new(report),
                 status,
                 body: None,
                 detail,
             }
         }
         P::InvalidResponsePayload(_, e) => Error::InvalidResponse {
-            report,
+            report: Box::new(report),
             status,
             message: format!("body does not fit the generated type: {e}"),
         },
         P::UnexpectedResponse(r) if r.status().as_u16() >= 400 => Error::Provider {
-            report,
+            report: Box::new(report),
             status: r.status().as_u16(),
             body: None,
             detail,
         },
         P::UnexpectedResponse(r) => Error::InvalidResponse {
-            report,
+            report: Box::new(report),
             status: r.status().as_u16(),
             message: "status not declared by the contract's projection (no generated type for it)"
                 .to_owned(),
@@ -189,7 +189,7 @@ fn map_error<E>(
         },
         P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
             Error::Transport {
-                report,
+                report: Box::new(report),
                 message: crate::error::describe_reqwest(&e),
             }
         }

@@ -42,6 +42,7 @@ struct State {
     attempt_timeout: Duration,
     validation: ValidationMode,
     max_body_bytes: u64,
+    report_sample: f64,
     shared: Arc<Shared>,
     limits: Option<Arc<dyn RateLimitStore>>,
 }
@@ -51,6 +52,8 @@ struct State {
 #[derive(Debug)]
 struct Shared {
     quota: RetryQuota,
+    /// Report-mode sampling: per operation, tokens and last refill.
+    sampler: Mutex<HashMap<&'static str, (f64, Instant)>>,
     breaker: Breaker,
     adaptive: Adaptive,
     concurrency: Option<tokio::sync::Semaphore>,
@@ -80,6 +83,7 @@ pub struct Settings<C = Parts> {
     limits: Option<Option<Arc<dyn RateLimitStore>>>,
     http: Option<reqwest::Client>,
     max_body_bytes: Option<u64>,
+    report_sample: Option<f64>,
 }
 
 impl Settings<Parts> {
@@ -105,6 +109,7 @@ impl<C> Settings<C> {
             limits: None,
             http: None,
             max_body_bytes: None,
+            report_sample: None,
         }
     }
     /// Base URL (default: `<PROVIDER>_API_BASE_URL`, else the policy's production URL).
@@ -155,6 +160,12 @@ impl<C> Settings<C> {
     /// Largest response body read (default: policy `responses.max_body_bytes`).
     pub fn max_body_bytes(mut self, limit: u64) -> Self {
         self.max_body_bytes = Some(limit);
+        self
+    }
+    /// Report-mode validations per second per operation (default: policy
+    /// `responses.report_sample_per_second`); `f64::INFINITY` checks every response.
+    pub fn report_sample_per_second(mut self, rate: f64) -> Self {
+        self.report_sample = Some(rate);
         self
     }
     /// Use this reqwest client (its own timeouts apply too).
@@ -208,6 +219,7 @@ impl<C> Settings<C> {
             applicable_limits(&policy, credentials.is_anonymous(), credentials.mode());
         let shared = shared_state(&key, || Shared {
             quota: RetryQuota::from_policy(&policy),
+            sampler: Mutex::default(),
             breaker: Breaker::new(
                 format!("{}@{authority}", d.provider),
                 BreakerConfig::from_policy(&policy),
@@ -230,6 +242,9 @@ impl<C> Settings<C> {
             max_body_bytes: self
                 .max_body_bytes
                 .unwrap_or(policy.responses.max_body_bytes.value),
+            report_sample: self
+                .report_sample
+                .unwrap_or(f64::from(policy.responses.report_sample_per_second.value)),
             policy,
             clock,
             shared,
@@ -470,11 +485,6 @@ impl Inner {
             method = op.method,
             path = op.path,
             correlation_id = %correlation_id,
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-            request_id = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-            ratelimit_remaining = tracing::field::Empty,
         );
         let report = CallReport {
             provider: s.defaults.provider,
@@ -491,7 +501,6 @@ impl Inner {
             .instrument(span.clone())
             .await;
         let elapsed = s.clock.now().saturating_duration_since(started);
-        span.record("duration_ms", elapsed.as_millis() as u64);
         crate::telemetry::call_finished(&span, s.defaults.provider, op.id, &result, elapsed);
         result
     }
@@ -613,7 +622,7 @@ impl Inner {
             let remaining = deadline.saturating_duration_since(now);
             if remaining.is_zero() {
                 return Err(Error::Timeout {
-                    report,
+                    report: Box::new(report),
                     elapsed: now.saturating_duration_since(started),
                 });
             }
@@ -636,9 +645,6 @@ impl Inner {
                         s.clock.now(),
                         wall,
                     );
-                    if let Some(h) = Headroom::from_headers(&headers) {
-                        tracing::Span::current().record("ratelimit_remaining", h.remaining);
-                    }
                     if let Some(id) = headers
                         .get(s.policy.request_id_header.as_str())
                         .and_then(|v| v.to_str().ok())
@@ -658,7 +664,7 @@ impl Inner {
                         waited,
                     });
                     return Err(Error::BodyTooLarge {
-                        report,
+                        report: Box::new(report),
                         limit: s.max_body_bytes,
                     });
                 }
@@ -702,10 +708,13 @@ impl Inner {
                     self.finish(op, options, &origin, report, status, version, headers, body)
                 }
                 Err((true, _)) => Err(Error::Timeout {
-                    report,
+                    report: Box::new(report),
                     elapsed: s.clock.now().saturating_duration_since(started),
                 }),
-                Err((false, message)) => Err(Error::Transport { report, message }),
+                Err((false, message)) => Err(Error::Transport {
+                    report: Box::new(report),
+                    message,
+                }),
             };
         }
     }
@@ -729,7 +738,7 @@ impl Inner {
         if wait >= remaining {
             if verdict.throttled {
                 return Err(Error::RateLimited {
-                    report: std::mem::take(report),
+                    report: Box::new(std::mem::take(report)),
                     wait,
                     reset_at: verdict.reset_at,
                 });
@@ -781,7 +790,7 @@ impl Inner {
             let Some(wait) = wait else { return Ok(total) };
             if now + wait >= deadline {
                 return Err(Error::RateLimited {
-                    report: std::mem::take(report),
+                    report: Box::new(std::mem::take(report)),
                     wait,
                     reset_at: Some(s.clock.wall() + wait),
                 });
@@ -806,7 +815,8 @@ impl Inner {
         let status = response.status().as_u16();
         let version = response.version();
         let headers = std::mem::take(response.headers_mut());
-        let mut body = BytesMut::new();
+        // Pre-sized from Content-Length (already checked against the limit).
+        let mut body = BytesMut::with_capacity(response.content_length().unwrap_or(0) as usize);
         while let Some(chunk) = response.chunk().await.map_err(SendError::from_reqwest)? {
             if body.len() as u64 + chunk.len() as u64 > limit {
                 return Err(SendError::TooLarge);
@@ -830,7 +840,7 @@ impl Inner {
     ) -> Result<Exchange, Error> {
         let s = &*self.0;
         let mode = options.validation.unwrap_or(s.validation);
-        let check = ValidationJob {
+        let check = || ValidationJob {
             defaults: s.defaults,
             operation: op.id,
             status,
@@ -844,12 +854,18 @@ impl Inner {
             ValidationMode::Off => {}
             // Report mode never changes the result, so it stays off the caller's path:
             // the check runs on the blocking pool while the data is returned.
-            ValidationMode::Report => check.spawn(),
+            ValidationMode::Report => {
+                if self.sample(op.id) {
+                    check().spawn();
+                } else {
+                    metrics::counter!("tether_validation_sampled_out_total", "provider" => s.defaults.provider, "operation" => op.id).increment(1);
+                }
+            }
             ValidationMode::Enforce => {
-                if let Err(violations) = check.run() {
+                if let Err(violations) = check().run() {
                     if (200..300).contains(&status) {
                         return Err(Error::ContractViolation {
-                            report,
+                            report: Box::new(report),
                             status,
                             violations,
                         });
@@ -872,6 +888,31 @@ impl Inner {
             detail,
             next,
         })
+    }
+
+    /// Token bucket per operation: `report_sample` per second, burst of one second.
+    fn sample(&self, operation: &'static str) -> bool {
+        let s = &*self.0;
+        if s.report_sample.is_infinite() {
+            return true;
+        }
+        let now = s.clock.now();
+        let burst = s.report_sample.max(1.0);
+        let mut map = s
+            .shared
+            .sampler
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (tokens, last) = map.entry(operation).or_insert((burst, now));
+        *tokens = (*tokens + now.saturating_duration_since(*last).as_secs_f64() * s.report_sample)
+            .min(burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
     }
 
     fn next_page(
@@ -973,6 +1014,7 @@ fn failed_response(message: String) -> reqwest::Response {
 }
 
 /// The `post` hook: turn a synthetic failure into progenitor's error.
+#[allow(clippy::result_large_err)] // progenitor's `Error` type and hook signature, not ours
 pub fn post_hook<E>(
     result: &reqwest::Result<reqwest::Response>,
 ) -> Result<(), progenitor_client::Error<E>> {

@@ -141,7 +141,7 @@ pub enum Error<E = serde_json::Value> {
     #[error("{} {}: timed out after {:.1?} ({report})", report.provider, report.operation, elapsed)]
     Timeout {
         /// Attempts.
-        report: CallReport,
+        report: Box<CallReport>,
         /// Time spent in total.
         elapsed: Duration,
     },
@@ -149,7 +149,7 @@ pub enum Error<E = serde_json::Value> {
     #[error("{} {}: transport error: {message} ({report})", report.provider, report.operation)]
     Transport {
         /// Attempts.
-        report: CallReport,
+        report: Box<CallReport>,
         /// The last transport error.
         message: String,
     },
@@ -157,7 +157,7 @@ pub enum Error<E = serde_json::Value> {
     #[error("{} {}: rate limited; retry after {wait:.1?}{} ({report})", report.provider, report.operation, reset_at.map(|r| format!(" (resets at {})", httpdate::fmt_http_date(r))).unwrap_or_default())]
     RateLimited {
         /// Attempts.
-        report: CallReport,
+        report: Box<CallReport>,
         /// How long to wait.
         wait: Duration,
         /// When the window resets, if known.
@@ -179,7 +179,7 @@ pub enum Error<E = serde_json::Value> {
     #[error("{} {}: response {status} violates the contract: {} ({report})", report.provider, report.operation, summarize(violations))]
     ContractViolation {
         /// Attempts.
-        report: CallReport,
+        report: Box<CallReport>,
         /// Status.
         status: u16,
         /// Every violation (pointer, keyword, schema path, message).
@@ -189,20 +189,20 @@ pub enum Error<E = serde_json::Value> {
     #[error("{} {}: HTTP {status}{} ({report})", report.provider, report.operation, if detail.message.is_some() || detail.kind.is_some() { format!(": {detail}") } else { String::new() })]
     Provider {
         /// Attempts.
-        report: CallReport,
+        report: Box<CallReport>,
         /// Status.
         status: u16,
         /// The typed error body, when it parsed.
         body: Option<E>,
         /// The known error fields, read from the raw body.
-        detail: ProviderDetail,
+        detail: Box<ProviderDetail>,
     },
     /// The response cannot be read: not JSON, truncated, wrong content type, a status
     /// the generated client has no type for, or a body that does not fit the type.
     #[error("{} {}: unreadable response (HTTP {status}): {message} ({report})", report.provider, report.operation)]
     InvalidResponse {
         /// Attempts.
-        report: CallReport,
+        report: Box<CallReport>,
         /// Status.
         status: u16,
         /// What is wrong.
@@ -212,7 +212,7 @@ pub enum Error<E = serde_json::Value> {
     #[error("{} {}: response body larger than the {limit}-byte limit (provider policy responses.max_body_bytes) ({report})", report.provider, report.operation)]
     BodyTooLarge {
         /// Attempts.
-        report: CallReport,
+        report: Box<CallReport>,
         /// Limit.
         limit: u64,
     },
@@ -251,7 +251,7 @@ impl<E> Error<E> {
             | Self::ContractViolation { report, .. }
             | Self::Provider { report, .. }
             | Self::InvalidResponse { report, .. }
-            | Self::BodyTooLarge { report, .. } => Some(report),
+            | Self::BodyTooLarge { report, .. } => Some(report.as_ref()),
             _ => None,
         }
     }

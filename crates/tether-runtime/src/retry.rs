@@ -124,7 +124,7 @@ impl RetryPolicy {
                 } if status == 403 || status == 429 => {
                     let retry_after = retry_after(headers, now);
                     let remaining = header_str(headers, remaining_header).map(str::trim);
-                    let reset_at = header_str(headers, reset_header).and_then(|v| epoch_seconds(v));
+                    let reset_at = header_str(headers, reset_header).and_then(epoch_seconds);
                     let secondary = contains_ignore_case(body, body_contains);
                     let wait = if let Some(w) = retry_after {
                         Some(w)

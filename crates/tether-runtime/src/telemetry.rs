@@ -1,9 +1,10 @@
 //! Telemetry: what each call records, and the metric names (stable; documented in
 //! ARCHITECTURE.md and the integration brief).
 //!
-//! Spans: `tether.call` (provider, operation, method, path *template*, correlation_id,
-//! status, attempts, request_id, duration_ms, ratelimit_remaining) and `tether.attempt`
-//! (attempt, status). Never logged: credentials, `Authorization`, cookies, query strings,
+//! Spans: `tether.call` (INFO: provider, operation, method, path *template*,
+//! correlation_id) and `tether.attempt` (DEBUG: attempt, status); inside the call span one
+//! event `call finished` (DEBUG: status, attempts, request_id, ratelimit_remaining,
+//! elapsed_ms) or `call failed` (WARN: the same plus the error kind and message). Never logged: credentials, `Authorization`, cookies, query strings,
 //! request or response bodies. Metrics (through the `metrics` facade; install any
 //! recorder, e.g. a Prometheus exporter):
 //! - `tether_requests_total{provider,operation,status_class}` — attempts by outcome class
@@ -13,6 +14,8 @@
 //! - `tether_retries_total`, `tether_rate_limit_waits_total{provider,operation}`;
 //! - `tether_throttled_total{provider,operation}` — 429 / rate-limit responses;
 //! - `tether_contract_violations_total{provider,operation}`;
+//! - `tether_validation_sampled_out_total`, `tether_validation_skipped_total` — report-mode
+//!   responses not checked (sampling; background queue full);
 //! - `tether_breaker_state{breaker}` — 0 closed, 1 half-open, 2 open.
 
 use std::future::Future;
@@ -66,27 +69,38 @@ pub(crate) fn call_finished(
     result: &Result<Exchange, Error>,
     elapsed: Duration,
 ) {
+    // The outcome goes into one event inside the call span rather than into
+    // `span.record` calls: a JSON subscriber re-serializes a span's fields on every
+    // record, which cost more than the rest of the runtime together (BENCHMARKS.md).
     let _enter = span.enter();
+    let elapsed_ms = elapsed.as_millis() as u64;
     match result {
         Ok(x) => {
-            span.record("status", x.status);
-            span.record("attempts", x.report.attempts.len());
-            if let Some(id) = &x.report.request_id {
-                span.record("request_id", id.as_str());
-            }
+            let remaining = crate::limit::Headroom::from_headers(&x.headers).map(|h| h.remaining);
             metrics::counter!("tether_calls_total", "provider" => provider, "operation" => operation, "outcome" => if x.status < 400 { "ok" } else { "provider_error" }).increment(1);
-            tracing::info!(target: "tether", status = x.status, attempts = x.report.attempts.len(), elapsed_ms = elapsed.as_millis() as u64, "call finished");
+            tracing::debug!(
+                target: "tether",
+                status = x.status,
+                attempts = x.report.attempts.len(),
+                request_id = x.report.request_id.as_deref(),
+                ratelimit_remaining = remaining,
+                elapsed_ms,
+                "call finished"
+            );
         }
         Err(e) => {
-            if let Some(r) = e.report() {
-                span.record("attempts", r.attempts.len());
-                if let Some(id) = &r.request_id {
-                    span.record("request_id", id.as_str());
-                }
-            }
             let kind = error_kind(e);
             metrics::counter!("tether_calls_total", "provider" => provider, "operation" => operation, "outcome" => kind).increment(1);
-            tracing::warn!(target: "tether", error = %e, kind, elapsed_ms = elapsed.as_millis() as u64, "call failed");
+            tracing::warn!(
+                target: "tether",
+                status = e.status(),
+                attempts = e.attempts().len(),
+                request_id = e.report().and_then(|r| r.request_id.as_deref()),
+                kind,
+                error = %e,
+                elapsed_ms,
+                "call failed"
+            );
         }
     }
 }

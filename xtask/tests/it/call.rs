@@ -56,7 +56,10 @@ async fn call_prints_the_response_and_logs_json_without_secrets() {
         serde_json::from_str::<serde_json::Value>(line)
             .unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
     }
-    assert!(stderr.contains("call finished"), "{stderr}");
+    assert!(
+        stderr.contains("\"tether.call\""),
+        "the call span is logged: {stderr}"
+    );
     assert!(!stderr.contains("XTASKCANARY") && !stdout.contains("XTASKCANARY"));
 }
 

@@ -143,7 +143,8 @@ fn stripe_policy() {
     assert_eq!(p.auth.env.value, ["STRIPE_API_KEY"]);
     assert_eq!(p.retry.max_attempts.value, 3);
     assert_eq!(p.retry.jitter, Jitter::Equal);
-    assert!(!p.retry.honour_retry_after.value);
+    // Stripe sends no Retry-After; Tether honours one if it ever arrives (assumed).
+    assert!(p.retry.honour_retry_after.value && p.retry.honour_retry_after.is_assumed());
     assert_eq!(p.pagination.style, PaginationStyle::CursorHasMore);
     assert_eq!(p.pagination.cursor_param.as_deref(), Some("starting_after"));
     assert_eq!(
@@ -178,6 +179,7 @@ fn assumptions_list_the_assumed_values() {
         "/circuit_breaker/open_seconds",
         "/circuit_breaker/half_open_probes",
         "/responses/max_body_bytes",
+        "/responses/report_sample_per_second",
     ];
     expected.sort_unstable();
     let mut got = pointers.clone();

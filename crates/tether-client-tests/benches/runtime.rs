@@ -1,0 +1,279 @@
+//! Runtime benchmarks (BENCHMARKS.md), against an axum server on 127.0.0.1 in the same
+//! process. Run: `cargo bench -p tether-client-tests --bench runtime`.
+//!
+//! 1. Overhead: the full stack (auth, a limiter with a quota that does not bind, retry,
+//!    breaker, validation in `report`, tracing at INFO into a sink) vs bare `reqwest` +
+//!    `serde_json` into the same generated type, same payload (GitHub repos/get, 23 KB).
+//!    Throughput ratio, goal ≥ 0.90.
+//! 2. Quota use: the server enforces 100 req/s (token bucket, burst 10, 429 with
+//!    `Retry-After: 1` beyond it); 8 concurrent workers for 10 s. Tether's limiter set to
+//!    the same 100/s vs a naive client that retries a 429 after a fixed 100 ms.
+//!    Goal: achieved ≥ 0.97 × 100/s with ≤ 0.5% of requests answered 429.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use tether_runtime::clock::SystemClock;
+use tether_runtime::limit::{LimitSpec, LocalLimits};
+use tether_runtime::{Credentials, Secret, ValidationMode};
+
+const SECS_OVERHEAD: u64 = 5;
+const SECS_QUOTA: u64 = 10;
+
+#[derive(Clone)]
+struct App {
+    body: Arc<Vec<u8>>,
+    bucket: Option<Arc<Mutex<(f64, Instant)>>>,
+    served: Arc<AtomicU64>,
+    throttled: Arc<AtomicU64>,
+}
+
+async fn handler(State(app): State<App>) -> axum::response::Response {
+    if let Some(bucket) = &app.bucket {
+        // Token bucket: 100 tokens/s, capacity 10.
+        let mut b = bucket.lock().unwrap();
+        let now = Instant::now();
+        b.0 = (b.0 + now.duration_since(b.1).as_secs_f64() * 100.0).min(10.0);
+        b.1 = now;
+        if b.0 < 1.0 {
+            app.throttled.fetch_add(1, Ordering::Relaxed);
+            let mut h = HeaderMap::new();
+            h.insert("retry-after", "1".parse().unwrap());
+            h.insert("content-type", "application/json".parse().unwrap());
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                h,
+                r#"{"message":"rate limited"}"#,
+            )
+                .into_response();
+        }
+        b.0 -= 1.0;
+    }
+    app.served.fetch_add(1, Ordering::Relaxed);
+    let mut h = HeaderMap::new();
+    h.insert(
+        "content-type",
+        "application/json; charset=utf-8".parse().unwrap(),
+    );
+    (StatusCode::OK, h, app.body.as_ref().clone()).into_response()
+}
+
+async fn serve(bucket: bool) -> (String, App) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/github-repos-get.json");
+    let app = App {
+        body: Arc::new(std::fs::read(path).unwrap()),
+        bucket: bucket.then(|| Arc::new(Mutex::new((10.0, Instant::now())))),
+        served: Arc::default(),
+        throttled: Arc::default(),
+    };
+    let router = axum::Router::new()
+        .route("/repos/{owner}/{repo}", axum::routing::get(handler))
+        .with_state(app.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, app)
+}
+
+/// Requests/s of `workers` loops calling `f` for `secs`.
+async fn throughput<F, Fut>(workers: usize, secs: u64, f: F) -> f64
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let done = Arc::new(AtomicU64::new(0));
+    let end = Instant::now() + Duration::from_secs(secs);
+    let tasks: Vec<_> = (0..workers)
+        .map(|_| {
+            let f = f.clone();
+            let done = Arc::clone(&done);
+            tokio::spawn(async move {
+                while Instant::now() < end {
+                    assert!(f().await, "request failed");
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / secs as f64
+}
+
+async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64>) {
+    let (url, _) = serve(false).await;
+    let bare_http = reqwest::Client::new();
+    let bare_url = format!("{url}/repos/octocat/Hello-World");
+    let bare = move || {
+        let http = bare_http.clone();
+        let url = bare_url.clone();
+        async move {
+            let r = http
+                .get(&url)
+                .header("authorization", "Bearer t")
+                .send()
+                .await
+                .unwrap();
+            let bytes = r.bytes().await.unwrap();
+            serde_json::from_slice::<github_repos_v1::types::FullRepository>(&bytes).is_ok()
+        }
+    };
+    let client = github_repos_v1::Client::builder()
+        .base_url(&url)
+        .credentials(Credentials::Bearer(Secret::new("t")))
+        .validation(validation)
+        .report_sample_per_second(sample.unwrap_or(10.0))
+        .rate_limit_store(Arc::new(LocalLimits::new(
+            vec![LimitSpec {
+                name: "non-binding".into(),
+                requests: 1_000_000,
+                period: Duration::from_secs(1),
+                burst: 1_000_000,
+                per_endpoint: false,
+                methods: vec![],
+            }],
+            Arc::new(SystemClock),
+        )))
+        .build()
+        .unwrap();
+    let client = Arc::new(client);
+    let full = move || {
+        let c = Arc::clone(&client);
+        async move {
+            c.repos_get()
+                .owner("octocat")
+                .repo("Hello-World")
+                .call()
+                .await
+                .is_ok()
+        }
+    };
+    // Warm up both (connection pools, validator build), then alternate rounds.
+    throughput(workers, 1, bare.clone()).await;
+    throughput(workers, 1, full.clone()).await;
+    let (mut b, mut t) = (0.0, 0.0);
+    for _ in 0..2 {
+        b += throughput(workers, SECS_OVERHEAD, bare.clone()).await;
+        t += throughput(workers, SECS_OVERHEAD, full.clone()).await;
+    }
+    println!(
+        "overhead, {workers} worker(s), validation {validation:?} {}: bare reqwest+serde {:.0} req/s, tether full stack {:.0} req/s, ratio {:.3} (goal >= 0.90)",
+        match (validation, sample) {
+            (ValidationMode::Report, None) => "(sampled, policy 10/s per operation)".to_owned(),
+            (ValidationMode::Report, Some(s)) => format!("({s}/s: every response)"),
+            _ => String::new(),
+        },
+        b / 2.0,
+        t / 2.0,
+        t / b
+    );
+}
+
+async fn quota() {
+    // Tether: limiter at the server's rate, burst below the server's bucket.
+    let (url, app) = serve(true).await;
+    let client = Arc::new(
+        github_repos_v1::Client::builder()
+            .base_url(&url)
+            .validation(ValidationMode::Off)
+            .rate_limit_store(Arc::new(LocalLimits::new(
+                vec![LimitSpec {
+                    name: "server".into(),
+                    requests: 100,
+                    period: Duration::from_secs(1),
+                    burst: 5,
+                    per_endpoint: false,
+                    methods: vec![],
+                }],
+                Arc::new(SystemClock),
+            )))
+            .build()
+            .unwrap(),
+    );
+    let tether = move || {
+        let c = Arc::clone(&client);
+        async move { c.repos_get().owner("o").repo("r").call().await.is_ok() }
+    };
+    let start = Instant::now();
+    let ok_rate = throughput(8, SECS_QUOTA, tether).await;
+    let elapsed = start.elapsed().as_secs_f64();
+    report("tether limiter", &app, elapsed, ok_rate);
+
+    // Naive: no limiter, a 429 is retried after a fixed 100 ms.
+    let (url, app) = serve(true).await;
+    let http = reqwest::Client::new();
+    let naive = move || {
+        let http = http.clone();
+        let url = format!("{url}/repos/o/r");
+        async move {
+            loop {
+                let r = http.get(&url).send().await.unwrap();
+                if r.status() == 429 {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+                return r.bytes().await.is_ok();
+            }
+        }
+    };
+    let start = Instant::now();
+    let ok_rate = throughput(8, SECS_QUOTA, naive).await;
+    report(
+        "naive fixed retry",
+        &app,
+        start.elapsed().as_secs_f64(),
+        ok_rate,
+    );
+}
+
+fn report(name: &str, app: &App, elapsed: f64, ok_rate: f64) {
+    let served = app.served.load(Ordering::Relaxed) as f64;
+    let throttled = app.throttled.load(Ordering::Relaxed) as f64;
+    println!(
+        "quota, {name}: {:.1} successful req/s over {elapsed:.1} s (goal >= 97.0), {:.2}% of requests answered 429 (goal <= 0.5%), {} sent",
+        served / elapsed,
+        100.0 * throttled / (served + throttled).max(1.0),
+        served + throttled
+    );
+    let _ = ok_rate;
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing we need.
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    // Tracing at INFO, written to a sink, as the issue's overhead setup asks.
+    if std::env::var_os("TETHER_BENCH_NO_TRACING").is_none() {
+        tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(std::io::sink)
+            .init();
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let only = std::env::var("TETHER_BENCH").unwrap_or_default();
+        if only.is_empty() || only == "overhead" {
+            for workers in [1, 8] {
+                overhead(workers, ValidationMode::Report, None).await;
+                overhead(workers, ValidationMode::Report, Some(f64::INFINITY)).await;
+                overhead(workers, ValidationMode::Off, None).await;
+            }
+        }
+        if only.is_empty() || only == "quota" {
+            quota().await;
+        }
+    });
+}
