@@ -377,3 +377,61 @@ impl OAuth2Source {
         Ok((Secret::new(parsed.access_token), lifetime))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn github() -> Policy {
+        Policy::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts/github/provider.yaml")).unwrap()
+    }
+
+    #[test]
+    fn a_missing_variable_names_every_candidate_and_the_runbook() {
+        let err = Credentials::from_lookup(&github(), |_| None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "github: no credential: set GITHUB_TOKEN or GH_TOKEN (see ops/integrations/github/README.md)"
+        );
+    }
+
+    #[test]
+    fn first_set_variable_wins_and_blank_counts_as_unset() {
+        let c = Credentials::from_lookup(&github(), |k| match k {
+            "GITHUB_TOKEN" => Some("  ".into()),
+            "GH_TOKEN" => Some("ghp_second".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(matches!(&c, Credentials::Bearer(s) if s.expose() == "ghp_second"));
+        assert!(!format!("{c:?}").contains("ghp_second"));
+    }
+
+    #[test]
+    fn a_credential_with_a_newline_is_refused_by_name() {
+        let err = Credentials::from_lookup(&github(), |k| (k == "GITHUB_TOKEN").then(|| "abc\n".into())).unwrap_err();
+        assert!(err.to_string().contains("GITHUB_TOKEN"), "{err}");
+        assert!(!err.to_string().contains("abc"));
+    }
+
+    #[test]
+    fn stripe_mode_comes_from_the_key_prefix() {
+        for (key, mode) in [("sk_live_x", Some("live")), ("rk_test_x", Some("test")), ("pk_x", None)] {
+            assert_eq!(Credentials::Bearer(Secret::new(key)).mode(), mode, "{key}");
+        }
+    }
+
+    #[tokio::test]
+    async fn headers_are_marked_sensitive() {
+        let mut h = HeaderMap::new();
+        let http = reqwest::Client::new();
+        Credentials::Basic { username: "sk_test_1".into(), password: Secret::new("") }
+            .apply(&mut h, &http, &crate::clock::SystemClock)
+            .await
+            .unwrap();
+        let v = h.get(AUTHORIZATION).unwrap();
+        assert!(v.is_sensitive());
+        assert_eq!(v.to_str().unwrap(), "Basic c2tfdGVzdF8xOg==");
+        assert!(!format!("{h:?}").contains("c2tf"), "http's Debug hides sensitive values");
+    }
+}

@@ -121,3 +121,36 @@ pub fn error_kind<E>(e: &Error<E>) -> &'static str {
         Error::BodyTooLarge { .. } => "body_too_large",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+
+    #[test]
+    fn attempts_are_counted_by_status_class_with_stable_names() {
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        metrics::with_local_recorder(&recorder, || {
+            super::attempt("github", "repos/get", Some(200), std::time::Duration::from_millis(5));
+            super::attempt("github", "repos/get", Some(429), std::time::Duration::from_millis(5));
+            super::attempt("github", "repos/get", None, std::time::Duration::from_millis(5));
+        });
+        let mut seen = Vec::new();
+        for (key, _, _, value) in snapshotter.snapshot().into_vec() {
+            let labels: Vec<String> = key.key().labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+            if let DebugValue::Counter(n) = value {
+                seen.push(format!("{} {} {n}", key.key().name(), labels.join(",")));
+            }
+        }
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                "tether_requests_total provider=github,operation=repos/get,status_class=2xx 1",
+                "tether_requests_total provider=github,operation=repos/get,status_class=4xx 1",
+                "tether_requests_total provider=github,operation=repos/get,status_class=transport 1",
+                "tether_throttled_total provider=github,operation=repos/get 1",
+            ]
+        );
+    }
+}
