@@ -383,7 +383,11 @@ mod tests {
     use super::*;
 
     fn github() -> Policy {
-        Policy::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts/github/provider.yaml")).unwrap()
+        Policy::load(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../contracts/github/provider.yaml"),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -409,14 +413,20 @@ mod tests {
 
     #[test]
     fn a_credential_with_a_newline_is_refused_by_name() {
-        let err = Credentials::from_lookup(&github(), |k| (k == "GITHUB_TOKEN").then(|| "abc\n".into())).unwrap_err();
+        let err =
+            Credentials::from_lookup(&github(), |k| (k == "GITHUB_TOKEN").then(|| "abc\n".into()))
+                .unwrap_err();
         assert!(err.to_string().contains("GITHUB_TOKEN"), "{err}");
         assert!(!err.to_string().contains("abc"));
     }
 
     #[test]
     fn stripe_mode_comes_from_the_key_prefix() {
-        for (key, mode) in [("sk_live_x", Some("live")), ("rk_test_x", Some("test")), ("pk_x", None)] {
+        for (key, mode) in [
+            ("sk_live_x", Some("live")),
+            ("rk_test_x", Some("test")),
+            ("pk_x", None),
+        ] {
             assert_eq!(Credentials::Bearer(Secret::new(key)).mode(), mode, "{key}");
         }
     }
@@ -425,13 +435,19 @@ mod tests {
     async fn headers_are_marked_sensitive() {
         let mut h = HeaderMap::new();
         let http = reqwest::Client::new();
-        Credentials::Basic { username: "sk_test_1".into(), password: Secret::new("") }
-            .apply(&mut h, &http, &crate::clock::SystemClock)
-            .await
-            .unwrap();
+        Credentials::Basic {
+            username: "sk_test_1".into(),
+            password: Secret::new(""),
+        }
+        .apply(&mut h, &http, &crate::clock::SystemClock)
+        .await
+        .unwrap();
         let v = h.get(AUTHORIZATION).unwrap();
         assert!(v.is_sensitive());
         assert_eq!(v.to_str().unwrap(), "Basic c2tfdGVzdF8xOg==");
-        assert!(!format!("{h:?}").contains("c2tf"), "http's Debug hides sensitive values");
+        assert!(
+            !format!("{h:?}").contains("c2tf"),
+            "http's Debug hides sensitive values"
+        );
     }
 }

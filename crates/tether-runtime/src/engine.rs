@@ -402,20 +402,6 @@ pub struct Exchange {
 pub(crate) struct Failed(pub(crate) Arc<String>);
 
 impl Inner {
-    /// State with policy values only (no credential).
-    ///
-    /// # Panics
-    /// If the embedded policy does not load, which `cargo xtask gen` and the build
-    /// script rule out; use [`Settings`] to get that as an error.
-    pub fn new(defaults: &'static RequestDefaults) -> Self {
-        match Settings::parts(defaults).into_parts() {
-            Ok((_, _, inner)) => inner,
-            // The embedded policy loaded when the client was generated; failing here
-            // means a corrupted build. Fall back to a state that cannot send.
-            Err(e) => panic!("{e}"),
-        }
-    }
-
     /// The provider tables.
     pub fn defaults(&self) -> &'static RequestDefaults {
         self.0.defaults
@@ -596,8 +582,20 @@ impl Inner {
             }
             // Client-side limits: wait for a slot within the deadline.
             waited += self.wait_for_slot(op, deadline, &mut report).await?;
+            // Concurrency cap: wait for a slot, but never past the deadline.
             let _permit = match &s.shared.concurrency {
-                Some(sem) => sem.acquire().await.ok(),
+                Some(sem) => {
+                    let left = deadline.saturating_duration_since(s.clock.now());
+                    match tokio::time::timeout(left, sem.acquire()).await {
+                        Ok(permit) => permit.ok(),
+                        Err(_) => {
+                            return Err(Error::Timeout {
+                                report: Box::new(report),
+                                elapsed: s.clock.now().saturating_duration_since(started),
+                            })
+                        }
+                    }
+                }
                 None => None,
             };
             let Some(template) = original.as_ref() else {

@@ -131,13 +131,32 @@ mod tests {
         let recorder = DebuggingRecorder::new();
         let snapshotter = recorder.snapshotter();
         metrics::with_local_recorder(&recorder, || {
-            super::attempt("github", "repos/get", Some(200), std::time::Duration::from_millis(5));
-            super::attempt("github", "repos/get", Some(429), std::time::Duration::from_millis(5));
-            super::attempt("github", "repos/get", None, std::time::Duration::from_millis(5));
+            super::attempt(
+                "github",
+                "repos/get",
+                Some(200),
+                std::time::Duration::from_millis(5),
+            );
+            super::attempt(
+                "github",
+                "repos/get",
+                Some(429),
+                std::time::Duration::from_millis(5),
+            );
+            super::attempt(
+                "github",
+                "repos/get",
+                None,
+                std::time::Duration::from_millis(5),
+            );
         });
         let mut seen = Vec::new();
         for (key, _, _, value) in snapshotter.snapshot().into_vec() {
-            let labels: Vec<String> = key.key().labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+            let labels: Vec<String> = key
+                .key()
+                .labels()
+                .map(|l| format!("{}={}", l.key(), l.value()))
+                .collect();
             if let DebugValue::Counter(n) = value {
                 seen.push(format!("{} {} {n}", key.key().name(), labels.join(",")));
             }
