@@ -7,6 +7,7 @@ pub mod extract;
 pub mod fixtures;
 pub mod gen;
 pub mod logging;
+pub mod sandbox;
 pub mod validate;
 pub mod workspace;
 

@@ -61,6 +61,18 @@ enum Command {
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
     },
+    /// Serve every contract from its good fixtures on loopback until interrupted.
+    Sandbox {
+        /// Port (0 picks a free one; the URL is printed).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Faults, e.g. `429:0.1,503:0.05,reset:0.01,latency:50ms`.
+        #[arg(long)]
+        faults: Option<String>,
+        /// Drift, e.g. `github.repos.v1:repos/get:remove:/owner`; repeatable.
+        #[arg(long)]
+        drift: Vec<String>,
+    },
     /// Fixture maintenance.
     Fixtures {
         #[command(subcommand)]
@@ -160,6 +172,20 @@ fn main() -> ExitCode {
             match xtask::call::run(&root, &args) {
                 Ok(xtask::call::Outcome::Success) => return ExitCode::SUCCESS,
                 Ok(xtask::call::Outcome::ProviderError) => return ExitCode::from(1),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        Command::Sandbox {
+            port,
+            faults,
+            drift,
+        } => {
+            xtask::logging::json_to_stderr();
+            match xtask::sandbox::run(&root, port, faults.as_deref(), &drift) {
+                Ok(()) => return ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");
                     return ExitCode::from(2);

@@ -159,3 +159,55 @@ async fn call_form_encodes_a_json_body_for_stripe() {
     let received = server.received_requests().await.unwrap();
     assert!(received[0].headers.get("idempotency-key").is_some());
 }
+
+#[test]
+fn sandbox_prints_its_url_and_serves_the_contracts() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("--root")
+        .arg(root())
+        .args([
+            "sandbox",
+            "--port",
+            "0",
+            "--drift",
+            "github.repos.v1:repos/get:remove:/owner",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.split_whitespace().nth(2).unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    // A call through the full runtime sees the injected drift.
+    let out = xtask(&[
+        "call",
+        "github.repos.v1",
+        "repos/get",
+        "--param",
+        "owner=o",
+        "--param",
+        "repo=r",
+        "--base-url",
+        &url,
+    ]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        body.get("full_name").is_some() && body.get("owner").is_none(),
+        "{body}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("/owner (required)"),
+        "the runtime reports the drift"
+    );
+
+    let bad = xtask(&["sandbox", "--faults", "429:7"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("between 0 and 1"));
+}
