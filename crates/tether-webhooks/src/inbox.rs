@@ -522,3 +522,24 @@ impl Consumer {
         Ok(out)
     }
 }
+
+/// Run a consumer on its own thread for as long as the process lives: step through due
+/// rows, sleep `idle` when there are none. The thread ends only on an inbox error.
+pub fn spawn_consumer(
+    path: PathBuf,
+    policy: RetryPolicy,
+    handler: std::sync::Arc<dyn Handler>,
+    clock: std::sync::Arc<dyn crate::Clock>,
+    idle: Duration,
+) -> std::io::Result<std::thread::JoinHandle<Result<(), InboxError>>> {
+    std::thread::Builder::new()
+        .name("tether-inbox-consumer".into())
+        .spawn(move || {
+            let consumer = Consumer::open(&path, policy)?;
+            loop {
+                if consumer.step(handler.as_ref(), clock.now_unix())?.is_none() {
+                    std::thread::sleep(idle);
+                }
+            }
+        })
+}
