@@ -6,6 +6,7 @@ pub mod extract;
 pub mod fixtures;
 pub mod gen;
 pub mod validate;
+pub mod webhook;
 pub mod workspace;
 
 use std::path::PathBuf;

@@ -35,18 +35,40 @@ fn spawn(config: &Path) -> Process {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    Process { child, _stdout: stdout, base: format!("http://{addr}") }
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    Process {
+        child,
+        _stdout: stdout,
+        base: format!("http://{addr}"),
+    }
 }
 
 fn keys_in(inbox: &Path) -> Vec<String> {
-    Consumer::open(inbox, RetryPolicy::default()).unwrap().all().unwrap().into_iter().map(|d| d.key).collect()
+    Consumer::open(inbox, RetryPolicy::default())
+        .unwrap()
+        .all()
+        .unwrap()
+        .into_iter()
+        .map(|d| d.key)
+        .collect()
 }
 
 fn delivery(i: usize) -> (String, Vec<(&'static str, String)>, String) {
     let key = format!("crash-{i:05}");
-    let body = format!(r#"{{"zen":"Design for failure.","hook_id":{i},"pad":"{}"}}"#, "x".repeat(i % 97));
-    let headers = sign(Scheme::GitHub, &Secret::literal(SECRET).unwrap(), body.as_bytes(), 0, Some(&key));
+    let body = format!(
+        r#"{{"zen":"Design for failure.","hook_id":{i},"pad":"{}"}}"#,
+        "x".repeat(i % 97)
+    );
+    let headers = sign(
+        Scheme::GitHub,
+        &Secret::literal(SECRET).unwrap(),
+        body.as_bytes(),
+        0,
+        Some(&key),
+    );
     (key, headers, body)
 }
 
@@ -74,11 +96,15 @@ secret_envs = ["CRASH_SECRET"]
     let base = Arc::new(RwLock::new(process.lock().unwrap().base.clone()));
     let queue: Arc<Mutex<VecDeque<usize>>> = Arc::new(Mutex::new((0..TOTAL).collect()));
     let acked: Arc<Mutex<HashSet<usize>>> = Arc::new(Mutex::new(HashSet::new()));
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
 
     let mut senders = Vec::new();
     for _ in 0..16 {
-        let (queue, acked, base, client) = (queue.clone(), acked.clone(), base.clone(), client.clone());
+        let (queue, acked, base, client) =
+            (queue.clone(), acked.clone(), base.clone(), client.clone());
         senders.push(tokio::spawn(async move {
             loop {
                 let next = queue.lock().unwrap().pop_front();
@@ -91,7 +117,11 @@ secret_envs = ["CRASH_SECRET"]
                 };
                 let (_, headers, body) = delivery(i);
                 let url = format!("{}/webhooks/github", base.read().unwrap());
-                let mut req = client.post(url).header("content-type", "application/json").header("X-GitHub-Event", "ping").body(body);
+                let mut req = client
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header("X-GitHub-Event", "ping")
+                    .body(body);
                 for (n, v) in headers {
                     req = req.header(n, v);
                 }
@@ -100,7 +130,11 @@ secret_envs = ["CRASH_SECRET"]
                         acked.lock().unwrap().insert(i);
                     }
                     Ok(r) => {
-                        assert!(r.status().is_server_error(), "a good delivery was refused: {}", r.status());
+                        assert!(
+                            r.status().is_server_error(),
+                            "a good delivery was refused: {}",
+                            r.status()
+                        );
                         queue.lock().unwrap().push_back(i);
                     }
                     Err(_) => {
@@ -117,7 +151,10 @@ secret_envs = ["CRASH_SECRET"]
     let mut kills = 0;
     for threshold in [TOTAL / 3, 2 * TOTAL / 3] {
         while acked.lock().unwrap().len() < threshold {
-            assert!(started.elapsed() < Duration::from_secs(45), "stalled before kill {kills}");
+            assert!(
+                started.elapsed() < Duration::from_secs(45),
+                "stalled before kill {kills}"
+            );
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         let mut p = process.lock().unwrap();
@@ -127,14 +164,20 @@ secret_envs = ["CRASH_SECRET"]
         let acked_at_kill: Vec<usize> = acked.lock().unwrap().iter().copied().collect();
         let on_disk: HashSet<String> = keys_in(&inbox).into_iter().collect();
         for i in &acked_at_kill {
-            assert!(on_disk.contains(&delivery(*i).0), "delivery {i} was acknowledged but is not in the inbox after SIGKILL");
+            assert!(
+                on_disk.contains(&delivery(*i).0),
+                "delivery {i} was acknowledged but is not in the inbox after SIGKILL"
+            );
         }
         *p = spawn(&config);
         *base.write().unwrap() = p.base.clone();
     }
 
     for s in senders {
-        tokio::time::timeout(Duration::from_secs(40), s).await.expect("senders finished in time").unwrap();
+        tokio::time::timeout(Duration::from_secs(40), s)
+            .await
+            .expect("senders finished in time")
+            .unwrap();
     }
     assert_eq!(kills, 2);
 
@@ -142,13 +185,19 @@ secret_envs = ["CRASH_SECRET"]
     let current = base.read().unwrap().clone();
     for i in (0..TOTAL).step_by(20) {
         let (_, headers, body) = delivery(i);
-        let mut req = client.post(format!("{current}/webhooks/github")).header("content-type", "application/json").body(body);
+        let mut req = client
+            .post(format!("{current}/webhooks/github"))
+            .header("content-type", "application/json")
+            .body(body);
         for (n, v) in headers {
             req = req.header(n, v);
         }
         let resp = req.send().await.unwrap();
         assert_eq!(resp.status().as_u16(), 200);
-        assert_eq!(resp.json::<serde_json::Value>().await.unwrap()["status"], "duplicate");
+        assert_eq!(
+            resp.json::<serde_json::Value>().await.unwrap()["status"],
+            "duplicate"
+        );
     }
 
     {
@@ -163,5 +212,9 @@ secret_envs = ["CRASH_SECRET"]
     for i in 0..TOTAL {
         assert!(distinct.contains(&delivery(i).0), "delivery {i} missing");
     }
-    assert!(started.elapsed() < Duration::from_secs(55), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(55),
+        "took {:?}",
+        started.elapsed()
+    );
 }

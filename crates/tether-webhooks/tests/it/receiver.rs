@@ -45,16 +45,28 @@ fn secret(scheme: Scheme) -> Secret {
     }
 }
 
-async fn start(mode: ValidationMode, replay: Arc<dyn ReplayStore>, inbox_path: Option<&Path>) -> Server {
+async fn start(
+    mode: ValidationMode,
+    replay: Arc<dyn ReplayStore>,
+    inbox_path: Option<&Path>,
+) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let inbox = inbox_path.map(Path::to_path_buf).unwrap_or_else(|| dir.path().join("inbox.sqlite3"));
+    let inbox = inbox_path
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.path().join("inbox.sqlite3"));
     let contract_path = dir.path().join("mini.v1.yaml");
     std::fs::write(&contract_path, MINI_CONTRACT).unwrap();
     let clock = Arc::new(FixedClock::new(NOW));
-    let limits = Limits { max_body: 4096, ..Limits::default() };
+    let limits = Limits {
+        max_body: 4096,
+        ..Limits::default()
+    };
     let mut receiver = Receiver::new(Inbox::open(&inbox).unwrap(), replay, clock, limits);
     for scheme in Scheme::ALL {
-        let verifier = Verifier::builder(scheme).secret(secret(scheme)).build().unwrap();
+        let verifier = Verifier::builder(scheme)
+            .secret(secret(scheme))
+            .build()
+            .unwrap();
         let mut ep = Endpoint::new(scheme.name(), format!("/hooks/{scheme}"), verifier);
         if scheme == Scheme::GitHub {
             ep = ep.contract(PayloadContract::load(&contract_path).unwrap(), mode);
@@ -64,11 +76,21 @@ async fn start(mode: ValidationMode, replay: Arc<dyn ReplayStore>, inbox_path: O
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(receiver.serve(listener));
-    Server { base, inbox, _dir: dir }
+    Server {
+        base,
+        inbox,
+        _dir: dir,
+    }
 }
 
 impl Server {
-    async fn post(&self, scheme: Scheme, body: &str, extra: &[(&str, &str)], id: &str) -> (u16, serde_json::Value) {
+    async fn post(
+        &self,
+        scheme: Scheme,
+        body: &str,
+        extra: &[(&str, &str)],
+        id: &str,
+    ) -> (u16, serde_json::Value) {
         let mut req = reqwest::Client::new()
             .post(format!("{}/hooks/{scheme}", self.base))
             .header("content-type", "application/json")
@@ -85,16 +107,28 @@ impl Server {
     }
 
     fn rows(&self) -> Vec<tether_webhooks::inbox::Delivery> {
-        Consumer::open(&self.inbox, RetryPolicy::default()).unwrap().all().unwrap()
+        Consumer::open(&self.inbox, RetryPolicy::default())
+            .unwrap()
+            .all()
+            .unwrap()
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scheme_is_stored_before_the_ack_and_once() {
-    let s = start(ValidationMode::Enforce, Arc::new(MemoryReplayStore::new()), None).await;
+    let s = start(
+        ValidationMode::Enforce,
+        Arc::new(MemoryReplayStore::new()),
+        None,
+    )
+    .await;
     for (i, scheme) in Scheme::ALL.into_iter().enumerate() {
         let body = format!(r#"{{"id":"evt_{i}","ref":"refs/heads/main","type":"push"}}"#);
-        let extra: &[(&str, &str)] = if scheme == Scheme::GitHub { &[("X-GitHub-Event", "push")] } else { &[] };
+        let extra: &[(&str, &str)] = if scheme == Scheme::GitHub {
+            &[("X-GitHub-Event", "push")]
+        } else {
+            &[]
+        };
         let (status, json) = s.post(scheme, &body, extra, &format!("id-{i}")).await;
         assert_eq!(status, 200, "{scheme}: {json}");
         assert_eq!(json["status"], "accepted", "{scheme}");
@@ -104,8 +138,16 @@ async fn every_scheme_is_stored_before_the_ack_and_once() {
         assert_eq!(rows[i].body, body.as_bytes(), "raw body kept byte for byte");
         assert_eq!(rows[i].source, scheme.name());
         let (again, json) = s.post(scheme, &body, extra, &format!("id-{i}")).await;
-        assert_eq!((again, json["status"].as_str()), (200, Some("duplicate")), "{scheme}");
-        assert_eq!(s.rows().len(), i + 1, "{scheme}: a duplicate makes no second record");
+        assert_eq!(
+            (again, json["status"].as_str()),
+            (200, Some("duplicate")),
+            "{scheme}"
+        );
+        assert_eq!(
+            s.rows().len(),
+            i + 1,
+            "{scheme}: a duplicate makes no second record"
+        );
     }
     let keys: Vec<String> = s.rows().into_iter().map(|r| r.key).collect();
     // GitHub and Standard: the header id; Stripe: the event id; Slack without event_id: a signature digest.
@@ -116,38 +158,111 @@ async fn every_scheme_is_stored_before_the_ack_and_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_4xx_and_is_not_stored() {
-    let s = start(ValidationMode::Enforce, Arc::new(MemoryReplayStore::new()), None).await;
+    let s = start(
+        ValidationMode::Enforce,
+        Arc::new(MemoryReplayStore::new()),
+        None,
+    )
+    .await;
     let client = reqwest::Client::new();
     let url = format!("{}/hooks/github", s.base);
     let body = r#"{"ref":"x"}"#;
-    let sig = sign(Scheme::GitHub, &secret(Scheme::GitHub), body.as_bytes(), 0, None).remove(0).1;
-    let send = |ct: &'static str, sig: Option<String>, delivery: Option<&'static str>, body: String| {
-        let mut r = client.post(&url).header("content-type", ct).header("X-GitHub-Event", "push").body(body);
-        if let Some(sig) = sig {
-            r = r.header("X-Hub-Signature-256", sig);
-        }
-        if let Some(d) = delivery {
-            r = r.header("X-GitHub-Delivery", d);
-        }
-        async move {
-            let resp = r.send().await.unwrap();
-            let status = resp.status().as_u16();
-            (status, resp.json::<serde_json::Value>().await.unwrap()["error"].as_str().unwrap_or_default().to_owned())
-        }
-    };
-    assert_eq!(send("application/json", None, Some("d"), body.into()).await, (400, "missing-header".into()));
-    assert_eq!(send("application/json", Some("sha256=zz".into()), Some("d"), body.into()).await, (400, "malformed-header".into()));
+    let sig = sign(
+        Scheme::GitHub,
+        &secret(Scheme::GitHub),
+        body.as_bytes(),
+        0,
+        None,
+    )
+    .remove(0)
+    .1;
+    let send =
+        |ct: &'static str, sig: Option<String>, delivery: Option<&'static str>, body: String| {
+            let mut r = client
+                .post(&url)
+                .header("content-type", ct)
+                .header("X-GitHub-Event", "push")
+                .body(body);
+            if let Some(sig) = sig {
+                r = r.header("X-Hub-Signature-256", sig);
+            }
+            if let Some(d) = delivery {
+                r = r.header("X-GitHub-Delivery", d);
+            }
+            async move {
+                let resp = r.send().await.unwrap();
+                let status = resp.status().as_u16();
+                (
+                    status,
+                    resp.json::<serde_json::Value>().await.unwrap()["error"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            }
+        };
+    assert_eq!(
+        send("application/json", None, Some("d"), body.into()).await,
+        (400, "missing-header".into())
+    );
+    assert_eq!(
+        send(
+            "application/json",
+            Some("sha256=zz".into()),
+            Some("d"),
+            body.into()
+        )
+        .await,
+        (400, "malformed-header".into())
+    );
     let wrong = format!("sha256={}", "0".repeat(64));
-    assert_eq!(send("application/json", Some(wrong), Some("d"), body.into()).await, (401, "no-matching-signature".into()));
-    assert_eq!(send("text/plain", Some(sig.clone()), Some("d"), body.into()).await, (415, "unsupported-content-type".into()));
-    assert_eq!(send("application/json", Some(sig.clone()), Some("d"), "x".repeat(5000)).await, (413, "body-too-large".into()));
-    assert_eq!(send("application/json", Some(sig.clone()), None, body.into()).await, (400, "missing-header".into()));
+    assert_eq!(
+        send("application/json", Some(wrong), Some("d"), body.into()).await,
+        (401, "no-matching-signature".into())
+    );
+    assert_eq!(
+        send("text/plain", Some(sig.clone()), Some("d"), body.into()).await,
+        (415, "unsupported-content-type".into())
+    );
+    assert_eq!(
+        send(
+            "application/json",
+            Some(sig.clone()),
+            Some("d"),
+            "x".repeat(5000)
+        )
+        .await,
+        (413, "body-too-large".into())
+    );
+    assert_eq!(
+        send("application/json", Some(sig.clone()), None, body.into()).await,
+        (400, "missing-header".into())
+    );
     // Signed, but breaks the payload contract (ref must be a string).
     let bad = r#"{"ref":1}"#;
-    let bad_sig = sign(Scheme::GitHub, &secret(Scheme::GitHub), bad.as_bytes(), 0, None).remove(0).1;
-    assert_eq!(send("application/json", Some(bad_sig), Some("d2"), bad.into()).await, (400, "contract".into()));
+    let bad_sig = sign(
+        Scheme::GitHub,
+        &secret(Scheme::GitHub),
+        bad.as_bytes(),
+        0,
+        None,
+    )
+    .remove(0)
+    .1;
+    assert_eq!(
+        send("application/json", Some(bad_sig), Some("d2"), bad.into()).await,
+        (400, "contract".into())
+    );
     // Stale Stripe timestamp.
-    let stale = sign(Scheme::Stripe, &secret(Scheme::Stripe), b"{}", NOW - 301, None).remove(0).1;
+    let stale = sign(
+        Scheme::Stripe,
+        &secret(Scheme::Stripe),
+        b"{}",
+        NOW - 301,
+        None,
+    )
+    .remove(0)
+    .1;
     let resp = client
         .post(format!("{}/hooks/stripe", s.base))
         .header("content-type", "application/json")
@@ -159,19 +274,49 @@ async fn bad_input_gets_4xx_and_is_not_stored() {
     assert_eq!(resp.status().as_u16(), 401);
     assert!(s.rows().is_empty(), "nothing refused was stored");
     // And the good one still goes through.
-    assert_eq!(send("application/json", Some(sig), Some("d"), body.into()).await.0, 200);
+    assert_eq!(
+        send("application/json", Some(sig), Some("d"), body.into())
+            .await
+            .0,
+        200
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_mode_stores_with_findings_and_unknown_events_pass() {
-    let s = start(ValidationMode::Report, Arc::new(MemoryReplayStore::new()), None).await;
-    let (status, _) = s.post(Scheme::GitHub, r#"{"ref":1}"#, &[("X-GitHub-Event", "push")], "r1").await;
+    let s = start(
+        ValidationMode::Report,
+        Arc::new(MemoryReplayStore::new()),
+        None,
+    )
+    .await;
+    let (status, _) = s
+        .post(
+            Scheme::GitHub,
+            r#"{"ref":1}"#,
+            &[("X-GitHub-Event", "push")],
+            "r1",
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = s.post(Scheme::GitHub, r#"{"zen":"x"}"#, &[("X-GitHub-Event", "star")], "r2").await;
-    assert_eq!(status, 200, "an event the contract does not describe is accepted");
+    let (status, _) = s
+        .post(
+            Scheme::GitHub,
+            r#"{"zen":"x"}"#,
+            &[("X-GitHub-Event", "star")],
+            "r2",
+        )
+        .await;
+    assert_eq!(
+        status, 200,
+        "an event the contract does not describe is accepted"
+    );
     let rows = s.rows();
     let findings = rows[0].findings.as_deref().unwrap();
-    assert!(findings.contains("\"pointer\":\"/ref\"") && findings.contains("\"keyword\":\"type\""), "{findings}");
+    assert!(
+        findings.contains("\"pointer\":\"/ref\"") && findings.contains("\"keyword\":\"type\""),
+        "{findings}"
+    );
     assert_eq!(rows[1].event.as_deref(), Some("star"));
     assert_eq!(rows[1].findings, None);
 }
@@ -181,11 +326,29 @@ async fn a_lost_replay_store_cannot_cause_a_second_record() {
     // As after a crash between the inbox commit and the replay-store write.
     let dir = tempfile::tempdir().unwrap();
     let inbox = dir.path().join("shared-inbox.sqlite3");
-    let first = start(ValidationMode::Enforce, Arc::new(MemoryReplayStore::new()), Some(&inbox)).await;
+    let first = start(
+        ValidationMode::Enforce,
+        Arc::new(MemoryReplayStore::new()),
+        Some(&inbox),
+    )
+    .await;
     let body = r#"{"ref":"refs/heads/main"}"#;
-    assert_eq!(first.post(Scheme::GitHub, body, &[("X-GitHub-Event", "push")], "once").await.0, 200);
-    let second = start(ValidationMode::Enforce, Arc::new(MemoryReplayStore::new()), Some(&inbox)).await;
-    let (status, json) = second.post(Scheme::GitHub, body, &[("X-GitHub-Event", "push")], "once").await;
+    assert_eq!(
+        first
+            .post(Scheme::GitHub, body, &[("X-GitHub-Event", "push")], "once")
+            .await
+            .0,
+        200
+    );
+    let second = start(
+        ValidationMode::Enforce,
+        Arc::new(MemoryReplayStore::new()),
+        Some(&inbox),
+    )
+    .await;
+    let (status, json) = second
+        .post(Scheme::GitHub, body, &[("X-GitHub-Event", "push")], "once")
+        .await;
     assert_eq!((status, json["status"].as_str()), (200, Some("duplicate")));
     assert_eq!(second.rows().len(), 1);
 }
