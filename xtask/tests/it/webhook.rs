@@ -15,7 +15,10 @@ fn webhook_contracts_need_fixtures_not_crates() {
     assert!(!repo.path("crates/github-webhooks-v1").exists());
     let report = xtask::check::run(repo.root(), "HEAD").unwrap();
     assert!(report.is_ok(), "{report}");
-    assert!(report.to_string().contains("webhook fixtures validated"), "{report}");
+    assert!(
+        report.to_string().contains("webhook fixtures validated"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -25,8 +28,15 @@ fn a_webhook_fixture_that_does_not_validate_as_it_says_fails() {
     repo.edit(&file, r#""keyword": "type""#, r#""keyword": "required""#);
     let report = xtask::check::run(repo.root(), "HEAD").unwrap();
     assert_eq!(report.kinds(), ["fixture-mismatch"], "{report}");
-    assert!(report.problems[0].location.ends_with("push.ref-number.json"));
-    assert!(report.problems[0].message.contains("validator found [type /ref]"), "{report}");
+    assert!(report.problems[0]
+        .location
+        .ends_with("push.ref-number.json"));
+    assert!(
+        report.problems[0]
+            .message
+            .contains("validator found [type /ref]"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -34,19 +44,30 @@ fn every_webhook_event_needs_good_and_bad_fixtures() {
     let repo = Repo::new();
     for f in std::fs::read_dir(repo.path(&format!("{GH_FIXTURES}/bad"))).unwrap() {
         let f = f.unwrap().path();
-        if f.file_name().unwrap().to_string_lossy().starts_with("issues.labeled.") {
+        if f.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("issues.labeled.")
+        {
             std::fs::remove_file(f).unwrap();
         }
     }
     let report = xtask::check::run(repo.root(), "HEAD").unwrap();
     assert_eq!(report.kinds(), ["fixtures-missing"], "{report}");
-    assert!(report.problems[0].message.contains("issues/labeled"), "{report}");
+    assert!(
+        report.problems[0].message.contains("issues/labeled"),
+        "{report}"
+    );
 }
 
 #[test]
 fn a_broken_webhook_contract_is_reported() {
     let repo = Repo::new();
-    repo.edit("contracts/stripe/webhooks.v1.yaml", "version: 1.0.0", "version: 2.0.0");
+    repo.edit(
+        "contracts/stripe/webhooks.v1.yaml",
+        "version: 1.0.0",
+        "version: 2.0.0",
+    );
     let kinds = repo.check_kinds();
     assert!(kinds.contains(&"contract-invalid"), "{kinds:?}");
 }
@@ -74,7 +95,18 @@ fn sign_prints_the_published_github_signature() {
     let dir = tempfile::tempdir().unwrap();
     let body = dir.path().join("body");
     std::fs::write(&body, "Hello, World!").unwrap();
-    let (code, out, err) = run(&["webhook", "sign", "--scheme", "github", "--secret-env", "WH_SECRET", "--body", body.to_str().unwrap(), "--id", "d-1"]);
+    let (code, out, err) = run(&[
+        "webhook",
+        "sign",
+        "--scheme",
+        "github",
+        "--secret-env",
+        "WH_SECRET",
+        "--body",
+        body.to_str().unwrap(),
+        "--id",
+        "d-1",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out,
@@ -96,12 +128,36 @@ fn sign_then_verify_round_trips_for_every_scheme_and_tampering_exits_1() {
         ("slack", "WH_SECRET", "WH_OLD"),
         ("standard", "WH_STD", "WH_STD_OLD"),
     ] {
-        let (code, out, err) = run(&["webhook", "sign", "--scheme", scheme, "--secret-env", env, "--body", body.to_str().unwrap(), "--timestamp", "1700000000", "--id", "msg_1"]);
+        let (code, out, err) = run(&[
+            "webhook",
+            "sign",
+            "--scheme",
+            scheme,
+            "--secret-env",
+            env,
+            "--body",
+            body.to_str().unwrap(),
+            "--timestamp",
+            "1700000000",
+            "--id",
+            "msg_1",
+        ]);
         assert_eq!(code, 0, "{scheme}: {err}");
-        let mut args: Vec<String> = ["webhook", "verify", "--scheme", scheme, "--secret-env", old, "--secret-env", env, "--now", "1700000100"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut args: Vec<String> = [
+            "webhook",
+            "verify",
+            "--scheme",
+            scheme,
+            "--secret-env",
+            old,
+            "--secret-env",
+            env,
+            "--now",
+            "1700000100",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         for line in out.lines() {
             args.push("--header".into());
             args.push(line.into());
@@ -116,11 +172,18 @@ fn sign_then_verify_round_trips_for_every_scheme_and_tampering_exits_1() {
         assert_eq!(verify(&body, &[]).0, 0, "{scheme}");
         assert_eq!(verify(&body, &[]).1, "verified\n");
         let (code, out, _) = verify(&tampered, &[]);
-        assert_eq!((code, out.starts_with("rejected (no-matching-signature)")), (1, true), "{scheme}: {out}");
+        assert_eq!(
+            (code, out.starts_with("rejected (no-matching-signature)")),
+            (1, true),
+            "{scheme}: {out}"
+        );
         if scheme != "github" {
             let (code, out, _) = verify(&body, &["--tolerance", "60"]);
             assert_eq!(code, 1, "{scheme}");
-            assert!(out.starts_with("rejected (timestamp-outside-tolerance)"), "{out}");
+            assert!(
+                out.starts_with("rejected (timestamp-outside-tolerance)"),
+                "{out}"
+            );
         }
     }
 }
@@ -130,13 +193,46 @@ fn verify_reports_missing_headers_and_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let body = dir.path().join("b");
     std::fs::write(&body, "x").unwrap();
-    let (code, out, _) = run(&["webhook", "verify", "--scheme", "stripe", "--secret-env", "WH_SECRET", "--body", body.to_str().unwrap()]);
+    let (code, out, _) = run(&[
+        "webhook",
+        "verify",
+        "--scheme",
+        "stripe",
+        "--secret-env",
+        "WH_SECRET",
+        "--body",
+        body.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1);
-    assert_eq!(out, "rejected (missing-header): missing header `Stripe-Signature`\n");
-    let (code, _, err) = run(&["webhook", "verify", "--scheme", "stripe", "--secret-env", "NO_SUCH_VAR_FOR_TETHER", "--body", body.to_str().unwrap()]);
+    assert_eq!(
+        out,
+        "rejected (missing-header): missing header `Stripe-Signature`\n"
+    );
+    let (code, _, err) = run(&[
+        "webhook",
+        "verify",
+        "--scheme",
+        "stripe",
+        "--secret-env",
+        "NO_SUCH_VAR_FOR_TETHER",
+        "--body",
+        body.to_str().unwrap(),
+    ]);
     assert_eq!(code, 2);
-    assert!(err.contains("NO_SUCH_VAR_FOR_TETHER") && err.contains("unset"), "{err}");
-    let (code, _, err) = run(&["webhook", "verify", "--scheme", "svix", "--secret-env", "WH_SECRET", "--body", body.to_str().unwrap()]);
+    assert!(
+        err.contains("NO_SUCH_VAR_FOR_TETHER") && err.contains("unset"),
+        "{err}"
+    );
+    let (code, _, err) = run(&[
+        "webhook",
+        "verify",
+        "--scheme",
+        "svix",
+        "--secret-env",
+        "WH_SECRET",
+        "--body",
+        body.to_str().unwrap(),
+    ]);
     assert_eq!(code, 2, "{err}");
 }
 
@@ -161,9 +257,16 @@ fn serve_acknowledges_a_signed_delivery_after_storing_it() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on ").unwrap().to_owned();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
 
-    let body = std::fs::read_to_string(xtask::default_root().join(format!("{GH_FIXTURES}/good/ping.octokit-example-1.json"))).unwrap();
+    let body = std::fs::read_to_string(
+        xtask::default_root().join(format!("{GH_FIXTURES}/good/ping.octokit-example-1.json")),
+    )
+    .unwrap();
     let body = serde_json::from_str::<serde_json::Value>(&body).unwrap()["body"].to_string();
     let post = |body: &str, sig: &str| {
         let mut s = std::net::TcpStream::connect(&addr).unwrap();
@@ -180,8 +283,20 @@ fn serve_acknowledges_a_signed_delivery_after_storing_it() {
     let sig = {
         let f = dir.path().join("body.json");
         std::fs::write(&f, &body).unwrap();
-        let (_, out, _) = run(&["webhook", "sign", "--scheme", "github", "--secret-env", "WH_SECRET", "--body", f.to_str().unwrap()]);
-        out.trim().strip_prefix("X-Hub-Signature-256: ").unwrap().to_owned()
+        let (_, out, _) = run(&[
+            "webhook",
+            "sign",
+            "--scheme",
+            "github",
+            "--secret-env",
+            "WH_SECRET",
+            "--body",
+            f.to_str().unwrap(),
+        ]);
+        out.trim()
+            .strip_prefix("X-Hub-Signature-256: ")
+            .unwrap()
+            .to_owned()
     };
     let first = post(&body, &sig);
     assert!(first.starts_with("HTTP/1.1 200"), "{first}");
@@ -191,7 +306,10 @@ fn serve_acknowledges_a_signed_delivery_after_storing_it() {
     // The consumer prints what it handled.
     let mut handled = String::new();
     stdout.read_line(&mut handled).unwrap();
-    assert!(handled.starts_with("handled github 72d3162e-cc78-11e3-81ab-4c9367dc0958 ping"), "{handled}");
+    assert!(
+        handled.starts_with("handled github 72d3162e-cc78-11e3-81ab-4c9367dc0958 ping"),
+        "{handled}"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }
