@@ -19,14 +19,24 @@ use tether_webhooks::replay::SqliteReplayStore;
 use tether_webhooks::{sign, Scheme, Secret, SystemClock, Verifier};
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let n = if full { env("WEBHOOK_BENCH_N", 20_000) } else { 200 };
+    let n = if full {
+        env("WEBHOOK_BENCH_N", 20_000)
+    } else {
+        200
+    };
     let concurrency = env("WEBHOOK_BENCH_CONCURRENCY", 64).max(1);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(run(n, concurrency));
 }
 
@@ -34,7 +44,10 @@ async fn run(n: usize, concurrency: usize) {
     let dir = tempfile::tempdir().unwrap();
     let inbox_path = dir.path().join("inbox.sqlite3");
     let secret = Secret::literal("bench-secret").unwrap();
-    let verifier = Verifier::builder(Scheme::GitHub).secret(secret.clone()).build().unwrap();
+    let verifier = Verifier::builder(Scheme::GitHub)
+        .secret(secret.clone())
+        .build()
+        .unwrap();
     let receiver = Receiver::new(
         Inbox::open(&inbox_path).unwrap(),
         Arc::new(SqliteReplayStore::open(dir.path().join("replay.sqlite3")).unwrap()),
@@ -51,8 +64,16 @@ async fn run(n: usize, concurrency: usize) {
     let deliveries: Arc<Vec<(String, Vec<(&'static str, String)>)>> = Arc::new(
         (0..n)
             .map(|i| {
-                let body = format!(r#"{{"zen":"Keep it logically awesome.","hook_id":{i:09},"pad":"{pad}"}}"#);
-                let headers = sign(Scheme::GitHub, &secret, body.as_bytes(), 0, Some(&format!("bench-{i}")));
+                let body = format!(
+                    r#"{{"zen":"Keep it logically awesome.","hook_id":{i:09},"pad":"{pad}"}}"#
+                );
+                let headers = sign(
+                    Scheme::GitHub,
+                    &secret,
+                    body.as_bytes(),
+                    0,
+                    Some(&format!("bench-{i}")),
+                );
                 (body, headers)
             })
             .collect(),
@@ -66,7 +87,12 @@ async fn run(n: usize, concurrency: usize) {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, url, next, deliveries) = (client.clone(), url.clone(), next.clone(), deliveries.clone());
+        let (client, url, next, deliveries) = (
+            client.clone(),
+            url.clone(),
+            next.clone(),
+            deliveries.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             loop {
@@ -95,8 +121,14 @@ async fn run(n: usize, concurrency: usize) {
     }
     let elapsed = started.elapsed();
     latencies.sort();
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1];
-    let stored = Consumer::open(&inbox_path, RetryPolicy::default()).unwrap().all().unwrap().len();
+    let pct = |p: f64| {
+        latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1]
+    };
+    let stored = Consumer::open(&inbox_path, RetryPolicy::default())
+        .unwrap()
+        .all()
+        .unwrap()
+        .len();
     assert_eq!(stored, n, "every acknowledged delivery is in the inbox");
     println!(
         "receiver: {n} deliveries (1 KiB, GitHub scheme, durable ack) with {concurrency} connections in {:.2} s = {:.0} deliveries/s; ack latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
