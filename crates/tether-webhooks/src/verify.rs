@@ -309,14 +309,9 @@ impl Verifier {
                 let ts_raw = header(headers, &H_STD_TS)?;
                 let ts = parse_timestamp(ts_raw).map_err(|r| malformed(STANDARD_TIMESTAMP, r))?;
                 let value = header(headers, &H_STD_SIG)?;
-                let sigs = value.split(' ').filter_map(|entry| {
-                    let b64 = entry.strip_prefix("v1,")?;
-                    let mut out = [0u8; 32];
-                    match base64::engine::general_purpose::STANDARD.decode_slice(b64, &mut out) {
-                        Ok(32) => Some(out),
-                        _ => None,
-                    }
-                });
+                let sigs = value
+                    .split(' ')
+                    .filter_map(|entry| entry.strip_prefix("v1,").and_then(decode_b64_32));
                 let index = self.find(
                     &[id.as_bytes(), b".", ts_raw.as_bytes(), b".", body],
                     sigs,
@@ -509,6 +504,52 @@ fn decode_hex32(s: &str) -> Option<[u8; 32]> {
     (bad == 0).then_some(out)
 }
 
+/// Standard base64 of 32 bytes: exactly 43 alphabet characters then `=`, the unused low
+/// bits zero (canonical: one spelling per signature, as the base64 crate's default).
+fn decode_b64_32(s: &str) -> Option<[u8; 32]> {
+    let b = s.as_bytes();
+    if b.len() != 44 || b[43] != b'=' {
+        return None;
+    }
+    let mut v = [0u8; 43];
+    let mut bad = 0u8;
+    for (o, c) in v.iter_mut().zip(b) {
+        *o = B64[usize::from(*c)];
+        bad |= *o;
+    }
+    // 43 sextets = 258 bits: the last 2 must be zero.
+    if bad & 0x80 != 0 || v[42] & 0b11 != 0 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (q, o) in v.chunks(4).zip(out.chunks_mut(3)) {
+        let n = q.iter().fold(0u32, |acc, x| (acc << 6) | u32::from(*x)) << (6 * (4 - q.len()));
+        let bytes = n.to_be_bytes();
+        let len = o.len();
+        o.copy_from_slice(&bytes[1..1 + len]);
+    }
+    Some(out)
+}
+
+/// Standard base64 alphabet values; 0x80 marks anything else.
+const B64: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = 52 + i as u8;
+        i += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t
+};
+
 /// Lowercase hex digit values; 0x80 marks anything else.
 const HEX: [u8; 256] = {
     let mut t = [0x80u8; 256];
@@ -592,6 +633,37 @@ mod tests {
         assert!(parse_stripe("v1=aa").is_err());
         assert!(parse_stripe("t=1").is_err());
         assert!(parse_stripe("garbage").is_err());
+    }
+
+    #[test]
+    fn base64_decoding_matches_the_base64_crate_and_is_canonical() {
+        for seed in 0u8..64 {
+            let bytes: [u8; 32] =
+                std::array::from_fn(|i| seed.wrapping_mul(31).wrapping_add(i as u8 * 7));
+            let text = base64::engine::general_purpose::STANDARD.encode(bytes);
+            assert_eq!(decode_b64_32(&text), Some(bytes), "{text}");
+            // Flip the unused low bits of the last character: another spelling, refused
+            // (the base64 crate refuses it too).
+            let mut other = text.clone().into_bytes();
+            let last = other[42];
+            let pos = B64[usize::from(last)] | 1;
+            other[42] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                [usize::from(pos)];
+            let other = String::from_utf8(other).unwrap();
+            assert_eq!(decode_b64_32(&other), None);
+            assert!(base64::engine::general_purpose::STANDARD
+                .decode(&other)
+                .is_err());
+        }
+        for bad in [
+            "",
+            "v1,",
+            &"A".repeat(44),
+            &format!("{}==", "A".repeat(42)),
+            &format!("{}*=", "A".repeat(42)),
+        ] {
+            assert_eq!(decode_b64_32(bad), None, "{bad}");
+        }
     }
 
     #[test]

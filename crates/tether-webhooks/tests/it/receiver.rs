@@ -352,3 +352,41 @@ async fn a_lost_replay_store_cannot_cause_a_second_record() {
     assert_eq!((status, json["status"].as_str()), (200, Some("duplicate")));
     assert_eq!(second.rows().len(), 1);
 }
+
+#[test]
+fn the_example_config_loads_and_secrets_come_only_from_the_environment() {
+    use tether_webhooks::receiver::{ReceiverConfig, SetupError};
+    use tether_webhooks::SystemClock;
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("receiver.example.toml");
+    let cfg = ReceiverConfig::load(&example).unwrap();
+    assert_eq!(cfg.endpoints.len(), 2);
+    for ep in &cfg.endpoints {
+        assert!(ep.contract.as_ref().unwrap().exists(), "{:?}", ep.contract);
+    }
+    // Build against a temporary inbox: a missing variable is named, its value never shown.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = cfg;
+    cfg.inbox = dir.path().join("inbox.sqlite3");
+    let only_github =
+        |name: &str| (name == "GITHUB_WEBHOOK_SECRET").then(|| "s3cr3t-value".to_owned());
+    let err = cfg.build(&only_github, Arc::new(SystemClock)).unwrap_err();
+    assert!(
+        matches!(&err, SetupError::Secret { var, .. } if var == "GITHUB_WEBHOOK_SECRET_PREVIOUS"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("s3cr3t"));
+    let all = |_: &str| Some("s3cr3t-value".to_owned());
+    assert!(cfg.build(&all, Arc::new(SystemClock)).is_ok());
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "inbox = \"x\"\n[[endpoint]]\nname = \"a\"\npath = \"/a\"\nscheme = \"svix\"\nsecret_envs = [\"A\"]\n").unwrap();
+    assert!(ReceiverConfig::load(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("unknown scheme `svix`"));
+    std::fs::write(&bad, "inbox = \"x\"\n").unwrap();
+    assert!(ReceiverConfig::load(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("no [[endpoint]]"));
+}
