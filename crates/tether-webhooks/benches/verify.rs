@@ -8,7 +8,7 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tether_webhooks::{sign, Scheme, Secret, Verifier};
@@ -146,4 +146,53 @@ fn interleaved_ratios(_: &mut Criterion) {
 
 criterion_group!(ratios, interleaved_ratios);
 criterion_group!(benches, bench);
-criterion_main!(ratios, benches);
+/// `WEBHOOK_VERIFY_LOOP=<raw|github|stripe|slack|standard>:<bytes>:<iterations>` runs only
+/// that loop and exits: for instruction counts under
+/// `valgrind --tool=cachegrind`, which other processes' load cannot disturb.
+fn instruction_loop(spec: &str) {
+    let mut it = spec.split(':');
+    let (what, size, iters) = (
+        it.next().unwrap_or("raw"),
+        it.next()
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(1024),
+        it.next()
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(1000),
+    );
+    let body: Vec<u8> = (0..size)
+        .map(|i| b"{\"abcdefghijklmnop\":12345}"[i % 25])
+        .collect();
+    if what == "raw" {
+        for _ in 0..iters {
+            let mut m = HmacSha256::new_from_slice(KEY).unwrap_or_else(|_| unreachable!());
+            m.update(black_box(&body));
+            black_box(m.finalize().into_bytes());
+        }
+        return;
+    }
+    let scheme: Scheme = what.parse().unwrap_or(Scheme::GitHub);
+    let secret = match scheme {
+        Scheme::Standard => Secret::standard("whsec_YmVuY2gtc2VjcmV0LTAxMjM0NTY3ODk="),
+        _ => Secret::literal(KEY),
+    }
+    .unwrap_or_else(|_| unreachable!());
+    let verifier = Verifier::builder(scheme)
+        .secret(secret.clone())
+        .build()
+        .unwrap_or_else(|_| unreachable!());
+    let headers = header_map(sign(scheme, &secret, &body, NOW, Some("msg_bench")));
+    for _ in 0..iters {
+        black_box(verifier.verify(black_box(&headers), black_box(&body), NOW)).ok();
+    }
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("WEBHOOK_VERIFY_LOOP") {
+        instruction_loop(&spec);
+        return;
+    }
+    ratios();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
