@@ -18,6 +18,9 @@ use tether_webhooks::receiver::{Endpoint, Limits, Receiver};
 use tether_webhooks::replay::SqliteReplayStore;
 use tether_webhooks::{sign, Scheme, Secret, SystemClock, Verifier};
 
+/// A body and the headers signing it.
+type Signed = (String, Vec<(&'static str, String)>);
+
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -61,7 +64,7 @@ async fn run(n: usize, concurrency: usize) {
 
     // Pre-sign every delivery so the client's cost is only HTTP.
     let pad = "x".repeat(1024 - 60);
-    let deliveries: Arc<Vec<(String, Vec<(&'static str, String)>)>> = Arc::new(
+    let deliveries: Arc<Vec<Signed>> = Arc::new(
         (0..n)
             .map(|i| {
                 let body = format!(

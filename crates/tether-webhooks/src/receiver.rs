@@ -215,7 +215,7 @@ async fn receive(shared: &Shared, ep: &Endpoint, headers: HeaderMap, body: Body)
         .unwrap_or_default()
         .to_owned();
     let media = essence(&content_type);
-    if !ep.content_types.iter().any(|t| *t == media) {
+    if !ep.content_types.contains(&media) {
         return reject(&Rejection::UnsupportedContentType {
             content_type,
             accepted: ep.content_types.join(", "),
@@ -482,7 +482,7 @@ pub enum SetupError {
         endpoint: String,
         /// The loader's error.
         #[source]
-        source: tether_contract::ContractError,
+        source: Box<tether_contract::ContractError>,
     },
     /// The inbox cannot be opened.
     #[error(transparent)]
@@ -590,7 +590,7 @@ impl ReceiverConfig {
                 let contract =
                     PayloadContract::load(path).map_err(|source| SetupError::Contract {
                         endpoint: ep.name.clone(),
-                        source,
+                        source: Box::new(source),
                     })?;
                 endpoint = endpoint.contract(contract, ep.validation);
             }
