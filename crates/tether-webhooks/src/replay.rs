@@ -153,3 +153,33 @@ impl ReplayStore for SqliteReplayStore {
             .map_err(|source| self.err(source))
     }
 }
+
+/// Outcome of [`claim`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClaimError {
+    /// The delivery was seen within the window: a replay (or a redelivery).
+    #[error(transparent)]
+    Rejected(#[from] crate::Rejection),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// For callers without an inbox: remember a verified delivery id, refusing a second sight
+/// within `ttl` as [`crate::Rejection::Replayed`]. `ttl` is raised to twice `tolerance`,
+/// the span during which one signed timestamp stays acceptable. (The receiver does not
+/// use this: its inbox decides, and it answers duplicates 200.)
+pub fn claim(
+    store: &dyn ReplayStore,
+    id: &str,
+    ttl: Duration,
+    tolerance: Duration,
+    now: i64,
+) -> Result<(), ClaimError> {
+    if store.insert_if_absent(id, ttl.max(tolerance.saturating_mul(2)), now)? {
+        Ok(())
+    } else {
+        Err(crate::Rejection::Replayed { id: id.to_owned() }.into())
+    }
+}

@@ -192,3 +192,18 @@ fn consumer_retries_with_backoff_then_dead_letters() {
         "dead rows are not retried"
     );
 }
+
+#[test]
+fn claim_refuses_a_replay_within_twice_the_tolerance() {
+    use tether_webhooks::replay::{claim, ClaimError};
+    use tether_webhooks::Rejection;
+    let store = MemoryReplayStore::new();
+    let tol = Duration::from_secs(300);
+    claim(&store, "msg_1", Duration::from_secs(1), tol, 1000).unwrap();
+    // A TTL shorter than the freshness window is raised to 2 × tolerance.
+    match claim(&store, "msg_1", Duration::from_secs(1), tol, 1599) {
+        Err(ClaimError::Rejected(Rejection::Replayed { id })) => assert_eq!(id, "msg_1"),
+        other => panic!("{other:?}"),
+    }
+    claim(&store, "msg_1", Duration::from_secs(1), tol, 1600).unwrap();
+}
