@@ -146,7 +146,7 @@ fn interleaved_ratios(_: &mut Criterion) {
 
 criterion_group!(ratios, interleaved_ratios);
 criterion_group!(benches, bench);
-/// `WEBHOOK_VERIFY_LOOP=<raw|github|stripe|slack|standard>:<bytes>:<iterations>` runs only
+/// `WEBHOOK_VERIFY_LOOP=<raw|prekeyed|github|stripe|slack|standard>:<bytes>:<iterations>` runs only
 /// that loop and exits: for instruction counts under
 /// `valgrind --tool=cachegrind`, which other processes' load cannot disturb.
 fn instruction_loop(spec: &str) {
@@ -166,6 +166,15 @@ fn instruction_loop(spec: &str) {
     if what == "raw" {
         for _ in 0..iters {
             let mut m = HmacSha256::new_from_slice(KEY).unwrap_or_else(|_| unreachable!());
+            m.update(black_box(&body));
+            black_box(m.finalize().into_bytes());
+        }
+        return;
+    }
+    if what == "prekeyed" {
+        let key = HmacSha256::new_from_slice(KEY).unwrap_or_else(|_| unreachable!());
+        for _ in 0..iters {
+            let mut m = key.clone();
             m.update(black_box(&body));
             black_box(m.finalize().into_bytes());
         }

@@ -472,19 +472,25 @@ fn optional_header_str<'a>(headers: &'a HeaderMap, h: &Hdr) -> Result<Option<&'a
     if values.next().is_some() {
         return Err(malformed(name, "sent more than once"));
     }
-    first
-        .to_str()
+    // `HeaderValue` already excludes control characters; UTF-8 validation is fast on
+    // ASCII, and every parser after this accepts only its own ASCII alphabet.
+    std::str::from_utf8(first.as_bytes())
         .map(Some)
-        .map_err(|_| malformed(name, "not visible ASCII"))
+        .map_err(|_| malformed(name, "not UTF-8"))
 }
 
 /// Unix seconds: ASCII digits only (no sign, no spaces), at most 18 of them.
 fn parse_timestamp(raw: &str) -> Result<i64, String> {
-    if raw.is_empty() || raw.len() > 18 || !raw.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("timestamp is not Unix seconds (1 to 18 ASCII digits)".into());
+    let err = || "timestamp is not Unix seconds (1 to 18 ASCII digits)".to_owned();
+    if raw.is_empty() || raw.len() > 18 {
+        return Err(err());
     }
-    raw.parse()
-        .map_err(|_| "timestamp is not Unix seconds".into())
+    // 18 digits cannot overflow i64.
+    raw.bytes().try_fold(0i64, |n, b| {
+        b.is_ascii_digit()
+            .then(|| n * 10 + i64::from(b - b'0'))
+            .ok_or_else(err)
+    })
 }
 
 /// 64 lowercase hex digits into 32 bytes (uppercase is refused: every provider sends
