@@ -332,11 +332,11 @@ fn inbox_message(e: &InboxError) -> String {
 fn delivery_key(
     scheme: Scheme,
     headers: &HeaderMap,
-    from_header: Option<String>,
+    from_header: Option<&str>,
     body: Option<&Value>,
 ) -> Result<String, Rejection> {
     if let Some(id) = from_header.filter(|s| !s.is_empty()) {
-        return Ok(id);
+        return Ok(id.to_owned());
     }
     let from_body = |field: &str| {
         body.and_then(|b| b.get(field))

@@ -87,14 +87,14 @@ impl FromStr for Scheme {
 
 /// What a successful verification learned about the delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verified {
+pub struct Verified<'a> {
     /// The scheme.
     pub scheme: Scheme,
     /// The signed timestamp, for schemes that have one.
     pub timestamp: Option<i64>,
     /// The provider's delivery id from a header (`X-GitHub-Delivery`, `webhook-id`), when
     /// the scheme has one and it was sent. Stripe's lives in the body (`id`).
-    pub delivery_id: Option<String>,
+    pub delivery_id: Option<&'a str>,
     /// Which configured secret matched (0 = the first): tells when an old secret can go.
     pub secret_index: usize,
 }
@@ -241,12 +241,12 @@ impl Verifier {
     /// # Errors
     ///
     /// The [`Rejection`] naming why; never panics on any input.
-    pub fn verify(
+    pub fn verify<'a>(
         &self,
-        headers: &HeaderMap,
+        headers: &'a HeaderMap,
         body: &[u8],
         now: i64,
-    ) -> Result<Verified, Rejection> {
+    ) -> Result<Verified<'a>, Rejection> {
         match self.scheme {
             Scheme::GitHub => {
                 let name = H_GITHUB_SIG.1;
@@ -261,7 +261,7 @@ impl Verifier {
                 Ok(Verified {
                     scheme: self.scheme,
                     timestamp: None,
-                    delivery_id: optional_header(headers, &H_GITHUB_DELIVERY)?,
+                    delivery_id: optional_header_str(headers, &H_GITHUB_DELIVERY)?,
                     secret_index: index,
                 })
             }
@@ -321,7 +321,7 @@ impl Verifier {
                 Ok(Verified {
                     scheme: self.scheme,
                     timestamp: Some(ts),
-                    delivery_id: Some(id.to_owned()),
+                    delivery_id: Some(id),
                     secret_index: index,
                 })
             }
@@ -457,10 +457,6 @@ fn malformed(name: &'static str, reason: impl Into<String>) -> Rejection {
 /// A header that must be present exactly once, as visible ASCII.
 fn header<'a>(headers: &'a HeaderMap, h: &Hdr) -> Result<&'a str, Rejection> {
     optional_header_str(headers, h)?.ok_or(Rejection::MissingHeader { name: h.1 })
-}
-
-fn optional_header(headers: &HeaderMap, h: &Hdr) -> Result<Option<String>, Rejection> {
-    Ok(optional_header_str(headers, h)?.map(str::to_owned))
 }
 
 fn optional_header_str<'a>(headers: &'a HeaderMap, h: &Hdr) -> Result<Option<&'a str>, Rejection> {

@@ -87,8 +87,8 @@ proptest! {
         prop_assume!(bytes[i] != replacement);
         bytes[i] = replacement;
         pairs[slot].1 = String::from_utf8(bytes).unwrap();
-        let verdict = v.verify(&headers(&pairs), b"{}", NOW);
-        prop_assert!(verdict.is_err(), "accepted: {:?}", pairs);
+        let verdict = v.verify(&headers(&pairs), b"{}", NOW).is_err();
+        prop_assert!(verdict, "accepted: {:?}", pairs);
     }
 
     #[test]

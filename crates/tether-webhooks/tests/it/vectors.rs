@@ -27,7 +27,7 @@ fn github_published_vector() {
         ("X-GitHub-Delivery", "d-1"),
     ]);
     let ok = v.verify(&h, b"Hello, World!", 0).unwrap();
-    assert_eq!(ok.delivery_id.as_deref(), Some("d-1"));
+    assert_eq!(ok.delivery_id, Some("d-1"));
     assert_eq!(ok.timestamp, None);
     let signed = sign(
         Scheme::GitHub,
@@ -113,7 +113,7 @@ fn standard_webhooks_published_vectors() {
             ("webhook-signature", sig),
         ]);
         let ok = v.verify(&h, body.as_bytes(), ts).unwrap();
-        assert_eq!(ok.delivery_id.as_deref(), Some(id));
+        assert_eq!(ok.delivery_id, Some(id));
         let signed = sign(
             Scheme::Standard,
             &Secret::standard(secret).unwrap(),
