@@ -390,3 +390,51 @@ fn the_example_config_loads_and_secrets_come_only_from_the_environment() {
         .to_string()
         .contains("no [[endpoint]]"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunked_body_over_the_limit_is_413_and_slack_forms_are_accepted() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = start(
+        ValidationMode::Enforce,
+        Arc::new(MemoryReplayStore::new()),
+        None,
+    )
+    .await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    // No Content-Length: the limit is enforced while reading.
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let chunk = "y".repeat(1000);
+    let mut req = String::from(
+        "POST /hooks/github HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+    );
+    for _ in 0..5 {
+        req.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    req.push_str("0\r\n\r\n");
+    tcp.write_all(req.as_bytes()).await.unwrap();
+    let mut resp = String::new();
+    tcp.read_to_string(&mut resp).await.unwrap();
+    assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
+    assert!(resp.contains("body-too-large"), "{resp}");
+
+    let form = "token=abc&command=%2Fdeploy&text=now";
+    let headers = sign(
+        Scheme::Slack,
+        &secret(Scheme::Slack),
+        form.as_bytes(),
+        NOW,
+        None,
+    );
+    let mut r = reqwest::Client::new()
+        .post(format!("{}/hooks/slack", s.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form);
+    for (n, v) in headers {
+        r = r.header(n, v);
+    }
+    assert_eq!(r.send().await.unwrap().status().as_u16(), 200);
+    let rows = s.rows();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].body, form.as_bytes());
+    assert!(rows[0].key.starts_with("sig:"));
+}
