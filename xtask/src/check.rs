@@ -45,7 +45,7 @@ impl Report {
         self.problems.iter().map(|p| p.kind).collect()
     }
 
-    fn push(
+    pub(crate) fn push(
         &mut self,
         kind: &'static str,
         location: impl Into<String>,
@@ -98,8 +98,13 @@ pub fn run(root: &Path, base: &str) -> Result<Report> {
 
     check_policies(root, &files, &mut report);
     check_lock(root, base, &contracts, &mut report)?;
-    check_breaking(root, base, &contracts, &mut report);
     check_crates(root, &contracts, &mut report)?;
+    // Webhook payload contracts: no client crate and no lock entry, but the same
+    // breaking-change and fixture rules, and their fixtures must validate.
+    let webhooks = crate::webhook::load_contracts(root, &mut report)?;
+    crate::webhook::check_fixture_results(root, &webhooks, &mut report);
+    contracts.extend(webhooks);
+    check_breaking(root, base, &contracts, &mut report);
     check_fixtures(root, &contracts, &mut report);
     Ok(report)
 }
@@ -412,6 +417,7 @@ fn check_fixtures(root: &Path, contracts: &[Contract], report: &mut Report) {
     let known: Vec<String> = contract_files(root)
         .unwrap_or_default()
         .iter()
+        .chain(&crate::webhook::contract_files(root).unwrap_or_default())
         .filter_map(|f| ContractName::from_path(f).ok())
         .map(|n| n.fixture_dir())
         .collect();

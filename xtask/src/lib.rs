@@ -9,6 +9,7 @@ pub mod gen;
 pub mod logging;
 pub mod sandbox;
 pub mod validate;
+pub mod webhook;
 pub mod workspace;
 
 use std::path::PathBuf;

@@ -83,6 +83,60 @@ enum Command {
         #[command(subcommand)]
         command: ContractCommand,
     },
+    /// Inbound webhooks: sign, verify, serve.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Print the headers a provider would send for BODY, one `Name: value` a line.
+    Sign {
+        /// github, stripe, slack or standard.
+        #[arg(long, value_parser = xtask::webhook::parse_scheme)]
+        scheme: tether_webhooks::Scheme,
+        /// Environment variable holding the secret.
+        #[arg(long, value_name = "NAME")]
+        secret_env: String,
+        /// The raw body file.
+        #[arg(long, value_name = "FILE")]
+        body: PathBuf,
+        /// Unix seconds (default: now).
+        #[arg(long, value_name = "UNIX", allow_hyphen_values = true)]
+        timestamp: Option<i64>,
+        /// Delivery id (`X-GitHub-Delivery`, `webhook-id`).
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Verify a delivery: exit 0 and `verified`, or exit 1 and the reason.
+    Verify {
+        /// github, stripe, slack or standard.
+        #[arg(long, value_parser = xtask::webhook::parse_scheme)]
+        scheme: tether_webhooks::Scheme,
+        /// Environment variable holding a secret (repeat for rotation).
+        #[arg(long, value_name = "NAME", required = true)]
+        secret_env: Vec<String>,
+        /// A received header, `Name: value` (repeat).
+        #[arg(long = "header", value_name = "NAME: VALUE")]
+        headers: Vec<String>,
+        /// The raw body file.
+        #[arg(long, value_name = "FILE")]
+        body: PathBuf,
+        /// Unix seconds to verify at (default: now).
+        #[arg(long, value_name = "UNIX", allow_hyphen_values = true)]
+        now: Option<i64>,
+        /// Timestamp tolerance in seconds, either direction (default 300).
+        #[arg(long, value_name = "SECS")]
+        tolerance: Option<u64>,
+    },
+    /// Run the receiver described by a TOML config (secrets from the env vars it names).
+    Serve {
+        /// The config file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -214,6 +268,42 @@ fn main() -> ExitCode {
                 println!("next: `cargo xtask gen` to scaffold its client crate and lock it");
                 true
             }),
+        },
+        Command::Webhook { command } => match command {
+            WebhookCommand::Sign {
+                scheme,
+                secret_env,
+                body,
+                timestamp,
+                id,
+            } => xtask::webhook::sign_command(scheme, &secret_env, &body, timestamp, id.as_deref())
+                .map(|headers| {
+                    print!("{headers}");
+                    true
+                }),
+            WebhookCommand::Verify {
+                scheme,
+                secret_env,
+                headers,
+                body,
+                now,
+                tolerance,
+            } => {
+                xtask::webhook::verify_command(scheme, &secret_env, &headers, &body, now, tolerance)
+                    .map(|verdict| match verdict {
+                        Ok(()) => {
+                            println!("verified");
+                            true
+                        }
+                        Err(rejection) => {
+                            println!("rejected ({}): {rejection}", rejection.kind());
+                            false
+                        }
+                    })
+            }
+            WebhookCommand::Serve { config } => {
+                xtask::webhook::serve_command(&config).map(|()| true)
+            }
         },
     };
     match result {

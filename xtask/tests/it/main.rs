@@ -8,6 +8,7 @@ mod check;
 mod extract;
 mod gen;
 mod validate;
+mod webhook;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,601 @@
+//! The receiver: an `axum` router that, per endpoint, checks size and content type,
+//! verifies the signature, drops replays, validates the payload against its contract,
+//! commits the raw delivery to the [`Inbox`] and only then answers 2xx.
+//!
+//! Duplicate suppression has two layers. The [`ReplayStore`] is a fast filter consulted
+//! first and written **after** the inbox commit; the inbox's unique `(source, key)` is
+//! the authority. A crash between the commit and the replay-store write therefore
+//! cannot lose a delivery: the redelivery finds the row and is answered 200 as a
+//! duplicate, without a second record.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tether_contract::validate::RequestBody;
+
+use crate::inbox::{Inbox, InboxError, NewDelivery, Stored};
+use crate::payload::{PayloadContract, ValidationMode};
+use crate::replay::{ReplayStore, SqliteReplayStore, StoreError};
+use crate::{Clock, Rejection, Scheme, Secret, Verifier};
+
+/// Default body limit: GitHub caps payloads at 25 MB (webhook-events-and-payloads.md).
+pub const DEFAULT_MAX_BODY: u64 = 25 * 1024 * 1024;
+/// Default replay window: 3 days, as long as Stripe keeps retrying a delivery
+/// (docs.stripe.com/webhooks/process-undelivered-events).
+pub const DEFAULT_REPLAY_TTL: Duration = Duration::from_secs(3 * 24 * 3600);
+
+/// One webhook endpoint.
+#[derive(Debug)]
+pub struct Endpoint {
+    name: String,
+    path: String,
+    verifier: Verifier,
+    content_types: Vec<String>,
+    contract: Option<(PayloadContract, ValidationMode)>,
+}
+
+impl Endpoint {
+    /// An endpoint named `name` (the inbox `source`) at `path`. Accepts
+    /// `application/json` (and, for Slack, `application/x-www-form-urlencoded`).
+    pub fn new(name: impl Into<String>, path: impl Into<String>, verifier: Verifier) -> Self {
+        let mut content_types = vec!["application/json".to_owned()];
+        if verifier.scheme() == Scheme::Slack {
+            content_types.push("application/x-www-form-urlencoded".to_owned());
+        }
+        Self {
+            name: name.into(),
+            path: path.into(),
+            verifier,
+            content_types,
+            contract: None,
+        }
+    }
+
+    /// Replace the accepted media types (essences, e.g. `application/json`).
+    #[must_use]
+    pub fn content_types(mut self, types: Vec<String>) -> Self {
+        self.content_types = types.into_iter().map(|t| t.to_ascii_lowercase()).collect();
+        self
+    }
+
+    /// Validate payloads against `contract`.
+    #[must_use]
+    pub fn contract(mut self, contract: PayloadContract, mode: ValidationMode) -> Self {
+        self.contract = (mode != ValidationMode::Off).then_some((contract, mode));
+        self
+    }
+}
+
+/// Receiver-wide settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest body accepted (413 above).
+    pub max_body: u64,
+    /// How long delivery ids are remembered (raised to at least twice the tolerance).
+    pub replay_ttl: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body: DEFAULT_MAX_BODY,
+            replay_ttl: DEFAULT_REPLAY_TTL,
+        }
+    }
+}
+
+struct Shared {
+    inbox: Inbox,
+    replay: Arc<dyn ReplayStore>,
+    clock: Arc<dyn Clock>,
+    limits: Limits,
+}
+
+/// A configured receiver: build its router with [`Receiver::router`].
+pub struct Receiver {
+    shared: Arc<Shared>,
+    endpoints: Vec<Arc<Endpoint>>,
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("inbox", &self.shared.inbox.path())
+            .field("endpoints", &self.endpoints)
+            .finish()
+    }
+}
+
+impl Receiver {
+    /// A receiver writing to `inbox`, remembering ids in `replay`, reading time from `clock`.
+    pub fn new(
+        inbox: Inbox,
+        replay: Arc<dyn ReplayStore>,
+        clock: Arc<dyn Clock>,
+        limits: Limits,
+    ) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                inbox,
+                replay,
+                clock,
+                limits,
+            }),
+            endpoints: Vec::new(),
+        }
+    }
+
+    /// Add an endpoint.
+    #[must_use]
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoints.push(Arc::new(endpoint));
+        self
+    }
+
+    /// The axum router: one `POST` route per endpoint.
+    pub fn router(&self) -> Router {
+        let mut router = Router::new();
+        for ep in &self.endpoints {
+            let ep = Arc::clone(ep);
+            router = router.route(
+                &ep.path.clone(),
+                post(
+                    move |State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body| {
+                        let ep = Arc::clone(&ep);
+                        async move { receive(&shared, &ep, headers, body).await }
+                    },
+                ),
+            );
+        }
+        router.with_state(Arc::clone(&self.shared))
+    }
+
+    /// Serve on `listener` until the process ends.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        axum::serve(listener, self.router()).await
+    }
+}
+
+fn reject(r: &Rejection) -> Response {
+    let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    (
+        status,
+        axum::Json(json!({"error": r.kind(), "message": r.to_string()})),
+    )
+        .into_response()
+}
+
+fn unavailable(what: &str) -> Response {
+    // The only 5xx: our storage failed; the provider should retry.
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(json!({"error": "unavailable", "message": what})),
+    )
+        .into_response()
+}
+
+fn ok(status: &str, key: &str) -> Response {
+    (
+        StatusCode::OK,
+        axum::Json(json!({"status": status, "delivery": key})),
+    )
+        .into_response()
+}
+
+fn essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+async fn receive(shared: &Shared, ep: &Endpoint, headers: HeaderMap, body: Body) -> Response {
+    let limit = shared.limits.max_body;
+    let announced = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(size) = announced.filter(|s| *s > limit) {
+        return reject(&Rejection::BodyTooLarge { size, limit });
+    }
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let media = essence(&content_type);
+    if !ep.content_types.contains(&media) {
+        return reject(&Rejection::UnsupportedContentType {
+            content_type,
+            accepted: ep.content_types.join(", "),
+        });
+    }
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    let bytes =
+        match http_body_util::BodyExt::collect(http_body_util::Limited::new(body, cap)).await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return reject(&Rejection::BodyTooLarge {
+                    size: limit.saturating_add(1),
+                    limit,
+                });
+            }
+            Err(e) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(
+                        json!({"error": "body", "message": format!("cannot read the body: {e}")}),
+                    ),
+                )
+                    .into_response();
+            }
+        };
+    let now = shared.clock.now_unix();
+    let verified = match ep.verifier.verify(&headers, &bytes, now) {
+        Ok(v) => v,
+        Err(r) => return reject(&r),
+    };
+    let json_body: Option<Value> = if media == "application/json" || media.ends_with("+json") {
+        serde_json::from_slice(&bytes).ok()
+    } else {
+        None
+    };
+    let scheme = ep.verifier.scheme();
+    let key = match delivery_key(scheme, &headers, verified.delivery_id, json_body.as_ref()) {
+        Ok(k) => k,
+        Err(r) => return reject(&r),
+    };
+    let replay_key = format!("{}:{key}", ep.name);
+    match shared.replay.contains(&replay_key, now) {
+        Ok(true) => return ok("duplicate", &key),
+        Ok(false) => {}
+        Err(e) => return unavailable(&store_message(&e)),
+    }
+    let event = event_name(scheme, &headers, json_body.as_ref());
+    let mut findings = None;
+    if let (Some((contract, mode)), Some(event)) = (&ep.contract, &event) {
+        if let Some(op) = contract.operation_for(event, json_body.as_ref()) {
+            let result = match &json_body {
+                Some(v) => contract.validate(op, &media, RequestBody::Json(v)),
+                None => contract.validate(op, &media, RequestBody::Raw(&bytes)),
+            };
+            if let Err(errors) = result {
+                let list: Vec<Value> = errors
+                    .iter()
+                    .map(|e| json!({"pointer": e.pointer, "keyword": e.keyword, "message": e.message}))
+                    .collect();
+                if *mode == ValidationMode::Enforce {
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        axum::Json(json!({"error": "contract", "operation": op, "findings": list})),
+                    )
+                        .into_response();
+                }
+                findings = Some(Value::Array(list).to_string());
+            }
+        }
+    }
+    let stored_headers = headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let delivery = NewDelivery {
+        source: ep.name.clone(),
+        key: key.clone(),
+        event,
+        headers: stored_headers,
+        body: bytes.to_vec(),
+        received_at: now,
+        findings,
+    };
+    let stored = match shared.inbox.store(delivery).await {
+        Ok(s) => s,
+        Err(e) => return unavailable(&inbox_message(&e)),
+    };
+    let tolerance = ep.verifier.tolerance();
+    let ttl = shared.limits.replay_ttl.max(tolerance.saturating_mul(2));
+    // Best effort: the inbox row already guarantees no second record.
+    let _ = shared.replay.insert_if_absent(&replay_key, ttl, now);
+    match stored {
+        Stored::Inserted { .. } => ok("accepted", &key),
+        Stored::Duplicate => ok("duplicate", &key),
+    }
+}
+
+fn store_message(e: &StoreError) -> String {
+    format!("replay store unavailable: {e}")
+}
+
+fn inbox_message(e: &InboxError) -> String {
+    format!("inbox unavailable: {e}")
+}
+
+/// The provider's id for a delivery: `X-GitHub-Delivery`, Stripe's event `id`,
+/// `webhook-id`, Slack's `event_id`; failing those, a digest of the signature header
+/// (unique per signed timestamp and body).
+fn delivery_key(
+    scheme: Scheme,
+    headers: &HeaderMap,
+    from_header: Option<&str>,
+    body: Option<&Value>,
+) -> Result<String, Rejection> {
+    if let Some(id) = from_header.filter(|s| !s.is_empty()) {
+        return Ok(id.to_owned());
+    }
+    let from_body = |field: &str| {
+        body.and_then(|b| b.get(field))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let found = match scheme {
+        Scheme::GitHub => {
+            return Err(Rejection::MissingHeader {
+                name: "X-GitHub-Delivery",
+            })
+        }
+        Scheme::Stripe => from_body("id"),
+        Scheme::Slack => from_body("event_id"),
+        Scheme::Standard => None,
+    };
+    Ok(found.unwrap_or_else(|| {
+        let sig = headers
+            .get(scheme.signature_header())
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        format!("sig:{}", tether_contract::sha256_hex(sig))
+    }))
+}
+
+fn event_name(scheme: Scheme, headers: &HeaderMap, body: Option<&Value>) -> Option<String> {
+    let field = |b: &Value, f: &str| b.get(f).and_then(Value::as_str).map(str::to_owned);
+    match scheme {
+        Scheme::GitHub => headers
+            .get("X-GitHub-Event")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        Scheme::Stripe | Scheme::Standard => body.and_then(|b| field(b, "type")),
+        Scheme::Slack => body.and_then(|b| {
+            b.get("event")
+                .and_then(|e| field(e, "type"))
+                .or_else(|| field(b, "type"))
+        }),
+    }
+}
+
+/// `cargo xtask webhook serve --config FILE`: the receiver's configuration (TOML).
+///
+/// ```toml
+/// listen = "127.0.0.1:8080"
+/// inbox = "var/webhooks.sqlite3"          # relative paths are relative to this file
+/// [[endpoint]]
+/// name = "github"
+/// path = "/webhooks/github"
+/// scheme = "github"
+/// secret_envs = ["GITHUB_WEBHOOK_SECRET", "GITHUB_WEBHOOK_SECRET_PREVIOUS"]
+/// contract = "../contracts/github/webhooks.v1.yaml"
+/// validation = "enforce"
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiverConfig {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Inbox database file.
+    pub inbox: PathBuf,
+    /// Replay store file (default: the inbox path with `.replay` appended).
+    #[serde(default)]
+    pub replay: Option<PathBuf>,
+    /// Timestamp tolerance, seconds, either direction.
+    #[serde(default = "default_tolerance")]
+    pub tolerance_secs: u64,
+    /// Replay window, seconds.
+    #[serde(default = "default_ttl")]
+    pub replay_ttl_secs: u64,
+    /// Largest body, bytes.
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: u64,
+    /// Endpoints.
+    #[serde(rename = "endpoint", default)]
+    pub endpoints: Vec<EndpointConfig>,
+}
+
+/// One `[[endpoint]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointConfig {
+    /// Inbox `source` name.
+    pub name: String,
+    /// URL path.
+    pub path: String,
+    /// `github`, `stripe`, `slack` or `standard`.
+    pub scheme: String,
+    /// Names of environment variables holding the active secrets (never the secrets).
+    pub secret_envs: Vec<String>,
+    /// Payload contract.
+    #[serde(default)]
+    pub contract: Option<PathBuf>,
+    /// `enforce` (default), `report` or `off`.
+    #[serde(default)]
+    pub validation: ValidationMode,
+    /// Accepted media types (default by scheme).
+    #[serde(default)]
+    pub content_types: Option<Vec<String>>,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_tolerance() -> u64 {
+    crate::DEFAULT_TOLERANCE.as_secs()
+}
+fn default_ttl() -> u64 {
+    DEFAULT_REPLAY_TTL.as_secs()
+}
+fn default_max_body() -> u64 {
+    DEFAULT_MAX_BODY
+}
+
+/// Why a receiver could not be set up from its configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// The config file cannot be read or parsed.
+    #[error("{path}: {message}")]
+    Config {
+        /// Config file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A secret variable is unset or empty, or its value is not a valid secret.
+    #[error("endpoint `{endpoint}`: environment variable `{var}`: {message}")]
+    Secret {
+        /// Endpoint name.
+        endpoint: String,
+        /// Variable name.
+        var: String,
+        /// What is wrong (never the value).
+        message: String,
+    },
+    /// A payload contract does not load.
+    #[error("endpoint `{endpoint}`: {source}")]
+    Contract {
+        /// Endpoint name.
+        endpoint: String,
+        /// The loader's error.
+        #[source]
+        source: Box<tether_contract::ContractError>,
+    },
+    /// The inbox cannot be opened.
+    #[error(transparent)]
+    Inbox(#[from] InboxError),
+    /// The replay store cannot be opened.
+    #[error(transparent)]
+    Replay(#[from] StoreError),
+}
+
+impl ReceiverConfig {
+    /// Read a TOML file; relative paths in it are made relative to its folder.
+    pub fn load(path: &Path) -> Result<Self, SetupError> {
+        let cfg_err = |message: String| SetupError::Config {
+            path: path.to_owned(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| cfg_err(e.to_string()))?;
+        let mut cfg: ReceiverConfig = toml::from_str(&text).map_err(|e| cfg_err(e.to_string()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        fix(&mut cfg.inbox);
+        if let Some(r) = cfg.replay.as_mut() {
+            fix(r);
+        }
+        for ep in &mut cfg.endpoints {
+            if let Some(c) = ep.contract.as_mut() {
+                fix(c);
+            }
+        }
+        if cfg.endpoints.is_empty() {
+            return Err(cfg_err("no [[endpoint]]".into()));
+        }
+        for ep in &cfg.endpoints {
+            ep.scheme
+                .parse::<Scheme>()
+                .map_err(|m| cfg_err(format!("endpoint `{}`: {m}", ep.name)))?;
+            if ep.secret_envs.is_empty() {
+                return Err(cfg_err(format!(
+                    "endpoint `{}`: secret_envs is empty",
+                    ep.name
+                )));
+            }
+            if !ep.path.starts_with('/') {
+                return Err(cfg_err(format!(
+                    "endpoint `{}`: path must start with `/`",
+                    ep.name
+                )));
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// Open the stores, read the secrets through `env` and build the receiver.
+    pub fn build(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Receiver, SetupError> {
+        let inbox = Inbox::open(&self.inbox)?;
+        let replay_path = self.replay.clone().unwrap_or_else(|| {
+            let mut p = self.inbox.clone().into_os_string();
+            p.push(".replay");
+            PathBuf::from(p)
+        });
+        let replay = SqliteReplayStore::open(&replay_path)?;
+        let limits = Limits {
+            max_body: self.max_body_bytes,
+            replay_ttl: Duration::from_secs(self.replay_ttl_secs),
+        };
+        let mut receiver = Receiver::new(inbox, Arc::new(replay), clock, limits);
+        for ep in &self.endpoints {
+            let scheme: Scheme = ep.scheme.parse().map_err(|message| SetupError::Config {
+                path: PathBuf::new(),
+                message,
+            })?;
+            let mut builder =
+                Verifier::builder(scheme).tolerance(Duration::from_secs(self.tolerance_secs));
+            for var in &ep.secret_envs {
+                let secret_err = |message: String| SetupError::Secret {
+                    endpoint: ep.name.clone(),
+                    var: var.clone(),
+                    message,
+                };
+                let value = env(var)
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| secret_err("unset or empty".into()))?;
+                let secret =
+                    Secret::for_scheme(scheme, &value).map_err(|e| secret_err(e.to_string()))?;
+                builder = builder.secret(secret);
+            }
+            let verifier = builder.build().map_err(|e| SetupError::Secret {
+                endpoint: ep.name.clone(),
+                var: String::new(),
+                message: e.to_string(),
+            })?;
+            let mut endpoint = Endpoint::new(&ep.name, &ep.path, verifier);
+            if let Some(types) = &ep.content_types {
+                endpoint = endpoint.content_types(types.clone());
+            }
+            if let Some(path) = &ep.contract {
+                let contract =
+                    PayloadContract::load(path).map_err(|source| SetupError::Contract {
+                        endpoint: ep.name.clone(),
+                        source: Box::new(source),
+                    })?;
+                endpoint = endpoint.contract(contract, ep.validation);
+            }
+            receiver = receiver.endpoint(endpoint);
+        }
+        Ok(receiver)
+    }
+}

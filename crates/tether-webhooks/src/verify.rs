@@ -1,0 +1,686 @@
+//! Signature schemes: verification and (for tests, the CLI and benchmarks) signing.
+//!
+//! Every scheme is HMAC-SHA256 over the **raw body bytes** plus, for all but GitHub, a
+//! signed timestamp (and, for Standard Webhooks, the message id). Signatures are compared
+//! in constant time ([`subtle::ConstantTimeEq`]) after decoding; every candidate
+//! signature in the header is tried against every active secret (rotation on both
+//! sides). Header formats and sources: `ARCHITECTURE.md` § Webhooks.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use http::{HeaderMap, HeaderName};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::{Rejection, Secret};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Default freshness window: 300 s either way (Stripe SDK `DEFAULT_TOLERANCE`, Slack's
+/// `60 * 5`, Standard Webhooks' reference libraries).
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// A provider's signature scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// `X-Hub-Signature-256: sha256=<hex>` over the body; no timestamp.
+    GitHub,
+    /// `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>…]` over `"{t}.{body}"`.
+    Stripe,
+    /// `X-Slack-Signature: v0=<hex>` over `"v0:{ts}:{body}"`, ts in `X-Slack-Request-Timestamp`.
+    Slack,
+    /// `webhook-signature: v1,<base64> …` over `"{id}.{ts}.{body}"` (Standard Webhooks 1.0, Svix).
+    Standard,
+}
+
+impl Scheme {
+    /// Every scheme.
+    pub const ALL: [Scheme; 4] = [
+        Scheme::GitHub,
+        Scheme::Stripe,
+        Scheme::Slack,
+        Scheme::Standard,
+    ];
+
+    /// The name used in configuration and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::GitHub => "github",
+            Scheme::Stripe => "stripe",
+            Scheme::Slack => "slack",
+            Scheme::Standard => "standard",
+        }
+    }
+
+    /// The header carrying the signature(s).
+    pub fn signature_header(self) -> &'static str {
+        match self {
+            Scheme::GitHub => "X-Hub-Signature-256",
+            Scheme::Stripe => "Stripe-Signature",
+            Scheme::Slack => "X-Slack-Signature",
+            Scheme::Standard => "webhook-signature",
+        }
+    }
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Scheme {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scheme::ALL
+            .into_iter()
+            .find(|x| x.name() == s)
+            .ok_or_else(|| {
+                format!("unknown scheme `{s}` (expected github, stripe, slack or standard)")
+            })
+    }
+}
+
+/// What a successful verification learned about the delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified<'a> {
+    /// The scheme.
+    pub scheme: Scheme,
+    /// The signed timestamp, for schemes that have one.
+    pub timestamp: Option<i64>,
+    /// The provider's delivery id from a header (`X-GitHub-Delivery`, `webhook-id`), when
+    /// the scheme has one and it was sent. Stripe's lives in the body (`id`).
+    pub delivery_id: Option<&'a str>,
+    /// Which configured secret matched (0 = the first): tells when an old secret can go.
+    pub secret_index: usize,
+}
+
+/// Configuration error of a [`Verifier`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// At least one secret is needed.
+    #[error("a verifier needs at least one secret")]
+    NoSecret,
+    /// A secret cannot be used as an HMAC key.
+    #[error("secret {index} cannot be used as an HMAC key")]
+    BadKey {
+        /// Its position.
+        index: usize,
+    },
+}
+
+/// Verifies deliveries of one scheme against one or more active secrets.
+///
+/// The HMAC key schedule is computed once per secret at construction; verifying clones it.
+#[derive(Clone)]
+pub struct Verifier {
+    scheme: Scheme,
+    keys: Vec<HmacSha256>,
+    tolerance: Duration,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("scheme", &self.scheme)
+            .field("secrets", &self.keys.len())
+            .field("tolerance", &self.tolerance)
+            .finish()
+    }
+}
+
+/// Builder for [`Verifier`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VerifierBuilder {
+    scheme: Scheme,
+    secrets: Vec<Secret>,
+    tolerance: Duration,
+}
+
+impl VerifierBuilder {
+    /// Add an active secret (add the new one and keep the old one during a rotation).
+    pub fn secret(mut self, secret: Secret) -> Self {
+        self.secrets.push(secret);
+        self
+    }
+
+    /// Freshness window in either direction (default [`DEFAULT_TOLERANCE`]).
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// Build.
+    pub fn build(self) -> Result<Verifier, ConfigError> {
+        if self.secrets.is_empty() {
+            return Err(ConfigError::NoSecret);
+        }
+        let keys = self
+            .secrets
+            .iter()
+            .enumerate()
+            .map(|(index, s)| {
+                HmacSha256::new_from_slice(s.key()).map_err(|_| ConfigError::BadKey { index })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Verifier {
+            scheme: self.scheme,
+            keys,
+            tolerance: self.tolerance,
+        })
+    }
+}
+
+const GITHUB_DELIVERY: &str = "X-GitHub-Delivery";
+const SLACK_TIMESTAMP: &str = "X-Slack-Request-Timestamp";
+const STANDARD_ID: &str = "webhook-id";
+const STANDARD_TIMESTAMP: &str = "webhook-timestamp";
+
+/// A header as looked up (pre-parsed, so a lookup is a hash, not a parse) and as named
+/// in messages (the provider's spelling).
+struct Hdr(HeaderName, &'static str);
+
+const H_GITHUB_SIG: Hdr = Hdr(
+    HeaderName::from_static("x-hub-signature-256"),
+    "X-Hub-Signature-256",
+);
+const H_GITHUB_DELIVERY: Hdr = Hdr(
+    HeaderName::from_static("x-github-delivery"),
+    GITHUB_DELIVERY,
+);
+const H_STRIPE_SIG: Hdr = Hdr(
+    HeaderName::from_static("stripe-signature"),
+    "Stripe-Signature",
+);
+const H_SLACK_SIG: Hdr = Hdr(
+    HeaderName::from_static("x-slack-signature"),
+    "X-Slack-Signature",
+);
+const H_SLACK_TS: Hdr = Hdr(
+    HeaderName::from_static("x-slack-request-timestamp"),
+    SLACK_TIMESTAMP,
+);
+const H_STD_ID: Hdr = Hdr(HeaderName::from_static("webhook-id"), STANDARD_ID);
+const H_STD_TS: Hdr = Hdr(
+    HeaderName::from_static("webhook-timestamp"),
+    STANDARD_TIMESTAMP,
+);
+const H_STD_SIG: Hdr = Hdr(
+    HeaderName::from_static("webhook-signature"),
+    "webhook-signature",
+);
+
+impl Verifier {
+    /// Start building a verifier for `scheme`.
+    pub fn builder(scheme: Scheme) -> VerifierBuilder {
+        VerifierBuilder {
+            scheme,
+            secrets: Vec::new(),
+            tolerance: DEFAULT_TOLERANCE,
+        }
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The tolerance.
+    pub fn tolerance(&self) -> Duration {
+        self.tolerance
+    }
+
+    /// Verify a delivery: `body` exactly as received, `now` in Unix seconds.
+    ///
+    /// # Errors
+    ///
+    /// The [`Rejection`] naming why; never panics on any input.
+    pub fn verify<'a>(
+        &self,
+        headers: &'a HeaderMap,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Verified<'a>, Rejection> {
+        match self.scheme {
+            Scheme::GitHub => {
+                let name = H_GITHUB_SIG.1;
+                let value = header(headers, &H_GITHUB_SIG)?;
+                let hex = value
+                    .strip_prefix("sha256=")
+                    .ok_or_else(|| malformed(name, "does not start with `sha256=`"))?;
+                let sig = decode_hex32(hex).ok_or_else(|| {
+                    malformed(name, "not 64 lowercase hex digits after `sha256=`")
+                })?;
+                let index = self.find(&[body], std::iter::once(sig), name)?;
+                Ok(Verified {
+                    scheme: self.scheme,
+                    timestamp: None,
+                    delivery_id: optional_header_str(headers, &H_GITHUB_DELIVERY)?,
+                    secret_index: index,
+                })
+            }
+            Scheme::Stripe => {
+                let name = H_STRIPE_SIG.1;
+                let value = header(headers, &H_STRIPE_SIG)?;
+                let parsed = parse_stripe(value).map_err(|r| malformed(name, r))?;
+                let ts = parse_timestamp(parsed.t).map_err(|r| malformed(name, r))?;
+                let sigs = parsed.v1().filter_map(decode_hex32);
+                let index = self.find(&[parsed.t.as_bytes(), b".", body], sigs, name)?;
+                self.fresh(ts, now)?;
+                Ok(Verified {
+                    scheme: self.scheme,
+                    timestamp: Some(ts),
+                    delivery_id: None,
+                    secret_index: index,
+                })
+            }
+            Scheme::Slack => {
+                let name = H_SLACK_SIG.1;
+                let ts_raw = header(headers, &H_SLACK_TS)?;
+                let ts = parse_timestamp(ts_raw).map_err(|r| malformed(SLACK_TIMESTAMP, r))?;
+                let value = header(headers, &H_SLACK_SIG)?;
+                let hex = value
+                    .strip_prefix("v0=")
+                    .ok_or_else(|| malformed(name, "does not start with `v0=`"))?;
+                let sig = decode_hex32(hex)
+                    .ok_or_else(|| malformed(name, "not 64 lowercase hex digits after `v0=`"))?;
+                let index = self.find(
+                    &[b"v0:", ts_raw.as_bytes(), b":", body],
+                    std::iter::once(sig),
+                    name,
+                )?;
+                self.fresh(ts, now)?;
+                Ok(Verified {
+                    scheme: self.scheme,
+                    timestamp: Some(ts),
+                    delivery_id: None,
+                    secret_index: index,
+                })
+            }
+            Scheme::Standard => {
+                let name = H_STD_SIG.1;
+                let id = header(headers, &H_STD_ID)?;
+                let ts_raw = header(headers, &H_STD_TS)?;
+                let ts = parse_timestamp(ts_raw).map_err(|r| malformed(STANDARD_TIMESTAMP, r))?;
+                let value = header(headers, &H_STD_SIG)?;
+                let sigs = value
+                    .split(' ')
+                    .filter_map(|entry| entry.strip_prefix("v1,").and_then(decode_b64_32));
+                let index = self.find(
+                    &[id.as_bytes(), b".", ts_raw.as_bytes(), b".", body],
+                    sigs,
+                    name,
+                )?;
+                self.fresh(ts, now)?;
+                Ok(Verified {
+                    scheme: self.scheme,
+                    timestamp: Some(ts),
+                    delivery_id: Some(id),
+                    secret_index: index,
+                })
+            }
+        }
+    }
+
+    /// Index of the first secret whose MAC of `parts` equals one of `candidates`.
+    fn find(
+        &self,
+        parts: &[&[u8]],
+        candidates: impl Iterator<Item = [u8; 32]> + Clone,
+        header: &'static str,
+    ) -> Result<usize, Rejection> {
+        for (index, key) in self.keys.iter().enumerate() {
+            let mut mac = key.clone();
+            for p in parts {
+                mac.update(p);
+            }
+            let expected: [u8; 32] = mac.finalize().into_bytes().into();
+            let mut hit = subtle::Choice::from(0);
+            for c in candidates.clone() {
+                hit |= ct_eq32(&expected, &c);
+            }
+            if bool::from(hit) {
+                return Ok(index);
+            }
+        }
+        Err(Rejection::NoMatchingSignature {
+            header,
+            secrets: self.keys.len(),
+        })
+    }
+
+    fn fresh(&self, timestamp: i64, now: i64) -> Result<(), Rejection> {
+        if timestamp.abs_diff(now) > self.tolerance.as_secs() {
+            return Err(Rejection::TimestampOutsideTolerance {
+                timestamp,
+                now,
+                tolerance_secs: self.tolerance.as_secs(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Headers a provider would send for `body`, signed with `secret`, in order, as
+/// `(name, value)`. `timestamp` is used by every scheme but GitHub; `id` becomes
+/// `X-GitHub-Delivery` (GitHub, when given) or `webhook-id` (Standard; derived from the
+/// signed content when not given).
+pub fn sign(
+    scheme: Scheme,
+    secret: &Secret,
+    body: &[u8],
+    timestamp: i64,
+    id: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mac = |parts: &[&[u8]]| -> [u8; 32] {
+        // A key of any length is accepted by HMAC; `Secret` is never empty.
+        let mut m = match HmacSha256::new_from_slice(secret.key()) {
+            Ok(m) => m,
+            Err(_) => return [0; 32],
+        };
+        for p in parts {
+            m.update(p);
+        }
+        m.finalize().into_bytes().into()
+    };
+    let ts = timestamp.to_string();
+    match scheme {
+        Scheme::GitHub => {
+            let mut out = vec![(
+                "X-Hub-Signature-256",
+                format!("sha256={}", hex::encode(mac(&[body]))),
+            )];
+            if let Some(id) = id {
+                out.push((GITHUB_DELIVERY, id.to_owned()));
+            }
+            out
+        }
+        Scheme::Stripe => vec![(
+            "Stripe-Signature",
+            format!(
+                "t={ts},v1={}",
+                hex::encode(mac(&[ts.as_bytes(), b".", body]))
+            ),
+        )],
+        Scheme::Slack => vec![
+            (SLACK_TIMESTAMP, ts.clone()),
+            (
+                "X-Slack-Signature",
+                format!(
+                    "v0={}",
+                    hex::encode(mac(&[b"v0:", ts.as_bytes(), b":", body]))
+                ),
+            ),
+        ],
+        Scheme::Standard => {
+            let id = match id {
+                Some(id) => id.to_owned(),
+                None => {
+                    use sha2::Digest;
+                    let digest = Sha256::new()
+                        .chain_update(ts.as_bytes())
+                        .chain_update(b".")
+                        .chain_update(body)
+                        .finalize();
+                    format!("msg_{}", &hex::encode(digest)[..24])
+                }
+            };
+            let sig = mac(&[id.as_bytes(), b".", ts.as_bytes(), b".", body]);
+            vec![
+                (STANDARD_ID, id),
+                (STANDARD_TIMESTAMP, ts),
+                (
+                    "webhook-signature",
+                    format!(
+                        "v1,{}",
+                        base64::engine::general_purpose::STANDARD.encode(sig)
+                    ),
+                ),
+            ]
+        }
+    }
+}
+
+fn malformed(name: &'static str, reason: impl Into<String>) -> Rejection {
+    Rejection::MalformedHeader {
+        name,
+        reason: reason.into(),
+    }
+}
+
+/// A header that must be present exactly once, as visible ASCII.
+fn header<'a>(headers: &'a HeaderMap, h: &Hdr) -> Result<&'a str, Rejection> {
+    optional_header_str(headers, h)?.ok_or(Rejection::MissingHeader { name: h.1 })
+}
+
+fn optional_header_str<'a>(headers: &'a HeaderMap, h: &Hdr) -> Result<Option<&'a str>, Rejection> {
+    let name = h.1;
+    let mut values = headers.get_all(&h.0).iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(malformed(name, "sent more than once"));
+    }
+    // `HeaderValue` already excludes control characters; UTF-8 validation is fast on
+    // ASCII, and every parser after this accepts only its own ASCII alphabet.
+    std::str::from_utf8(first.as_bytes())
+        .map(Some)
+        .map_err(|_| malformed(name, "not UTF-8"))
+}
+
+/// Unix seconds: ASCII digits only (no sign, no spaces), at most 18 of them.
+fn parse_timestamp(raw: &str) -> Result<i64, String> {
+    let err = || "timestamp is not Unix seconds (1 to 18 ASCII digits)".to_owned();
+    if raw.is_empty() || raw.len() > 18 {
+        return Err(err());
+    }
+    // 18 digits cannot overflow i64.
+    raw.bytes().try_fold(0i64, |n, b| {
+        b.is_ascii_digit()
+            .then(|| n * 10 + i64::from(b - b'0'))
+            .ok_or_else(err)
+    })
+}
+
+/// 64 lowercase hex digits into 32 bytes (uppercase is refused: every provider sends
+/// lowercase, and one spelling per signature keeps "any changed byte fails" true).
+fn decode_hex32(s: &str) -> Option<[u8; 32]> {
+    let b = s.as_bytes();
+    if b.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
+        let (hi, lo) = (HEX[usize::from(pair[0])], HEX[usize::from(pair[1])]);
+        bad |= (hi | lo) & 0x80;
+        *o = (hi << 4) | (lo & 0x0f);
+    }
+    (bad == 0).then_some(out)
+}
+
+/// Standard base64 of 32 bytes: exactly 43 alphabet characters then `=`, the unused low
+/// bits zero (canonical: one spelling per signature, as the base64 crate's default).
+fn decode_b64_32(s: &str) -> Option<[u8; 32]> {
+    let b = s.as_bytes();
+    if b.len() != 44 || b[43] != b'=' {
+        return None;
+    }
+    let mut v = [0u8; 43];
+    let mut bad = 0u8;
+    for (o, c) in v.iter_mut().zip(b) {
+        *o = B64[usize::from(*c)];
+        bad |= *o;
+    }
+    // 43 sextets = 258 bits: the last 2 must be zero.
+    if bad & 0x80 != 0 || v[42] & 0b11 != 0 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (q, o) in v.chunks(4).zip(out.chunks_mut(3)) {
+        let n = q.iter().fold(0u32, |acc, x| (acc << 6) | u32::from(*x)) << (6 * (4 - q.len()));
+        let bytes = n.to_be_bytes();
+        let len = o.len();
+        o.copy_from_slice(&bytes[1..1 + len]);
+    }
+    Some(out)
+}
+
+/// Standard base64 alphabet values; 0x80 marks anything else.
+const B64: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = 52 + i as u8;
+        i += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t
+};
+
+/// Lowercase hex digit values; 0x80 marks anything else.
+const HEX: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Constant-time equality of two MACs: XOR word by word, fold, one `subtle` compare at
+/// the end (no early exit, no per-byte branch).
+fn ct_eq32(a: &[u8; 32], b: &[u8; 32]) -> subtle::Choice {
+    let mut acc = 0u64;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let x = u64::from_le_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]);
+        let y = u64::from_le_bytes([y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7]]);
+        acc |= x ^ y;
+    }
+    acc.ct_eq(&0)
+}
+
+/// `Stripe-Signature`, parsed the way stripe-node's `parseHeader` does: items split on
+/// `,`, each on the first `=`; `t` once; every `v1` kept; other schemes (`v0`) ignored.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct StripeHeader<'a> {
+    pub t: &'a str,
+    raw: &'a str,
+}
+
+impl<'a> StripeHeader<'a> {
+    /// Every `v1` value, in order (an iterator, so verifying allocates nothing).
+    pub fn v1(&self) -> impl Iterator<Item = &'a str> + Clone {
+        self.raw
+            .split(',')
+            .filter_map(|item| item.strip_prefix("v1="))
+    }
+}
+
+pub(crate) fn parse_stripe(value: &str) -> Result<StripeHeader<'_>, String> {
+    let mut t = None;
+    let mut v1 = 0usize;
+    for item in value.split(',') {
+        let (k, v) = item
+            .split_once('=')
+            .ok_or_else(|| format!("item `{}` is not key=value", truncate(item)))?;
+        match k {
+            "t" if t.is_some() => return Err("`t` appears more than once".into()),
+            "t" => t = Some(v),
+            "v1" => v1 += 1,
+            _ => {}
+        }
+    }
+    let t = t.ok_or("no `t=` timestamp")?;
+    if v1 == 0 {
+        return Err("no `v1=` signature".into());
+    }
+    Ok(StripeHeader { t, raw: value })
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(32).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stripe_header_keeps_every_v1_and_ignores_v0() {
+        let h = parse_stripe("t=12,v1=aa,v0=bb,v1=cc").unwrap();
+        assert_eq!(h.t, "12");
+        assert_eq!(h.v1().collect::<Vec<_>>(), ["aa", "cc"]);
+        assert!(parse_stripe("t=1,t=2,v1=aa").is_err());
+        assert!(parse_stripe("v1=aa").is_err());
+        assert!(parse_stripe("t=1").is_err());
+        assert!(parse_stripe("garbage").is_err());
+    }
+
+    #[test]
+    fn base64_decoding_matches_the_base64_crate_and_is_canonical() {
+        for seed in 0u8..64 {
+            let bytes: [u8; 32] =
+                std::array::from_fn(|i| seed.wrapping_mul(31).wrapping_add(i as u8 * 7));
+            let text = base64::engine::general_purpose::STANDARD.encode(bytes);
+            assert_eq!(decode_b64_32(&text), Some(bytes), "{text}");
+            // Flip the unused low bits of the last character: another spelling, refused
+            // (the base64 crate refuses it too).
+            let mut other = text.clone().into_bytes();
+            let last = other[42];
+            let pos = B64[usize::from(last)] | 1;
+            other[42] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                [usize::from(pos)];
+            let other = String::from_utf8(other).unwrap();
+            assert_eq!(decode_b64_32(&other), None);
+            assert!(base64::engine::general_purpose::STANDARD
+                .decode(&other)
+                .is_err());
+        }
+        for bad in [
+            "",
+            "v1,",
+            &"A".repeat(44),
+            &format!("{}==", "A".repeat(42)),
+            &format!("{}*=", "A".repeat(42)),
+        ] {
+            assert_eq!(decode_b64_32(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn hex_is_strict() {
+        assert!(decode_hex32(&"ab".repeat(32)).is_some());
+        assert!(decode_hex32(&"AB".repeat(32)).is_none());
+        assert!(decode_hex32(&"ab".repeat(31)).is_none());
+        assert!(decode_hex32("é").is_none());
+    }
+
+    #[test]
+    fn timestamps_are_digits_only() {
+        assert_eq!(parse_timestamp("1700000000"), Ok(1_700_000_000));
+        for bad in ["", "+1", "-1", " 1", "1.0", "9999999999999999999"] {
+            assert!(parse_timestamp(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! `cargo xtask webhook sign|verify|serve`, and the `check` of payload contracts
+//! (`contracts/<provider>/webhooks.v<N>.yaml`), which have fixtures but no client crate.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use tether_contract::fixture::{list, Envelope, Expect};
+use tether_contract::validate::{ContractValidator, ValidatorOptions};
+use tether_contract::Contract;
+use tether_webhooks::inbox::{spawn_consumer, Delivery, RetryPolicy};
+use tether_webhooks::receiver::ReceiverConfig;
+use tether_webhooks::{sign, Clock, Rejection, Scheme, Secret, SystemClock, Verifier};
+
+use crate::check::Report;
+use crate::workspace::rel;
+
+fn secret_from_env(scheme: Scheme, var: &str) -> Result<Secret> {
+    let value = std::env::var(var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            anyhow!(
+                "environment variable `{var}` is unset or empty (it must hold the signing secret)"
+            )
+        })?;
+    Secret::for_scheme(scheme, &value).map_err(|e| anyhow!("`{var}`: {e}"))
+}
+
+fn read_body(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read body file {}", path.display()))
+}
+
+/// `webhook sign`: the headers a provider would send, one `Name: value` per line.
+pub fn sign_command(
+    scheme: Scheme,
+    secret_env: &str,
+    body: &Path,
+    timestamp: Option<i64>,
+    id: Option<&str>,
+) -> Result<String> {
+    let secret = secret_from_env(scheme, secret_env)?;
+    let body = read_body(body)?;
+    let ts = timestamp.unwrap_or_else(|| SystemClock.now_unix());
+    Ok(sign(scheme, &secret, &body, ts, id)
+        .into_iter()
+        .map(|(n, v)| format!("{n}: {v}\n"))
+        .collect())
+}
+
+/// `webhook verify`: `Ok(Ok(()))` verified, `Ok(Err(rejection))` refused, `Err` usage error.
+pub fn verify_command(
+    scheme: Scheme,
+    secret_envs: &[String],
+    headers: &[String],
+    body: &Path,
+    now: Option<i64>,
+    tolerance: Option<u64>,
+) -> Result<std::result::Result<(), Rejection>> {
+    let mut builder = Verifier::builder(scheme);
+    for var in secret_envs {
+        builder = builder.secret(secret_from_env(scheme, var)?);
+    }
+    if let Some(t) = tolerance {
+        builder = builder.tolerance(Duration::from_secs(t));
+    }
+    let verifier = builder.build()?;
+    let mut map = http::HeaderMap::new();
+    for line in headers {
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| anyhow!("--header `{line}` is not `Name: value`"))?;
+        let name = http::HeaderName::from_bytes(name.trim().as_bytes())
+            .with_context(|| format!("--header `{line}`: bad header name"))?;
+        let value = http::HeaderValue::from_str(value.trim())
+            .with_context(|| format!("--header `{line}`: bad header value"))?;
+        map.append(name, value);
+    }
+    let body = read_body(body)?;
+    let now = now.unwrap_or_else(|| SystemClock.now_unix());
+    Ok(verifier.verify(&map, &body, now).map(|_| ()))
+}
+
+/// `webhook serve --config FILE`: run the receiver until interrupted, printing one line
+/// per handled delivery.
+pub fn serve_command(config: &Path) -> Result<()> {
+    let cfg = ReceiverConfig::load(config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let receiver = cfg.build(&|name| std::env::var(name).ok(), clock.clone())?;
+        let listener = tokio::net::TcpListener::bind(&cfg.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+        let handler = Arc::new(|d: &Delivery| {
+            println!(
+                "handled {} {} {} ({} bytes)",
+                d.source,
+                d.key,
+                d.event.as_deref().unwrap_or("-"),
+                d.body.len()
+            );
+            Ok::<(), String>(())
+        });
+        spawn_consumer(
+            cfg.inbox.clone(),
+            RetryPolicy::default(),
+            handler,
+            clock,
+            Duration::from_millis(200),
+        )?;
+        println!("listening on {}", listener.local_addr()?);
+        receiver.serve(listener).await?;
+        Ok(())
+    })
+}
+
+/// Every `contracts/<provider>/webhooks.v<N>.yaml`, sorted.
+pub fn contract_files(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let dir = root.join("contracts");
+    for provider in
+        std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
+    {
+        let provider = provider?.path();
+        if !provider.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&provider)? {
+            let file = file?.path();
+            let name = file
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.starts_with("webhooks.")
+                && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+            {
+                out.push(file);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Load the payload contracts, reporting those that do not load.
+pub fn load_contracts(root: &Path, report: &mut Report) -> Result<Vec<Contract>> {
+    let mut out = Vec::new();
+    for file in contract_files(root)? {
+        match Contract::load(&file) {
+            Ok(c) => out.push(c),
+            Err(e) => report.push(
+                "contract-invalid",
+                rel(root, &file),
+                e.to_string(),
+                "correct the payload contract at the pointer shown (see crates/tether-webhooks/scripts/webhook_upstream.py for how it was made)",
+            ),
+        }
+    }
+    report
+        .checked
+        .push(format!("{} webhook payload contracts", out.len()));
+    Ok(out)
+}
+
+/// Every fixture of every payload contract validates as it says: good ones with no
+/// finding, bad ones with exactly their `expect`ed `{pointer, keyword}` set.
+pub fn check_fixture_results(root: &Path, contracts: &[Contract], report: &mut Report) {
+    let mut count = 0;
+    for c in contracts {
+        let validator = match ContractValidator::new(&c.doc, &ValidatorOptions::default()) {
+            Ok(v) => v,
+            Err(e) => {
+                report.push(
+                    "contract-invalid",
+                    rel(root, &c.doc.path),
+                    e.to_string(),
+                    "fix the schema at the pointer shown",
+                );
+                continue;
+            }
+        };
+        let dir = root.join("fixtures").join(c.name.fixture_dir());
+        for (file, good) in list(&dir) {
+            let Ok(env) = Envelope::load(&file) else {
+                continue; // reported by the shared fixture check
+            };
+            if c.doc.operation(&env.operation).is_none() {
+                continue; // idem
+            }
+            count += 1;
+            let found: BTreeSet<Expect> = crate::validate::validate_envelope(&validator, &env)
+                .into_iter()
+                .map(|e| Expect {
+                    pointer: e.pointer,
+                    keyword: e.keyword,
+                })
+                .collect();
+            let expected: BTreeSet<Expect> = env.expect.iter().cloned().collect();
+            if found != expected {
+                let show = |s: &BTreeSet<Expect>| {
+                    s.iter()
+                        .map(|e| {
+                            format!(
+                                "{} {}",
+                                e.keyword,
+                                if e.pointer.is_empty() {
+                                    "\"\""
+                                } else {
+                                    &e.pointer
+                                }
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                report.push(
+                    "fixture-mismatch",
+                    rel(root, &file),
+                    format!(
+                        "{} fixture: validator found [{}], the fixture expects [{}]",
+                        if good { "good" } else { "bad" },
+                        show(&found),
+                        show(&expected)
+                    ),
+                    "run `cargo xtask validate <contract> <file>` to see each finding; fix the fixture (or the contract, with a version bump)",
+                );
+            }
+        }
+    }
+    report
+        .checked
+        .push(format!("{count} webhook fixtures validated"));
+}
+
+/// Parse a scheme name for clap.
+pub fn parse_scheme(s: &str) -> Result<Scheme> {
+    s.parse::<Scheme>().map_err(|m| anyhow!(m))
+}
