@@ -39,13 +39,16 @@ pub enum LoadError {
     UnknownDriftTarget(String),
 }
 
+/// A canned answer: status, headers, body.
+type Answer = (u16, Vec<(String, String)>, Value);
+
 struct Op {
     id: String,
     method: Method,
     segments: Vec<String>,
     has_body: bool,
     paginated: bool,
-    answer: Option<(u16, Vec<(String, String)>, Value)>,
+    answer: Option<Answer>,
 }
 
 struct Served {
@@ -110,7 +113,7 @@ impl Sandbox {
             let policy = Policy::load(contract.policy_path())?;
             let validator = ContractValidator::new(&contract.doc, &ValidatorOptions::default())?;
             let fixture_dir = root.join("fixtures").join(contract.name.fixture_dir());
-            let mut answers: Vec<(String, u16, Vec<(String, String)>, Value)> = Vec::new();
+            let mut answers: Vec<(String, Answer)> = Vec::new();
             for (path, good) in tether_contract::fixture::list(&fixture_dir) {
                 if !good {
                     continue;
@@ -121,22 +124,11 @@ impl Sandbox {
                         // The richest good answer (most bytes) per operation: a list
                         // operation then has items to paginate.
                         let size = body.to_string().len();
+                        let answer: Answer = (s, env.headers.into_iter().collect(), body);
                         match answers.iter_mut().find(|a| a.0 == env.operation) {
-                            Some(a) if a.3.to_string().len() >= size => {}
-                            Some(a) => {
-                                *a = (
-                                    env.operation.clone(),
-                                    s,
-                                    env.headers.into_iter().collect(),
-                                    body,
-                                )
-                            }
-                            None => answers.push((
-                                env.operation.clone(),
-                                s,
-                                env.headers.into_iter().collect(),
-                                body,
-                            )),
+                            Some(a) if a.1 .2.to_string().len() >= size => {}
+                            Some(a) => a.1 = answer,
+                            None => answers.push((env.operation.clone(), answer)),
                         }
                     }
                     _ => {}
@@ -157,10 +149,7 @@ impl Sandbox {
                             p.name == policy.pagination.page_size_param
                                 || Some(&p.name) == policy.pagination.cursor_param.as_ref()
                         }),
-                    answer: answers
-                        .iter()
-                        .find(|a| a.0 == o.id)
-                        .map(|a| (a.1, a.2.clone(), a.3.clone())),
+                    answer: answers.iter().find(|a| a.0 == o.id).map(|a| a.1.clone()),
                 })
                 .collect();
             served.push(Served {
