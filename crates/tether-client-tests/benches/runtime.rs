@@ -156,6 +156,12 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
                 .is_ok()
         }
     };
+    if std::env::var_os("TETHER_BENCH_FULL_ONLY").is_some() {
+        // For profiling the runtime alone: `perf record` this mode.
+        let r = throughput(workers, 2 * SECS_OVERHEAD, full.clone()).await;
+        println!("full stack only, {workers} worker(s), validation {validation:?}: {r:.0} req/s");
+        return;
+    }
     // Warm up both (connection pools, validator build), then alternate rounds.
     throughput(workers, 1, bare.clone()).await;
     throughput(workers, 1, full.clone()).await;
