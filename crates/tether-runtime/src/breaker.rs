@@ -130,6 +130,22 @@ impl Breaker {
         }
     }
 
+    /// Like [`Breaker::allow`], returning a guard: record the attempt's outcome on it;
+    /// dropped unrecorded (the attempt never went out) it gives a half-open probe slot back.
+    pub fn acquire(&self, now: Instant) -> Result<Probe<'_>, Duration> {
+        self.allow(now).map(|()| Probe {
+            breaker: self,
+            recorded: false,
+        })
+    }
+
+    /// Give back a half-open probe slot taken by an attempt that was never sent.
+    pub fn release(&self) {
+        if let State::HalfOpen { in_flight, .. } = &mut *self.lock() {
+            *in_flight = in_flight.saturating_sub(1);
+        }
+    }
+
     /// Record the outcome of an attempt that [`Breaker::allow`] let through.
     pub fn record(&self, failure: bool, now: Instant) {
         let mut s = self.lock();
@@ -185,9 +201,50 @@ impl Breaker {
     }
 }
 
+/// One attempt let through by the breaker.
+#[derive(Debug)]
+pub struct Probe<'a> {
+    breaker: &'a Breaker,
+    recorded: bool,
+}
+
+impl Probe<'_> {
+    /// The attempt's outcome.
+    pub fn record(mut self, failure: bool, now: Instant) {
+        self.recorded = true;
+        self.breaker.record(failure, now);
+    }
+}
+
+impl Drop for Probe<'_> {
+    fn drop(&mut self) {
+        if !self.recorded {
+            self.breaker.release();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unsent_probe_gives_its_slot_back() {
+        let b = Breaker::new("h", config());
+        let t = Instant::now();
+        for _ in 0..4 {
+            b.acquire(t).unwrap().record(true, t);
+        }
+        let later = t + Duration::from_secs(30);
+        let p1 = b.acquire(later).unwrap();
+        let p2 = b.acquire(later).unwrap();
+        assert!(b.acquire(later).is_err(), "2 probes out");
+        drop(p2); // never sent (e.g. the credential could not be fetched)
+        let p3 = b.acquire(later).unwrap();
+        p1.record(false, later);
+        p3.record(false, later);
+        assert_eq!(b.state(later), BreakerState::Closed);
+    }
 
     fn config() -> BreakerConfig {
         BreakerConfig {

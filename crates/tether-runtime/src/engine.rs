@@ -568,18 +568,22 @@ impl Inner {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            // Breaker: fail fast while open.
-            if let Err(retry_in) = s.shared.breaker.allow(s.clock.now()) {
-                return Err(Error::CircuitOpen {
-                    provider: s.defaults.provider,
-                    operation: op.id,
-                    host: original
-                        .as_ref()
-                        .map(|r| r.url().host_str().unwrap_or("").to_owned())
-                        .unwrap_or_default(),
-                    retry_in,
-                });
-            }
+            // Breaker: fail fast while open. The probe guard gives a half-open slot back
+            // if this attempt never goes out.
+            let probe = match s.shared.breaker.acquire(s.clock.now()) {
+                Ok(p) => p,
+                Err(retry_in) => {
+                    return Err(Error::CircuitOpen {
+                        provider: s.defaults.provider,
+                        operation: op.id,
+                        host: original
+                            .as_ref()
+                            .map(|r| r.url().host_str().unwrap_or("").to_owned())
+                            .unwrap_or_default(),
+                        retry_in,
+                    })
+                }
+            };
             // Client-side limits: wait for a slot within the deadline.
             waited += self.wait_for_slot(op, deadline, &mut report).await?;
             // Concurrency cap: wait for a slot, but never past the deadline.
@@ -636,7 +640,7 @@ impl Inner {
             let (verdict, response) = match sent {
                 Ok((status, version, headers, body)) => {
                     attempt_span.record("status", status);
-                    s.shared.breaker.record(status >= 500, s.clock.now());
+                    probe.record(status >= 500, s.clock.now());
                     s.shared.adaptive.observe(
                         status,
                         Headroom::from_headers(&headers),
@@ -654,6 +658,7 @@ impl Inner {
                     (v, Ok((status, version, headers, body)))
                 }
                 Err(SendError::TooLarge) => {
+                    probe.record(false, s.clock.now()); // the host answered
                     report.attempts.push(Attempt {
                         number: attempt,
                         status: None,
@@ -667,7 +672,7 @@ impl Inner {
                     });
                 }
                 Err(SendError::Transport { timed_out, message }) => {
-                    s.shared.breaker.record(true, s.clock.now());
+                    probe.record(true, s.clock.now());
                     crate::telemetry::attempt(s.defaults.provider, op.id, None, elapsed);
                     (transport_verdict(timed_out), Err((timed_out, message)))
                 }
