@@ -8,6 +8,7 @@ pub mod fixtures;
 pub mod gen;
 pub mod logging;
 pub mod sandbox;
+pub mod sentinel;
 pub mod validate;
 pub mod webhook;
 pub mod workspace;

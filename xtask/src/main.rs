@@ -61,6 +61,26 @@ enum Command {
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
     },
+    /// Call each provider's sentinel checks (sentinels/checks.yaml) and report drift:
+    /// live with credentials in env, else offline against the sandbox. Exit 0: no
+    /// breaking drift; 1: breaking drift; 2: could not check.
+    Sentinel {
+        /// Only this provider (repeatable).
+        #[arg(long)]
+        provider: Vec<String>,
+        /// Require live calls (exit 2 when a credential is missing).
+        #[arg(long, conflicts_with = "offline")]
+        live: bool,
+        /// Use the in-process sandbox even when credentials are set.
+        #[arg(long)]
+        offline: bool,
+        /// Where report.json, report.md, junit.xml and observed payloads go.
+        #[arg(long, default_value = "target/sentinel")]
+        report_dir: PathBuf,
+        /// Drift injected into the offline sandbox (demos, tests).
+        #[arg(long)]
+        drift: Vec<String>,
+    },
     /// Serve every contract from its good fixtures on loopback until interrupted.
     Sandbox {
         /// Port (0 picks a free one; the URL is printed).
@@ -226,6 +246,43 @@ fn main() -> ExitCode {
             match xtask::call::run(&root, &args) {
                 Ok(xtask::call::Outcome::Success) => return ExitCode::SUCCESS,
                 Ok(xtask::call::Outcome::ProviderError) => return ExitCode::from(1),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        Command::Sentinel {
+            provider,
+            live,
+            offline,
+            report_dir,
+            drift,
+        } => {
+            xtask::logging::json_to_stderr();
+            let mode = if live {
+                xtask::sentinel::Mode::Live
+            } else if offline {
+                xtask::sentinel::Mode::Offline
+            } else {
+                xtask::sentinel::Mode::Auto
+            };
+            let report_dir = if report_dir.is_absolute() {
+                report_dir
+            } else {
+                root.join(report_dir)
+            };
+            let args = xtask::sentinel::Args {
+                providers: provider,
+                mode,
+                report_dir: report_dir.clone(),
+                drift,
+            };
+            match xtask::sentinel::run(&root, &args) {
+                Ok(code) => {
+                    println!("sentinel: exit {code}; reports in {}", report_dir.display());
+                    return ExitCode::from(code);
+                }
                 Err(e) => {
                     eprintln!("error: {e:#}");
                     return ExitCode::from(2);

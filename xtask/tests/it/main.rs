@@ -7,6 +7,7 @@ mod call;
 mod check;
 mod extract;
 mod gen;
+mod sentinel;
 mod validate;
 mod webhook;
 
