@@ -1,6 +1,6 @@
 //! `cargo xtask sentinel`: call each provider's read-only sentinel checks
-//! (`sentinels/checks.yaml`) through the full runtime with validation in `enforce`, and
-//! report drift. Mode per provider: live when its credential is in the environment,
+//! (`sentinels/checks.yaml`) through the full runtime, validate every response against
+//! the contract, and report drift. Mode per provider: live when its credential is in the environment,
 //! otherwise offline against an in-process `tether-sandbox`.
 //!
 //! This is the first slice of the sentinel issue: findings come from the contract
@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};
-use tether_runtime::{CallOptions, Credentials, Error, Secret, Settings, ValidationMode};
+use tether_runtime::{CallOptions, Credentials, Secret, Settings, ValidationMode};
 
 use crate::call::Loaded;
 
@@ -104,7 +104,14 @@ pub fn run(root: &Path, args: &Args) -> Result<u8> {
             (Mode::Live, Err(e)) => bail!("--live: {e}"),
             (Mode::Auto, Err(_)) => false,
         };
-        let mut settings = Settings::parts(loaded.defaults).validation(ValidationMode::Enforce);
+        // The runtime does not validate here: the sentinel validates each exchange itself,
+        // so a breaking finding and the response headers (deprecation, headroom) are
+        // both in hand.
+        let validator = tether_contract::validate::ContractValidator::new(
+            &loaded.contract.doc,
+            &tether_contract::validate::ValidatorOptions::default(),
+        )?;
+        let mut settings = Settings::parts(loaded.defaults).validation(ValidationMode::Off);
         if live {
             settings = settings.credentials(creds.map_err(|e| anyhow!("{e}"))?);
         } else {
@@ -146,6 +153,25 @@ pub fn run(root: &Path, args: &Args) -> Result<u8> {
             match result {
                 Ok(x) => {
                     check.status = Some(x.status);
+                    let pairs: Vec<(String, String)> = x
+                        .headers
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned()))
+                        })
+                        .collect();
+                    if let Err(violations) =
+                        validator.validate_response(operation, x.status, &pairs, &x.body)
+                    {
+                        for v in violations {
+                            check.findings.push(Finding {
+                                severity: "breaking",
+                                kind: v.keyword.clone(),
+                                pointer: v.pointer.clone(),
+                                evidence: v.message.clone(),
+                            });
+                        }
+                    }
                     let limit = x
                         .headers
                         .get("x-ratelimit-limit")
@@ -183,7 +209,7 @@ pub fn run(root: &Path, args: &Args) -> Result<u8> {
                             evidence: format!("{latency_ms} ms > attempt timeout"),
                         });
                     }
-                    if x.status >= 400 {
+                    if x.status >= 400 && check.findings.iter().all(|f| f.severity != "breaking") {
                         check.error = Some(format!("HTTP {}", x.status));
                     }
                     save_observed(
@@ -193,19 +219,6 @@ pub fn run(root: &Path, args: &Args) -> Result<u8> {
                         x.status,
                         &x.body,
                     )?;
-                }
-                Err(Error::ContractViolation {
-                    status, violations, ..
-                }) => {
-                    check.status = Some(status);
-                    for v in violations {
-                        check.findings.push(Finding {
-                            severity: "breaking",
-                            kind: v.keyword.clone(),
-                            pointer: v.pointer.clone(),
-                            evidence: v.message.clone(),
-                        });
-                    }
                 }
                 Err(e) => check.error = Some(e.to_string()),
             }
