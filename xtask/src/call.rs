@@ -284,11 +284,7 @@ fn meta(op: &tether_contract::Operation, policy: &Policy) -> OperationMeta {
         method: leak(op.method.to_ascii_uppercase()),
         path: leak(op.path.clone()),
         idempotent: op.is_idempotent_method(),
-        paginated: op.method == "get"
-            && op.parameters.iter().any(|p| {
-                p.name == policy.pagination.page_size_param
-                    || Some(&p.name) == policy.pagination.cursor_param.as_ref()
-            }),
+        paginated: policy.paginates(op),
         idempotency_key: policy.idempotency.operations.iter().any(|o| o == &op.id),
         form_body,
         deep_object_arrays: Box::leak(deep.into_boxed_slice()),

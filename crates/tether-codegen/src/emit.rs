@@ -246,7 +246,7 @@ fn call_methods(contract: &Contract, policy: &Policy, sends: &SendSignatures) ->
                 tether_runtime::call::run(&DEFAULTS, #rust_name, options, self.send()).await
             }
         };
-        let stream = is_paginated(op, policy).then(|| {
+        let stream = policy.paginates(op).then(|| {
             quote! {
                 /// Every item of every page, following the provider's pagination; the
                 /// page size is the policy's maximum unless set on the builder.
@@ -277,7 +277,7 @@ fn call_methods(contract: &Contract, policy: &Policy, sends: &SendSignatures) ->
         .doc
         .operations
         .iter()
-        .filter(|op| is_paginated(op, policy))
+        .filter(|op| policy.paginates(op))
         .filter_map(|op| {
             let items_field = policy.pagination.items_field.as_ref()?;
             let (ok, _) = sends.sends.get(&pascal(&snake(&op.id)))?;
@@ -360,7 +360,7 @@ fn extras(
         let method = op.method.to_ascii_uppercase();
         let path = &op.path;
         let idempotent = op.is_idempotent_method();
-        let paginated = is_paginated(op, policy);
+        let paginated = policy.paginates(op);
         let idem_key = policy.idempotency.operations.iter().any(|o| o == id);
         let rt = projection.runtime.get(id).cloned().unwrap_or_default();
         let form = rt.form_body;
@@ -559,14 +559,6 @@ fn snake(id: &str) -> String {
 fn pascal(snake: &str) -> String {
     use heck::ToPascalCase;
     snake.to_pascal_case()
-}
-
-fn is_paginated(op: &tether_contract::Operation, policy: &Policy) -> bool {
-    op.method == "get"
-        && op.parameters.iter().any(|p| {
-            p.name == policy.pagination.page_size_param
-                || Some(&p.name) == policy.pagination.cursor_param.as_ref()
-        })
 }
 
 #[cfg(test)]

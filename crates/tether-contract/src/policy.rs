@@ -417,6 +417,17 @@ fn schema_validator() -> Result<&'static jsonschema::Validator, String> {
 }
 
 impl Policy {
+    /// Whether `op` is a list operation with this provider's pagination: a GET taking the
+    /// page-size or cursor parameter. Codegen (`stream()`), the runtime table, `xtask
+    /// call` and the sandbox all decide it here.
+    pub fn paginates(&self, op: &crate::Operation) -> bool {
+        op.method == "get"
+            && op.parameters.iter().any(|p| {
+                p.name == self.pagination.page_size_param
+                    || Some(&p.name) == self.pagination.cursor_param.as_ref()
+            })
+    }
+
     /// Load, schema-check and type a policy file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ContractError> {
         let path = path.as_ref();

@@ -144,11 +144,7 @@ impl Sandbox {
                         .unwrap_or(Method::GET),
                     segments: o.path.split('/').map(str::to_owned).collect(),
                     has_body: o.request_body.is_some(),
-                    paginated: o.method == "get"
-                        && o.parameters.iter().any(|p| {
-                            p.name == policy.pagination.page_size_param
-                                || Some(&p.name) == policy.pagination.cursor_param.as_ref()
-                        }),
+                    paginated: policy.paginates(o),
                     answer: answers.iter().find(|a| a.0 == o.id).map(|a| a.1.clone()),
                 })
                 .collect();
