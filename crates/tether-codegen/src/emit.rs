@@ -471,7 +471,10 @@ fn extras(
             /// The credential from the policy's env vars, the base URL from the policy's
             /// override env var or else production.
             pub fn from_env() -> Result<Self, tether_runtime::Error> {
-                Self::builder().credentials_from_env()?.build()
+                Self::builder()
+                    .credentials_from_env()?
+                    .redis_from_env()?
+                    .build()
             }
 
             /// A client for the provider's production base URL (or the override env

@@ -313,6 +313,23 @@ impl Redis {
         }))
     }
 
+    /// One handle per configuration in the process: every client and receiver built
+    /// from the same settings shares one connection.
+    ///
+    /// # Errors
+    /// As [`Redis::open`].
+    pub fn open_shared(config: RedisConfig) -> Result<Arc<Self>, ConfigError> {
+        static HANDLES: std::sync::LazyLock<Mutex<Vec<Arc<Redis>>>> =
+            std::sync::LazyLock::new(Mutex::default);
+        let mut handles = HANDLES.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(h) = handles.iter().find(|h| h.config == config) {
+            return Ok(Arc::clone(h));
+        }
+        let h = Self::open(config)?;
+        handles.push(Arc::clone(&h));
+        Ok(h)
+    }
+
     /// The configuration.
     pub fn config(&self) -> &RedisConfig {
         &self.config
@@ -454,16 +471,17 @@ impl Redis {
         Ok((wait_us > 0).then(|| Duration::from_micros(wait_us)))
     }
 
-    /// `SET key 1 NX PX ttl`: `true` when the key was absent (first sight).
+    /// `SET key value NX PX ttl`: `true` when the key was absent (first sight, or the
+    /// lock is ours).
     ///
     /// # Errors
     /// Redis cannot answer.
-    pub async fn set_nx(&self, key: &str, ttl: Duration) -> Result<bool, RedisError> {
+    pub async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, RedisError> {
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         self.run(|mut c| async move {
             let reply: Option<String> = redis::cmd("SET")
                 .arg(key)
-                .arg(1)
+                .arg(value)
                 .arg("NX")
                 .arg("PX")
                 .arg(ttl_ms)

@@ -71,17 +71,17 @@ async fn set_nx_is_first_sight_only_and_expires() {
     let redis = Redis::open(RedisConfig::new(url).prefix(unique_prefix("nx"))).unwrap();
     let key = redis.key(&["seen", "delivery-1"]);
     assert!(redis
-        .set_nx(&key, Duration::from_millis(300))
+        .set_nx(&key, "1", Duration::from_millis(300))
         .await
         .unwrap());
     assert!(!redis
-        .set_nx(&key, Duration::from_millis(300))
+        .set_nx(&key, "1", Duration::from_millis(300))
         .await
         .unwrap());
     assert!(redis.exists(&key).await.unwrap());
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(!redis.exists(&key).await.unwrap());
-    assert!(redis.set_nx(&key, Duration::from_secs(5)).await.unwrap());
+    assert!(redis.set_nx(&key, "1", Duration::from_secs(5)).await.unwrap());
 }
 
 #[tokio::test]

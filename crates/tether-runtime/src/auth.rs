@@ -258,6 +258,8 @@ pub struct OAuth2Source {
     scopes: Vec<String>,
     cached: tokio::sync::Mutex<Option<(Secret, Instant)>>,
     fetches: std::sync::atomic::AtomicU64,
+    #[cfg(feature = "redis")]
+    shared: std::sync::OnceLock<crate::scaleout::SharedTokens>,
 }
 
 #[derive(serde::Deserialize)]
@@ -291,7 +293,19 @@ impl OAuth2Source {
             scopes,
             cached: tokio::sync::Mutex::new(None),
             fetches: std::sync::atomic::AtomicU64::new(0),
+            #[cfg(feature = "redis")]
+            shared: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Share tokens with every replica through Redis (one fetch across replicas). The
+    /// first call wins; later calls are ignored.
+    #[cfg(feature = "redis")]
+    pub fn share_via(&self, redis: std::sync::Arc<tether_redis::Redis>) {
+        let fingerprint = Secret::new(format!("{}|{}", self.token_url, self.client_id)).fingerprint();
+        let _ = self
+            .shared
+            .set(crate::scaleout::SharedTokens::new(redis, &self.provider, &fingerprint));
     }
 
     /// How many token requests were made.
@@ -309,6 +323,39 @@ impl OAuth2Source {
         if let Some((token, expires)) = cached.as_ref() {
             if clock.now() + Self::REFRESH_MARGIN < *expires {
                 return Ok(token.clone());
+            }
+        }
+        #[cfg(feature = "redis")]
+        if let Some(shared) = self.shared.get() {
+            use crate::scaleout::Shared;
+            match shared.get_or_lock(Self::REFRESH_MARGIN).await {
+                Shared::Token(token, ttl) => {
+                    let token = Secret::new(token);
+                    *cached = Some((token.clone(), clock.now() + ttl));
+                    return Ok(token);
+                }
+                Shared::Locked(owner) => {
+                    let fetched = self.fetch(http).await;
+                    match &fetched {
+                        Ok((token, lifetime)) => {
+                            shared.store(&owner, token.expose(), *lifetime).await;
+                        }
+                        Err(_) => shared.release(&owner).await,
+                    }
+                    let (token, lifetime) = fetched?;
+                    *cached = Some((token.clone(), clock.now() + lifetime));
+                    return Ok(token);
+                }
+                Shared::Unavailable(e) => match shared.mode() {
+                    crate::scaleout::FailMode::Open => shared.fell_back(&e),
+                    crate::scaleout::FailMode::Closed => {
+                        return Err(AuthError::TokenFetch {
+                            provider: self.provider.clone(),
+                            token_url: self.token_url.clone(),
+                            reason: format!("the shared token cache is unavailable ({e}) and TETHER_REDIS_MODE is fail_closed"),
+                        })
+                    }
+                },
             }
         }
         let (token, lifetime) = self.fetch(http).await?;

@@ -84,6 +84,8 @@ pub struct Settings<C = Parts> {
     http: Option<reqwest::Client>,
     max_body_bytes: Option<u64>,
     report_sample: Option<f64>,
+    #[cfg(feature = "redis")]
+    redis: Option<Arc<tether_redis::Redis>>,
 }
 
 impl Settings<Parts> {
@@ -110,6 +112,8 @@ impl<C> Settings<C> {
             http: None,
             max_body_bytes: None,
             report_sample: None,
+            #[cfg(feature = "redis")]
+            redis: None,
         }
     }
     /// Base URL (default: `<PROVIDER>_API_BASE_URL`, else the policy's production URL).
@@ -173,6 +177,49 @@ impl<C> Settings<C> {
         self.http = Some(http);
         self
     }
+    /// Share rate limits and OAuth2 tokens with every replica through this Redis
+    /// (unless [`Settings::rate_limit_store`] or [`Settings::without_rate_limits`] chose
+    /// otherwise).
+    #[cfg(feature = "redis")]
+    pub fn redis(mut self, redis: Arc<tether_redis::Redis>) -> Self {
+        self.redis = Some(redis);
+        self
+    }
+
+    /// Use Redis when `TETHER_REDIS_URL` is set (`TETHER_REDIS_MODE`: `fail_open`, the
+    /// default, or `fail_closed`); unset ⇒ the in-process limiter and token cache.
+    ///
+    /// # Errors
+    /// A variable that does not parse, or a URL set in a build without the `redis`
+    /// feature (never silently ignored).
+    pub fn redis_from_env(self) -> Result<Self, Error> {
+        let provider = self.defaults.provider;
+        let construction = |message: String| Error::Construction {
+            provider: provider.to_owned(),
+            message,
+        };
+        #[cfg(feature = "redis")]
+        {
+            match tether_redis::RedisConfig::from_env().map_err(|e| construction(e.to_string()))? {
+                Some(config) => {
+                    let redis = tether_redis::Redis::open_shared(config)
+                        .map_err(|e| construction(e.to_string()))?;
+                    Ok(self.redis(redis))
+                }
+                None => Ok(self),
+            }
+        }
+        #[cfg(not(feature = "redis"))]
+        {
+            match std::env::var("TETHER_REDIS_URL") {
+                Ok(url) if !url.trim().is_empty() => Err(construction(
+                    "TETHER_REDIS_URL is set but tether-runtime was built without its `redis` feature: enable it, or unset the variable".to_owned(),
+                )),
+                _ => Ok(self),
+            }
+        }
+    }
+
     /// Read the credential named by the policy from the environment.
     pub fn credentials_from_env(self) -> Result<Self, Error> {
         let policy = policy_of(self.defaults)?;
@@ -217,6 +264,8 @@ impl<C> Settings<C> {
         let key = format!("{}|{authority}|{}", d.provider, credentials.fingerprint());
         let (specs, concurrency) =
             applicable_limits(&policy, credentials.is_anonymous(), credentials.mode());
+        #[cfg(feature = "redis")]
+        let redis_specs = self.redis.as_ref().map(|_| specs.clone());
         let shared = shared_state(&key, || Shared {
             quota: RetryQuota::from_policy(&policy),
             sampler: Mutex::default(),
@@ -228,9 +277,31 @@ impl<C> Settings<C> {
             concurrency: concurrency.map(|c| tokio::sync::Semaphore::new(c as usize)),
             limits: Arc::new(LocalLimits::new(specs, Arc::clone(&clock))),
         });
+        #[cfg(feature = "redis")]
+        let chosen = self.limits.is_some();
         let limits = match self.limits {
             Some(choice) => choice,
             None => Some(Arc::clone(&shared.limits)),
+        };
+        #[cfg(feature = "redis")]
+        let limits = match (&self.redis, redis_specs) {
+            (Some(redis), Some(specs)) => {
+                if let Credentials::OAuth2(source) = &credentials {
+                    source.share_via(Arc::clone(redis));
+                }
+                if chosen {
+                    limits
+                } else {
+                    Some(Arc::new(crate::scaleout::RedisLimits::new(
+                        Arc::clone(redis),
+                        d.provider,
+                        &credentials.fingerprint(),
+                        specs,
+                        Arc::clone(&shared.limits),
+                    )) as Arc<dyn RateLimitStore>)
+                }
+            }
+            _ => limits,
         };
         let state = State {
             defaults: d,
@@ -778,15 +849,12 @@ impl Inner {
             let wait = if !adaptive.is_zero() {
                 Some(adaptive)
             } else if let Some(store) = &s.limits {
-                match store.acquire(op).await {
-                    Ok(w) => w,
-                    Err(e) => {
-                        // A shared store that cannot answer must not stop traffic silently
-                        // or let it run unlimited without a trace: log and proceed.
-                        tracing::warn!(target: "tether::limit", provider = s.defaults.provider, error = %e, "rate limiter store unavailable; sending without the shared limit");
-                        None
-                    }
-                }
+                // A store that cannot answer has already applied its failure mode
+                // (fail_open answers from its local fallback); an error means fail_closed.
+                store.acquire(op).await.map_err(|e| Error::LimiterUnavailable {
+                    report: Box::new(std::mem::take(report)),
+                    message: e.0,
+                })?
             } else {
                 None
             };

@@ -163,6 +163,15 @@ pub enum Error<E = serde_json::Value> {
         /// When the window resets, if known.
         reset_at: Option<SystemTime>,
     },
+    /// The shared rate-limit store (Redis) cannot answer and its mode is `fail_closed`
+    /// (`TETHER_REDIS_MODE`); nothing was sent.
+    #[error("{} {}: shared rate limiter unavailable ({message}); nothing was sent: restore Redis, or set TETHER_REDIS_MODE=fail_open to fall back to the per-process limiter", report.provider, report.operation)]
+    LimiterUnavailable {
+        /// Attempts made before the limiter refused (none for a first attempt).
+        report: Box<CallReport>,
+        /// What the store said.
+        message: String,
+    },
     /// The breaker for the provider host is open.
     #[error("{provider} {operation}: circuit open for {host}; retry in {retry_in:.1?}")]
     CircuitOpen {
@@ -248,6 +257,7 @@ impl<E> Error<E> {
             Self::Timeout { report, .. }
             | Self::Transport { report, .. }
             | Self::RateLimited { report, .. }
+            | Self::LimiterUnavailable { report, .. }
             | Self::ContractViolation { report, .. }
             | Self::Provider { report, .. }
             | Self::InvalidResponse { report, .. }
@@ -300,6 +310,9 @@ impl<E> Error<E> {
                 wait,
                 reset_at,
             },
+            Self::LimiterUnavailable { report, message } => {
+                Error::LimiterUnavailable { report, message }
+            }
             Self::CircuitOpen {
                 provider,
                 operation,

@@ -26,6 +26,8 @@ pub mod meta;
 pub mod paginate;
 pub mod prepare;
 pub mod retry;
+#[cfg(feature = "redis")]
+pub mod scaleout;
 pub mod secret;
 pub mod telemetry;
 pub mod typed;

@@ -52,7 +52,8 @@ impl LimitSpec {
         self.period / u32::try_from(self.requests.max(1)).unwrap_or(u32::MAX)
     }
 
-    fn applies(&self, method: &str) -> bool {
+    /// Whether it applies to requests with `method`.
+    pub fn applies(&self, method: &str) -> bool {
         self.methods.is_empty() || self.methods.iter().any(|m| m.eq_ignore_ascii_case(method))
     }
 }

@@ -114,6 +114,7 @@ pub fn error_kind<E>(e: &Error<E>) -> &'static str {
         Error::Timeout { .. } => "timeout",
         Error::Transport { .. } => "transport",
         Error::RateLimited { .. } => "rate_limited",
+        Error::LimiterUnavailable { .. } => "limiter_unavailable",
         Error::CircuitOpen { .. } => "circuit_open",
         Error::ContractViolation { .. } => "contract_violation",
         Error::Provider { .. } => "provider_error",
