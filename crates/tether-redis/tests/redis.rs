@@ -81,7 +81,10 @@ async fn set_nx_is_first_sight_only_and_expires() {
     assert!(redis.exists(&key).await.unwrap());
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(!redis.exists(&key).await.unwrap());
-    assert!(redis.set_nx(&key, "1", Duration::from_secs(5)).await.unwrap());
+    assert!(redis
+        .set_nx(&key, "1", Duration::from_secs(5))
+        .await
+        .unwrap());
 }
 
 #[tokio::test]

@@ -302,10 +302,13 @@ impl OAuth2Source {
     /// first call wins; later calls are ignored.
     #[cfg(feature = "redis")]
     pub fn share_via(&self, redis: std::sync::Arc<tether_redis::Redis>) {
-        let fingerprint = Secret::new(format!("{}|{}", self.token_url, self.client_id)).fingerprint();
-        let _ = self
-            .shared
-            .set(crate::scaleout::SharedTokens::new(redis, &self.provider, &fingerprint));
+        let fingerprint =
+            Secret::new(format!("{}|{}", self.token_url, self.client_id)).fingerprint();
+        let _ = self.shared.set(crate::scaleout::SharedTokens::new(
+            redis,
+            &self.provider,
+            &fingerprint,
+        ));
     }
 
     /// How many token requests were made.

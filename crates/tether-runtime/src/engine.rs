@@ -851,10 +851,13 @@ impl Inner {
             } else if let Some(store) = &s.limits {
                 // A store that cannot answer has already applied its failure mode
                 // (fail_open answers from its local fallback); an error means fail_closed.
-                store.acquire(op).await.map_err(|e| Error::LimiterUnavailable {
-                    report: Box::new(std::mem::take(report)),
-                    message: e.0,
-                })?
+                store
+                    .acquire(op)
+                    .await
+                    .map_err(|e| Error::LimiterUnavailable {
+                        report: Box::new(std::mem::take(report)),
+                        message: e.0,
+                    })?
             } else {
                 None
             };

@@ -13,8 +13,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use tether_redis::{FailMode, Redis, RedisConfig, RedisError};
 use tether_redis::GcraLimit;
+pub use tether_redis::{FailMode, Redis, RedisConfig, RedisError};
 
 use crate::limit::{BoxFuture, LimitSpec, RateLimitStore, StoreError};
 use crate::meta::OperationMeta;

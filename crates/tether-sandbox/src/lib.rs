@@ -15,6 +15,7 @@
 //! Library first: tests and benchmarks run it in-process with [`Sandbox::serve`].
 
 mod config;
+pub mod quota;
 mod server;
 
 pub use config::{Drift, DriftKind, Faults, ParseError};

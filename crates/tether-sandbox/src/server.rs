@@ -65,6 +65,7 @@ pub struct Sandbox {
     drift: Vec<Drift>,
     rng: Mutex<fastrand::Rng>,
     requests: std::sync::atomic::AtomicU64,
+    quota: Option<Mutex<crate::quota::TokenBucket>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -161,6 +162,7 @@ impl Sandbox {
             drift: Vec::new(),
             rng: Mutex::new(fastrand::Rng::with_seed(7)),
             requests: std::sync::atomic::AtomicU64::new(0),
+            quota: None,
         })
     }
 
@@ -186,6 +188,26 @@ impl Sandbox {
         }
         self.drift = drift;
         Ok(self)
+    }
+
+    /// Enforce a provider-side quota on authenticated requests: a token bucket of
+    /// `per_second` refill and `burst` capacity; beyond it a 429 with `Retry-After`
+    /// (whole seconds until the next token, at least 1).
+    pub fn with_quota(mut self, per_second: f64, burst: u32) -> Self {
+        self.quota = Some(Mutex::new(crate::quota::TokenBucket::new(
+            per_second, burst,
+        )));
+        self
+    }
+
+    /// Quota counters: (admitted, refused with 429, time from the first admitted request
+    /// to the last); zeros without a quota.
+    pub fn quota_counts(&self) -> (u64, u64, Duration) {
+        self.quota.as_ref().map_or((0, 0, Duration::ZERO), |q| {
+            let q = q.lock().unwrap_or_else(PoisonError::into_inner);
+            let (a, r) = q.counts();
+            (a, r, q.admitted_span())
+        })
     }
 
     /// Seed of the fault dice (default 7), for reproducible runs.
@@ -291,6 +313,28 @@ async fn handle(State(sb): State<Arc<Sandbox>>, request: Request) -> Response {
             HeaderMap::new(),
             &error_body(policy, "invalid_request_error", "Requires authentication"),
         );
+    }
+    if let Some(quota) = &sb.quota {
+        let refused = quota
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take(std::time::Instant::now());
+        if let Some(wait) = refused {
+            let mut h = HeaderMap::new();
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+                h.insert("retry-after", v);
+            }
+            return json_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                h,
+                &error_body(
+                    policy,
+                    "rate_limit_error",
+                    "Too many requests (tether-sandbox quota)",
+                ),
+            );
+        }
     }
     // Faults, in a fixed order of dice.
     let (r429, r503, rreset) = (sb.roll(), sb.roll(), sb.roll());

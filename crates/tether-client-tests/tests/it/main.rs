@@ -7,6 +7,7 @@ mod generated;
 mod github;
 mod logs;
 mod runtime;
+mod scaleout;
 mod stripe;
 
 fn data(name: &str) -> serde_json::Value {
