@@ -5,8 +5,9 @@
 //! is the Redis plumbing the runtime (rate limits, OAuth2 token cache) and the webhook
 //! receiver (replay store) put behind their existing traits:
 //!
-//! - [`RedisConfig`]: `TETHER_REDIS_URL` (unset ⇒ no Redis, the embedded defaults) and
-//!   `TETHER_REDIS_MODE` (`fail_open`, the default, or `fail_closed`);
+//! - [`RedisConfig`]: `TETHER_REDIS_URL` (unset ⇒ no Redis, the embedded defaults),
+//!   `TETHER_REDIS_MODE` (`fail_open`, the default, or `fail_closed`),
+//!   `TETHER_REDIS_TIMEOUT_MS` (250) and `TETHER_REDIS_PREFIX` (`tether`);
 //! - [`Redis`]: one lazily connected, self-reconnecting connection (redis-rs
 //!   `ConnectionManager`) with a short per-command timeout. After a failure Redis is
 //!   considered down for [`RedisConfig::retry_after_failure`]: callers get
@@ -113,6 +114,8 @@ impl RedisConfig {
     pub const MODE_ENV: &'static str = "TETHER_REDIS_MODE";
     /// Variable holding the per-command timeout in milliseconds (default 250).
     pub const TIMEOUT_ENV: &'static str = "TETHER_REDIS_TIMEOUT_MS";
+    /// Variable holding the key prefix (default `tether`), for applications sharing a Redis.
+    pub const PREFIX_ENV: &'static str = "TETHER_REDIS_PREFIX";
 
     /// A configuration for `url` with the defaults: `fail_open`, prefix `tether`, 250 ms
     /// per command, one second down after a failure.
@@ -185,6 +188,9 @@ impl RedisConfig {
                 message: format!("`{ms}` is not a whole number of milliseconds"),
             })?;
             config.timeout = Duration::from_millis(ms.max(1));
+        }
+        if let Some(prefix) = lookup(Self::PREFIX_ENV).filter(|p| !p.trim().is_empty()) {
+            config.prefix = prefix.trim().to_owned();
         }
         Ok(Some(config))
     }

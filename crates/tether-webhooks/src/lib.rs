@@ -5,7 +5,9 @@
 //!   over the raw body, constant-time compare, several active secrets, ±tolerance with
 //!   an injected clock); [`sign`] makes the headers a provider would send.
 //! * [`Rejection`]: why a delivery was refused, one variant per cause, with its HTTP status.
-//! * [`replay`]: the replay/dedup store trait (Redis `SET NX EX` shaped), in memory and SQLite.
+//! * [`replay`]: the replay/dedup store trait (Redis `SET NX EX` shaped, plus a claim
+//!   replicas take before storing), in memory and SQLite; [`shared_replay`] (feature
+//!   `redis`): on Redis, shared by every replica.
 //! * [`inbox`]: the durable SQLite inbox (group commit, unique delivery key) and the
 //!   at-least-once [`inbox::Consumer`] with retry and a dead-letter state.
 //! * [`payload`]: payload contracts (`contracts/<provider>/webhooks.v<N>.yaml`).
@@ -20,6 +22,8 @@ pub mod payload;
 pub mod receiver;
 pub mod replay;
 mod secret;
+#[cfg(feature = "redis")]
+pub mod shared_replay;
 mod verify;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -183,6 +183,21 @@ fn unavailable(what: &str) -> Response {
         .into_response()
 }
 
+/// How long a receiver may hold a delivery's claim: far longer than storing takes, short
+/// enough that a receiver that died holding it delays the provider's redelivery little.
+const CLAIM_HOLD: Duration = Duration::from_secs(30);
+
+/// Another receiver is storing this delivery right now: not an error of the sender, and
+/// not an acknowledgement either (that receiver may still fail), so 409 and the provider
+/// redelivers later, when the delivery is either stored (answered 200 duplicate) or free.
+fn in_progress(key: &str) -> Response {
+    (
+        StatusCode::CONFLICT,
+        axum::Json(json!({"error": "in_progress", "delivery": key, "message": "another receiver is storing this delivery; retry later"})),
+    )
+        .into_response()
+}
+
 fn ok(status: &str, key: &str) -> Response {
     (
         StatusCode::OK,
@@ -257,7 +272,7 @@ async fn receive(shared: &Shared, ep: &Endpoint, headers: HeaderMap, body: Body)
         Err(r) => return reject(&r),
     };
     let replay_key = format!("{}:{key}", ep.name);
-    match shared.replay.contains(&replay_key, now) {
+    match shared.replay.contains(&replay_key, now).await {
         Ok(true) => return ok("duplicate", &key),
         Ok(false) => {}
         Err(e) => return unavailable(&store_message(&e)),
@@ -304,14 +319,37 @@ async fn receive(shared: &Shared, ep: &Endpoint, headers: HeaderMap, body: Body)
         received_at: now,
         findings,
     };
+    // Receivers sharing the replay store (Redis) store a delivery only while holding its
+    // claim; the one that stores it marks it seen before giving the claim back, so a
+    // receiver that gets the claim afterwards finds it seen (checked again below).
+    match shared.replay.claim(&replay_key, CLAIM_HOLD).await {
+        Ok(true) => {}
+        Ok(false) => return in_progress(&key),
+        Err(e) => return unavailable(&store_message(&e)),
+    }
+    match shared.replay.contains(&replay_key, now).await {
+        Ok(false) => {}
+        seen => {
+            let _ = shared.replay.release(&replay_key).await;
+            return match seen {
+                Err(e) => unavailable(&store_message(&e)),
+                _ => ok("duplicate", &key),
+            };
+        }
+    }
     let stored = match shared.inbox.store(delivery).await {
         Ok(s) => s,
-        Err(e) => return unavailable(&inbox_message(&e)),
+        Err(e) => {
+            let _ = shared.replay.release(&replay_key).await;
+            return unavailable(&inbox_message(&e));
+        }
     };
     let tolerance = ep.verifier.tolerance();
     let ttl = shared.limits.replay_ttl.max(tolerance.saturating_mul(2));
-    // Best effort: the inbox row already guarantees no second record.
-    let _ = shared.replay.insert_if_absent(&replay_key, ttl, now);
+    // Best effort: the inbox row already guarantees no second record in this inbox; a
+    // shared store that missed this write answers later copies with a claim of their own.
+    let _ = shared.replay.insert_if_absent(&replay_key, ttl, now).await;
+    let _ = shared.replay.release(&replay_key).await;
     match stored {
         Stored::Inserted { .. } => ok("accepted", &key),
         Stored::Duplicate => ok("duplicate", &key),
@@ -490,6 +528,41 @@ pub enum SetupError {
     /// The replay store cannot be opened.
     #[error(transparent)]
     Replay(#[from] StoreError),
+    /// `TETHER_REDIS_*` is set but wrong (or set in a build without the `redis` feature).
+    #[error("shared replay store: {0}")]
+    Redis(String),
+}
+
+/// The Redis replay store (with `local` as its `fail_open` fallback) when
+/// `TETHER_REDIS_URL` is set, else `local`.
+fn shared_replay(
+    env: &dyn Fn(&str) -> Option<String>,
+    local: Arc<dyn ReplayStore>,
+) -> Result<Arc<dyn ReplayStore>, SetupError> {
+    #[cfg(feature = "redis")]
+    {
+        let config = tether_redis::RedisConfig::from_lookup(env)
+            .map_err(|e| SetupError::Redis(e.to_string()))?;
+        match config {
+            Some(config) => {
+                let redis = tether_redis::Redis::open_shared(config)
+                    .map_err(|e| SetupError::Redis(e.to_string()))?;
+                Ok(Arc::new(crate::shared_replay::RedisReplayStore::new(
+                    redis, local,
+                )))
+            }
+            None => Ok(local),
+        }
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        match env("TETHER_REDIS_URL") {
+            Some(url) if !url.trim().is_empty() => Err(SetupError::Redis(
+                "TETHER_REDIS_URL is set but tether-webhooks was built without its `redis` feature: enable it, or unset the variable".to_owned(),
+            )),
+            _ => Ok(local),
+        }
+    }
 }
 
 impl ReceiverConfig {
@@ -551,12 +624,13 @@ impl ReceiverConfig {
             p.push(".replay");
             PathBuf::from(p)
         });
-        let replay = SqliteReplayStore::open(&replay_path)?;
+        let local: Arc<dyn ReplayStore> = Arc::new(SqliteReplayStore::open(&replay_path)?);
+        let replay = shared_replay(env, local)?;
         let limits = Limits {
             max_body: self.max_body_bytes,
             replay_ttl: Duration::from_secs(self.replay_ttl_secs),
         };
-        let mut receiver = Receiver::new(inbox, Arc::new(replay), clock, limits);
+        let mut receiver = Receiver::new(inbox, replay, clock, limits);
         for ep in &self.endpoints {
             let scheme: Scheme = ep.scheme.parse().map_err(|message| SetupError::Config {
                 path: PathBuf::new(),

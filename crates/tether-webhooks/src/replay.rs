@@ -1,25 +1,53 @@
 //! Replay protection: remember delivery ids for a while.
 //!
 //! The trait is the shape of Redis `SET key 1 NX EX ttl` (insert if absent, expire
-//! later) and `EXISTS key`, so the scale-out issue can put Redis behind it unchanged.
-//! Here: [`MemoryReplayStore`] (tests, one process) and [`SqliteReplayStore`] (default,
-//! a file in WAL mode, shared by restarts).
+//! later) and `EXISTS key`, plus a short **claim** that receivers sharing one store take
+//! before storing a delivery, so that the same delivery arriving at several replicas at
+//! once is stored by one of them only. Here: [`MemoryReplayStore`] (tests, one process)
+//! and [`SqliteReplayStore`] (default, a file in WAL mode, shared by restarts); with the
+//! `redis` feature, `RedisReplayStore` (many replicas).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+/// A boxed future (the stores are used from async handlers; Redis answers asynchronously).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// A store of recently seen delivery keys.
 pub trait ReplayStore: Send + Sync {
     /// Remember `key` until `now + ttl` unless it is remembered already (Redis:
     /// `SET key 1 NX EX ttl`). `Ok(true)` when it was not (first sight).
-    fn insert_if_absent(&self, key: &str, ttl: Duration, now: i64) -> Result<bool, StoreError>;
+    fn insert_if_absent<'a>(
+        &'a self,
+        key: &'a str,
+        ttl: Duration,
+        now: i64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
 
     /// Whether `key` is remembered and not expired at `now` (Redis: `EXISTS key`).
-    fn contains(&self, key: &str, now: i64) -> Result<bool, StoreError>;
+    fn contains<'a>(&'a self, key: &'a str, now: i64) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// Take, for at most `hold`, the right to store the delivery `key`. `Ok(false)`:
+    /// another receiver holds it now. A store used by one process needs no claim (its
+    /// inbox's unique key decides), so the default grants every claim.
+    fn claim<'a>(
+        &'a self,
+        _key: &'a str,
+        _hold: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(std::future::ready(Ok(true)))
+    }
+
+    /// Give back a claim this store granted (the delivery was stored, or could not be).
+    fn release<'a>(&'a self, _key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 /// A store failed (I/O, a locked or corrupt database). Not the sender's fault.
@@ -38,6 +66,9 @@ pub enum StoreError {
     /// A lock was poisoned by a panic elsewhere.
     #[error("replay store lock poisoned")]
     Poisoned,
+    /// The shared store (Redis) cannot answer and its mode is `fail_closed`.
+    #[error("shared replay store: {0}")]
+    Shared(String),
 }
 
 fn expiry(now: i64, ttl: Duration) -> i64 {
@@ -57,8 +88,8 @@ impl MemoryReplayStore {
     }
 }
 
-impl ReplayStore for MemoryReplayStore {
-    fn insert_if_absent(&self, key: &str, ttl: Duration, now: i64) -> Result<bool, StoreError> {
+impl MemoryReplayStore {
+    fn insert_sync(&self, key: &str, ttl: Duration, now: i64) -> Result<bool, StoreError> {
         let mut guard = self.inner.lock().map_err(|_| StoreError::Poisoned)?;
         let (map, inserts) = &mut *guard;
         *inserts = inserts.wrapping_add(1);
@@ -74,9 +105,24 @@ impl ReplayStore for MemoryReplayStore {
         }
     }
 
-    fn contains(&self, key: &str, now: i64) -> Result<bool, StoreError> {
+    fn contains_sync(&self, key: &str, now: i64) -> Result<bool, StoreError> {
         let guard = self.inner.lock().map_err(|_| StoreError::Poisoned)?;
         Ok(guard.0.get(key).is_some_and(|exp| *exp > now))
+    }
+}
+
+impl ReplayStore for MemoryReplayStore {
+    fn insert_if_absent<'a>(
+        &'a self,
+        key: &'a str,
+        ttl: Duration,
+        now: i64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(std::future::ready(self.insert_sync(key, ttl, now)))
+    }
+
+    fn contains<'a>(&'a self, key: &'a str, now: i64) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(std::future::ready(self.contains_sync(key, now)))
     }
 }
 
@@ -130,8 +176,8 @@ impl SqliteReplayStore {
     }
 }
 
-impl ReplayStore for SqliteReplayStore {
-    fn insert_if_absent(&self, key: &str, ttl: Duration, now: i64) -> Result<bool, StoreError> {
+impl SqliteReplayStore {
+    fn insert_sync(&self, key: &str, ttl: Duration, now: i64) -> Result<bool, StoreError> {
         let conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
         // One statement: insert, or take over an expired row; `changes` says which.
         let changed = conn
@@ -145,12 +191,28 @@ impl ReplayStore for SqliteReplayStore {
         Ok(changed == 1)
     }
 
-    fn contains(&self, key: &str, now: i64) -> Result<bool, StoreError> {
+    fn contains_sync(&self, key: &str, now: i64) -> Result<bool, StoreError> {
         let conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
         conn.prepare_cached("SELECT 1 FROM replay WHERE key = ?1 AND expires_at > ?2")
             .and_then(|mut s| s.query_row(params![key, now], |_| Ok(())).optional())
             .map(|r| r.is_some())
             .map_err(|source| self.err(source))
+    }
+}
+
+// One local SQLite statement, as before this trait became async: answered in place.
+impl ReplayStore for SqliteReplayStore {
+    fn insert_if_absent<'a>(
+        &'a self,
+        key: &'a str,
+        ttl: Duration,
+        now: i64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(std::future::ready(self.insert_sync(key, ttl, now)))
+    }
+
+    fn contains<'a>(&'a self, key: &'a str, now: i64) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(std::future::ready(self.contains_sync(key, now)))
     }
 }
 
@@ -170,14 +232,17 @@ pub enum ClaimError {
 /// within `ttl` as [`crate::Rejection::Replayed`]. `ttl` is raised to twice `tolerance`,
 /// the span during which one signed timestamp stays acceptable. (The receiver does not
 /// use this: its inbox decides, and it answers duplicates 200.)
-pub fn claim(
+pub async fn claim(
     store: &dyn ReplayStore,
     id: &str,
     ttl: Duration,
     tolerance: Duration,
     now: i64,
 ) -> Result<(), ClaimError> {
-    if store.insert_if_absent(id, ttl.max(tolerance.saturating_mul(2)), now)? {
+    if store
+        .insert_if_absent(id, ttl.max(tolerance.saturating_mul(2)), now)
+        .await?
+    {
         Ok(())
     } else {
         Err(crate::Rejection::Replayed { id: id.to_owned() }.into())

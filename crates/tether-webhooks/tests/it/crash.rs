@@ -28,6 +28,8 @@ fn spawn(config: &Path) -> Process {
         .arg("--config")
         .arg(config)
         .env("CRASH_SECRET", SECRET)
+        // This test is about the SQLite inbox and replay store of one receiver.
+        .env_remove("TETHER_REDIS_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

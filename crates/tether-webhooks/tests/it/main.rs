@@ -7,6 +7,7 @@ mod crash;
 mod fixtures;
 mod props;
 mod receiver;
+mod shared;
 mod stores;
 mod vectors;
 

@@ -375,8 +375,17 @@ fn the_example_config_loads_and_secrets_come_only_from_the_environment() {
         "{err}"
     );
     assert!(!err.to_string().contains("s3cr3t"));
-    let all = |_: &str| Some("s3cr3t-value".to_owned());
+    // Every secret set (and no TETHER_REDIS_URL: the receiver keeps its SQLite store).
+    let all = |name: &str| (!name.starts_with("TETHER_REDIS")).then(|| "s3cr3t-value".to_owned());
     assert!(cfg.build(&all, Arc::new(SystemClock)).is_ok());
+    // A TETHER_REDIS_URL that is not a URL is refused by name, not ignored.
+    let bad_redis = |name: &str| match name {
+        "TETHER_REDIS_URL" => Some("not a url".to_owned()),
+        n if n.starts_with("TETHER_REDIS") => None,
+        _ => Some("s3cr3t-value".to_owned()),
+    };
+    let err = cfg.build(&bad_redis, Arc::new(SystemClock)).unwrap_err();
+    assert!(err.to_string().contains("TETHER_REDIS_URL"), "{err}");
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "inbox = \"x\"\n[[endpoint]]\nname = \"a\"\npath = \"/a\"\nscheme = \"svix\"\nsecret_envs = [\"A\"]\n").unwrap();

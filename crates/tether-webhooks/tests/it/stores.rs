@@ -9,39 +9,43 @@ use tether_webhooks::inbox::{
 };
 use tether_webhooks::replay::{MemoryReplayStore, ReplayStore, SqliteReplayStore};
 
-fn exercise(store: &dyn ReplayStore) {
+async fn exercise(store: &dyn ReplayStore) {
     let ttl = Duration::from_secs(600);
-    assert!(!store.contains("a", 0).unwrap());
-    assert!(store.insert_if_absent("a", ttl, 0).unwrap());
+    assert!(!store.contains("a", 0).await.unwrap());
+    assert!(store.insert_if_absent("a", ttl, 0).await.unwrap());
     assert!(
-        !store.insert_if_absent("a", ttl, 1).unwrap(),
+        !store.insert_if_absent("a", ttl, 1).await.unwrap(),
         "second sight is a replay"
     );
-    assert!(store.contains("a", 599).unwrap());
-    assert!(!store.contains("a", 600).unwrap(), "expired at now + ttl");
+    assert!(store.contains("a", 599).await.unwrap());
     assert!(
-        store.insert_if_absent("a", ttl, 600).unwrap(),
+        !store.contains("a", 600).await.unwrap(),
+        "expired at now + ttl"
+    );
+    assert!(
+        store.insert_if_absent("a", ttl, 600).await.unwrap(),
         "an expired key can be taken again"
     );
-    assert!(store.insert_if_absent("b", ttl, 0).unwrap());
+    assert!(store.insert_if_absent("b", ttl, 0).await.unwrap());
 }
 
-#[test]
-fn memory_replay_store() {
-    exercise(&MemoryReplayStore::new());
+#[tokio::test]
+async fn memory_replay_store() {
+    exercise(&MemoryReplayStore::new()).await;
 }
 
-#[test]
-fn sqlite_replay_store_survives_reopen() {
+#[tokio::test]
+async fn sqlite_replay_store_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("replay.sqlite3");
-    exercise(&SqliteReplayStore::open(&path).unwrap());
+    exercise(&SqliteReplayStore::open(&path).unwrap()).await;
     let again = SqliteReplayStore::open(&path).unwrap();
     assert!(!again
         .insert_if_absent("b", Duration::from_secs(600), 10)
+        .await
         .unwrap());
     assert_eq!(again.purge(10_000).unwrap(), 2);
-    assert!(!again.contains("b", 10).unwrap());
+    assert!(!again.contains("b", 10).await.unwrap());
 }
 
 fn delivery(key: &str) -> NewDelivery {
@@ -193,17 +197,21 @@ fn consumer_retries_with_backoff_then_dead_letters() {
     );
 }
 
-#[test]
-fn claim_refuses_a_replay_within_twice_the_tolerance() {
+#[tokio::test]
+async fn claim_refuses_a_replay_within_twice_the_tolerance() {
     use tether_webhooks::replay::{claim, ClaimError};
     use tether_webhooks::Rejection;
     let store = MemoryReplayStore::new();
     let tol = Duration::from_secs(300);
-    claim(&store, "msg_1", Duration::from_secs(1), tol, 1000).unwrap();
+    claim(&store, "msg_1", Duration::from_secs(1), tol, 1000)
+        .await
+        .unwrap();
     // A TTL shorter than the freshness window is raised to 2 × tolerance.
-    match claim(&store, "msg_1", Duration::from_secs(1), tol, 1599) {
+    match claim(&store, "msg_1", Duration::from_secs(1), tol, 1599).await {
         Err(ClaimError::Rejected(Rejection::Replayed { id })) => assert_eq!(id, "msg_1"),
         other => panic!("{other:?}"),
     }
-    claim(&store, "msg_1", Duration::from_secs(1), tol, 1600).unwrap();
+    claim(&store, "msg_1", Duration::from_secs(1), tol, 1600)
+        .await
+        .unwrap();
 }

@@ -1,0 +1,198 @@
+//! The replay store shared by replicas (Redis): claims, fail modes, and the same delivery
+//! sent at once to three receiver processes being stored once.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tether_redis::testing::{unique_prefix, url_or_skip, RedisServer};
+use tether_redis::{FailMode, Redis, RedisConfig};
+use tether_webhooks::inbox::{Consumer, RetryPolicy};
+use tether_webhooks::replay::{MemoryReplayStore, ReplayStore, StoreError};
+use tether_webhooks::shared_replay::RedisReplayStore;
+use tether_webhooks::{sign, Scheme, Secret};
+
+fn store(url: &str, prefix: &str, mode: FailMode) -> RedisReplayStore {
+    let redis = Redis::open(
+        RedisConfig::new(url)
+            .prefix(prefix)
+            .mode(mode)
+            .timeout(Duration::from_millis(200)),
+    )
+    .expect("url");
+    RedisReplayStore::new(redis, Arc::new(MemoryReplayStore::new()))
+}
+
+#[tokio::test]
+async fn seen_keys_and_claims_are_shared_between_replicas() {
+    let Some(url) = url_or_skip("seen_keys_and_claims_are_shared") else {
+        return;
+    };
+    let prefix = unique_prefix("replay");
+    let (a, b) = (
+        store(&url, &prefix, FailMode::Open),
+        store(&url, &prefix, FailMode::Open),
+    );
+    let ttl = Duration::from_secs(60);
+    assert!(!b.contains("github:d1", 0).await.unwrap());
+    assert!(a.insert_if_absent("github:d1", ttl, 0).await.unwrap());
+    assert!(
+        b.contains("github:d1", 0).await.unwrap(),
+        "replica b sees a's key"
+    );
+    assert!(!b.insert_if_absent("github:d1", ttl, 0).await.unwrap());
+
+    let hold = Duration::from_secs(30);
+    assert!(a.claim("github:d2", hold).await.unwrap());
+    assert!(!b.claim("github:d2", hold).await.unwrap(), "held by a");
+    b.release("github:d2").await.unwrap();
+    assert!(
+        !b.claim("github:d2", hold).await.unwrap(),
+        "b cannot release a's claim"
+    );
+    a.release("github:d2").await.unwrap();
+    assert!(
+        b.claim("github:d2", hold).await.unwrap(),
+        "free after a released it"
+    );
+}
+
+#[tokio::test]
+async fn a_dead_redis_falls_back_or_fails_by_mode() {
+    let Some(mut server) = RedisServer::start_or_skip("a_dead_redis_falls_back") else {
+        return;
+    };
+    let open = store(&server.url(), "t", FailMode::Open);
+    let closed = store(&server.url(), "t", FailMode::Closed);
+    let ttl = Duration::from_secs(60);
+    assert!(open.insert_if_absent("k", ttl, 0).await.unwrap());
+    server.kill();
+    // fail_open: the local store answers (it has not seen `k`, so dedup is per replica now).
+    assert!(open.insert_if_absent("k2", ttl, 0).await.unwrap());
+    assert!(!open.insert_if_absent("k2", ttl, 0).await.unwrap());
+    assert!(open.claim("k3", ttl).await.unwrap());
+    // fail_closed: an error, which the receiver turns into 503 (the provider redelivers).
+    match closed.insert_if_absent("k4", ttl, 0).await {
+        Err(StoreError::Shared(message)) => assert!(message.contains("Redis"), "{message}"),
+        other => panic!("expected a shared-store error, got {other:?}"),
+    }
+    assert!(closed.claim("k4", ttl).await.is_err());
+}
+
+struct Receiver {
+    child: Child,
+    _stdout: BufReader<ChildStdout>,
+    base: String,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(dir: &Path, n: usize, url: &str, prefix: &str) -> Receiver {
+    let config = dir.join(format!("receiver{n}.toml"));
+    std::fs::write(
+        &config,
+        format!(
+            r#"listen = "127.0.0.1:0"
+inbox = "inbox{n}.sqlite3"
+
+[[endpoint]]
+name = "github"
+path = "/webhooks/github"
+scheme = "github"
+secret_envs = ["SHARED_SECRET"]
+"#
+        ),
+    )
+    .expect("config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tether-webhooks-receiver"))
+        .arg("--config")
+        .arg(&config)
+        .env("SHARED_SECRET", "shared-secret")
+        .env("TETHER_REDIS_URL", url)
+        .env("TETHER_REDIS_PREFIX", prefix)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("receiver starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("first line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    Receiver {
+        child,
+        _stdout: stdout,
+        base: format!("http://{addr}/webhooks/github"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_delivery_sent_to_three_receiver_processes_at_once_is_stored_once() {
+    let Some(url) = url_or_skip("one_delivery_three_receivers") else {
+        return;
+    };
+    let prefix = unique_prefix("three-receivers");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let receivers: Vec<Receiver> = (0..3)
+        .map(|n| spawn(dir.path(), n, &url, &prefix))
+        .collect();
+    let client = reqwest::Client::new();
+    const DELIVERIES: usize = 50;
+    let secret = Secret::literal("shared-secret").expect("secret");
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for i in 0..DELIVERIES {
+        let key = format!("dup-{i:03}");
+        let body = format!(r#"{{"zen":"Keep it logically awesome.","hook_id":{i}}}"#);
+        let headers = sign(Scheme::GitHub, &secret, body.as_bytes(), 0, Some(&key));
+        // The same delivery to all three at the same moment (a provider's redelivery
+        // racing the original across a load balancer).
+        let sends = receivers.iter().map(|r| {
+            let mut req = client
+                .post(&r.base)
+                .header("content-type", "application/json")
+                .header("x-github-event", "ping")
+                .body(body.clone());
+            for (n, v) in &headers {
+                req = req.header(*n, v);
+            }
+            req.send()
+        });
+        for response in futures::future::join_all(sends).await {
+            let status = response.expect("receiver answers").status().as_u16();
+            assert!(
+                status == 200 || status == 409,
+                "a copy is acknowledged (200) or told to come back (409), got {status}"
+            );
+            *statuses.entry(status).or_default() += 1;
+        }
+    }
+    drop(receivers);
+    let mut stored = std::collections::BTreeMap::<String, usize>::new();
+    for n in 0..3 {
+        let inbox = dir.path().join(format!("inbox{n}.sqlite3"));
+        for d in Consumer::open(&inbox, RetryPolicy::default())
+            .expect("inbox")
+            .all()
+            .expect("rows")
+        {
+            *stored.entry(d.key).or_default() += 1;
+        }
+    }
+    eprintln!("statuses {statuses:?}; {} deliveries stored", stored.len());
+    assert_eq!(stored.len(), DELIVERIES, "every delivery is stored");
+    assert!(
+        stored.values().all(|&n| n == 1),
+        "a delivery stored by more than one receiver: {:?}",
+        stored.iter().filter(|(_, &n)| n > 1).collect::<Vec<_>>()
+    );
+}
