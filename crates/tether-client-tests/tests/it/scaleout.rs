@@ -191,6 +191,10 @@ async fn redis_killed_mid_run_follows_the_mode_and_recovers_after_restart() {
     let Some(mut server) = RedisServer::start_or_skip("redis_killed_mid_run") else {
         return;
     };
+    // This test's runtime is single-threaded: a thread-local recorder sees every metric.
+    let recorder = metrics_util::debugging::DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let _guard = metrics::set_default_local_recorder(&recorder);
     let (sandbox, base) = sandbox().await;
     let config = |mode| {
         RedisConfig::new(server.url())
@@ -225,6 +229,23 @@ async fn redis_killed_mid_run_follows_the_mode_and_recovers_after_restart() {
             .expect("fail_open keeps calling with the local limiter");
     }
     assert!(!open.is_up());
+    let fallbacks: u64 = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .filter(|(key, ..)| {
+            key.key().name() == "tether_redis_fallback_total"
+                && key
+                    .key()
+                    .labels()
+                    .any(|l| l.key() == "component" && l.value() == "rate_limit")
+        })
+        .map(|(.., value)| match value {
+            metrics_util::debugging::DebugValue::Counter(n) => n,
+            _ => 0,
+        })
+        .sum();
+    assert!(fallbacks >= 5, "every fallback is counted: {fallbacks}");
     // fail_closed: the call fails before anything is sent.
     let before = sandbox.request_count();
     let err = get(&fail_closed)
