@@ -10,8 +10,8 @@ use anyhow::{anyhow, Context, Result};
 use tether_contract::fixture::{list, Envelope, Expect};
 use tether_contract::validate::{ContractValidator, ValidatorOptions};
 use tether_contract::Contract;
-use tether_webhooks::inbox::{spawn_consumer, Delivery, RetryPolicy};
-use tether_webhooks::receiver::ReceiverConfig;
+use tether_webhooks::inbox::Delivery;
+use tether_webhooks::receiver::{shutdown_signal, ReceiverConfig};
 use tether_webhooks::{sign, Clock, Rejection, Scheme, Secret, SystemClock, Verifier};
 
 use crate::check::Report;
@@ -92,11 +92,6 @@ pub fn serve_command(config: &Path) -> Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let receiver = cfg.build(&|name| std::env::var(name).ok(), clock.clone())?;
-        let listener = tokio::net::TcpListener::bind(&cfg.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", cfg.listen))?;
         let handler = Arc::new(|d: &Delivery| {
             println!(
                 "handled {} {} {} ({} bytes)",
@@ -107,15 +102,14 @@ pub fn serve_command(config: &Path) -> Result<()> {
             );
             Ok::<(), String>(())
         });
-        spawn_consumer(
-            cfg.inbox.clone(),
-            RetryPolicy::default(),
+        cfg.run(
+            &|name| std::env::var(name).ok(),
+            Arc::new(SystemClock),
             handler,
-            clock,
-            Duration::from_millis(200),
-        )?;
-        println!("listening on {}", listener.local_addr()?);
-        receiver.serve(listener).await?;
+            shutdown_signal(),
+            |addr| println!("listening on {addr}"),
+        )
+        .await?;
         Ok(())
     })
 }

@@ -154,6 +154,32 @@ impl Inbox {
         &self.path
     }
 
+    /// Whether a delivery could be committed now: a fresh connection to the existing file
+    /// (never creating it) writes one row of a `health` table in an immediate transaction,
+    /// waiting at most one second for the write lock. What `/readyz` asks.
+    ///
+    /// # Errors
+    /// The file is gone or read-only, the lock is held longer than a second, the disk is full.
+    pub fn probe_writable(&self) -> Result<(), InboxError> {
+        let err = |source| InboxError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(err)?;
+        conn.busy_timeout(Duration::from_secs(1)).map_err(err)?;
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, probed_at INTEGER NOT NULL);
+             INSERT OR REPLACE INTO health (id, probed_at) VALUES (1, CAST(strftime('%s','now') AS INTEGER));
+             COMMIT;",
+        )
+        .map_err(err)
+    }
+
     /// Store a delivery; returns once it is committed (or known to be a duplicate).
     pub async fn store(&self, delivery: NewDelivery) -> Result<Stored, InboxError> {
         let (reply, wait) = oneshot::channel();
@@ -532,14 +558,40 @@ pub fn spawn_consumer(
     clock: std::sync::Arc<dyn crate::Clock>,
     idle: Duration,
 ) -> std::io::Result<std::thread::JoinHandle<Result<(), InboxError>>> {
+    spawn_consumer_until(
+        path,
+        policy,
+        handler,
+        clock,
+        idle,
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    )
+}
+
+/// [`spawn_consumer`] that also ends once `stop` is set, after the delivery in hand (a
+/// handler is never interrupted; rows not reached stay `pending` for the next start).
+pub fn spawn_consumer_until(
+    path: PathBuf,
+    policy: RetryPolicy,
+    handler: std::sync::Arc<dyn Handler>,
+    clock: std::sync::Arc<dyn crate::Clock>,
+    idle: Duration,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<Result<(), InboxError>>> {
+    use std::sync::atomic::Ordering;
     std::thread::Builder::new()
         .name("tether-inbox-consumer".into())
         .spawn(move || {
             let consumer = Consumer::open(&path, policy)?;
-            loop {
+            while !stop.load(Ordering::Acquire) {
                 if consumer.step(handler.as_ref(), clock.now_unix())?.is_none() {
-                    std::thread::sleep(idle);
+                    // Sleep in short slices so a stop is noticed quickly.
+                    let until = std::time::Instant::now() + idle;
+                    while !stop.load(Ordering::Acquire) && std::time::Instant::now() < until {
+                        std::thread::sleep(idle.min(Duration::from_millis(20)));
+                    }
                 }
             }
+            Ok(())
         })
 }

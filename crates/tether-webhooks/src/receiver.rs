@@ -16,8 +16,9 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tether_contract::validate::RequestBody;
@@ -104,6 +105,7 @@ struct Shared {
 pub struct Receiver {
     shared: Arc<Shared>,
     endpoints: Vec<Arc<Endpoint>>,
+    prometheus: Option<PrometheusHandle>,
 }
 
 impl std::fmt::Debug for Receiver {
@@ -131,6 +133,7 @@ impl Receiver {
                 limits,
             }),
             endpoints: Vec::new(),
+            prometheus: None,
         }
     }
 
@@ -141,7 +144,18 @@ impl Receiver {
         self
     }
 
-    /// The axum router: one `POST` route per endpoint.
+    /// Serve `GET /metrics` from this Prometheus recorder (install it once per process,
+    /// e.g. `PrometheusBuilder::new().install_recorder()`); the receiver's series are
+    /// listed in [`METRICS`].
+    #[must_use]
+    pub fn metrics(mut self, handle: PrometheusHandle) -> Self {
+        self.prometheus = Some(handle);
+        self
+    }
+
+    /// The axum router: one `POST` route per endpoint, plus `GET /healthz` (the process
+    /// serves), `GET /readyz` (the inbox can commit now; the shared replay store answers)
+    /// and, with [`Receiver::metrics`], `GET /metrics`.
     pub fn router(&self) -> Router {
         let mut router = Router::new();
         for ep in &self.endpoints {
@@ -151,36 +165,199 @@ impl Receiver {
                 post(
                     move |State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body| {
                         let ep = Arc::clone(&ep);
-                        async move { receive(&shared, &ep, headers, body).await }
+                        async move {
+                            let started = std::time::Instant::now();
+                            let response = receive(&shared, &ep, headers, body).await;
+                            record(&ep.name, &response, started.elapsed());
+                            response
+                        }
                     },
                 ),
             );
         }
-        router.with_state(Arc::clone(&self.shared))
+        let prometheus = self.prometheus.clone();
+        router
+            .route(
+                "/healthz",
+                get(|| async { axum::Json(json!({"status": "ok"})) }),
+            )
+            .route("/readyz", get(readyz))
+            .route(
+                "/metrics",
+                get(move |State(shared): State<Arc<Shared>>| {
+                    let prometheus = prometheus.clone();
+                    async move { metrics_page(&shared, prometheus.as_ref()) }
+                }),
+            )
+            .with_state(Arc::clone(&self.shared))
     }
 
     /// Serve on `listener` until the process ends.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
         axum::serve(listener, self.router()).await
     }
+
+    /// Serve on `listener` until `shutdown` completes, then stop accepting connections and
+    /// let the deliveries in flight finish (each one is answered after its commit, as
+    /// always) before returning.
+    pub async fn serve_until(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Paths the receiver serves itself.
+pub const RESERVED_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics"];
+
+/// The receiver's metric names: (name, kind, labels, meaning). `/metrics` serves them.
+pub const METRICS: &[(&str, &str, &str, &str)] = &[
+    (
+        "tether_webhook_deliveries_total",
+        "counter",
+        "endpoint, outcome (accepted|duplicate|in_progress|rejected|unavailable), reason",
+        "deliveries answered, by what became of them (reason: the rejection kind)",
+    ),
+    (
+        "tether_webhook_ack_seconds",
+        "histogram",
+        "endpoint",
+        "time from the request to the 2xx, the inbox commit included",
+    ),
+    (
+        "tether_webhook_inbox_pending",
+        "gauge",
+        "",
+        "rows waiting for a handler (inbox depth), read at each scrape",
+    ),
+    (
+        "tether_webhook_inbox_dead",
+        "gauge",
+        "",
+        "dead letters: rows a handler failed on every attempt, read at each scrape",
+    ),
+];
+
+fn record(endpoint: &str, response: &Response, elapsed: Duration) {
+    let Some(o) = response.extensions().get::<Outcome>().copied() else {
+        return;
+    };
+    metrics::counter!("tether_webhook_deliveries_total", "endpoint" => endpoint.to_owned(), "outcome" => o.outcome, "reason" => o.reason).increment(1);
+    if response.status().is_success() {
+        metrics::histogram!("tether_webhook_ack_seconds", "endpoint" => endpoint.to_owned())
+            .record(elapsed.as_secs_f64());
+    }
+}
+
+async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
+    let inbox = shared.inbox.clone();
+    let probe = tokio::task::spawn_blocking(move || inbox.probe_writable())
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    let replay = shared.replay.ready().await;
+    let mut ready = true;
+    let inbox_status = match probe {
+        Ok(()) => "writable".to_owned(),
+        Err(e) => {
+            ready = false;
+            format!("not writable: {e}")
+        }
+    };
+    let replay_status = match replay {
+        Ok(None) => "ok".to_owned(),
+        Ok(Some(note)) => format!("degraded: {note}"),
+        Err(e) => {
+            ready = false;
+            format!("unavailable: {e}")
+        }
+    };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        axum::Json(json!({
+            "status": if ready { "ready" } else { "unready" },
+            "inbox": inbox_status,
+            "replay_store": replay_status,
+        })),
+    )
+        .into_response()
+}
+
+fn metrics_page(shared: &Shared, prometheus: Option<&PrometheusHandle>) -> Response {
+    let Some(handle) = prometheus else {
+        return (
+            StatusCode::NOT_FOUND,
+            "metrics are not enabled on this receiver (Receiver::metrics)\n",
+        )
+            .into_response();
+    };
+    // Depth and dead letters are read at scrape time, from the file itself.
+    // A failed read leaves the gauges at their last values (this crate never prints).
+    if let Ok(c) =
+        crate::inbox::Consumer::open(shared.inbox.path(), crate::inbox::RetryPolicy::default())
+    {
+        if let Ok(n) = c.count(crate::inbox::State::Pending) {
+            metrics::gauge!("tether_webhook_inbox_pending").set(n as f64);
+        }
+        if let Ok(n) = c.count(crate::inbox::State::Dead) {
+            metrics::gauge!("tether_webhook_inbox_dead").set(n as f64);
+        }
+    }
+    (
+        StatusCode::OK,
+        [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle.render(),
+    )
+        .into_response()
+}
+
+/// What became of a delivery, attached to its response for the metrics.
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    outcome: &'static str,
+    reason: &'static str,
+}
+
+fn tagged(mut response: Response, outcome: &'static str, reason: &'static str) -> Response {
+    response
+        .extensions_mut()
+        .insert(Outcome { outcome, reason });
+    response
 }
 
 fn reject(r: &Rejection) -> Response {
     let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    (
-        status,
-        axum::Json(json!({"error": r.kind(), "message": r.to_string()})),
+    tagged(
+        (
+            status,
+            axum::Json(json!({"error": r.kind(), "message": r.to_string()})),
+        )
+            .into_response(),
+        "rejected",
+        r.kind(),
     )
-        .into_response()
 }
 
 fn unavailable(what: &str) -> Response {
     // The only 5xx: our storage failed; the provider should retry.
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        axum::Json(json!({"error": "unavailable", "message": what})),
+    tagged(
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({"error": "unavailable", "message": what})),
+        )
+            .into_response(),
+        "unavailable",
+        "",
     )
-        .into_response()
 }
 
 /// How long a receiver may hold a delivery's claim: far longer than storing takes, short
@@ -191,19 +368,27 @@ const CLAIM_HOLD: Duration = Duration::from_secs(30);
 /// not an acknowledgement either (that receiver may still fail), so 409 and the provider
 /// redelivers later, when the delivery is either stored (answered 200 duplicate) or free.
 fn in_progress(key: &str) -> Response {
-    (
-        StatusCode::CONFLICT,
-        axum::Json(json!({"error": "in_progress", "delivery": key, "message": "another receiver is storing this delivery; retry later"})),
+    tagged(
+        (
+            StatusCode::CONFLICT,
+            axum::Json(json!({"error": "in_progress", "delivery": key, "message": "another receiver is storing this delivery; retry later"})),
+        )
+            .into_response(),
+        "in_progress",
+        "",
     )
-        .into_response()
 }
 
-fn ok(status: &str, key: &str) -> Response {
-    (
-        StatusCode::OK,
-        axum::Json(json!({"status": status, "delivery": key})),
+fn ok(status: &'static str, key: &str) -> Response {
+    tagged(
+        (
+            StatusCode::OK,
+            axum::Json(json!({"status": status, "delivery": key})),
+        )
+            .into_response(),
+        status,
+        "",
     )
-        .into_response()
 }
 
 fn essence(content_type: &str) -> String {
@@ -247,13 +432,17 @@ async fn receive(shared: &Shared, ep: &Endpoint, headers: HeaderMap, body: Body)
                 });
             }
             Err(e) => {
-                return (
+                return tagged(
+                (
                     StatusCode::BAD_REQUEST,
                     axum::Json(
                         json!({"error": "body", "message": format!("cannot read the body: {e}")}),
                     ),
                 )
-                    .into_response();
+                    .into_response(),
+                "rejected",
+                "body",
+            );
             }
         };
     let now = shared.clock.now_unix();
@@ -291,11 +480,17 @@ async fn receive(shared: &Shared, ep: &Endpoint, headers: HeaderMap, body: Body)
                     .map(|e| json!({"pointer": e.pointer, "keyword": e.keyword, "message": e.message}))
                     .collect();
                 if *mode == ValidationMode::Enforce {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        axum::Json(json!({"error": "contract", "operation": op, "findings": list})),
-                    )
-                        .into_response();
+                    return tagged(
+                        (
+                            StatusCode::BAD_REQUEST,
+                            axum::Json(
+                                json!({"error": "contract", "operation": op, "findings": list}),
+                            ),
+                        )
+                            .into_response(),
+                        "rejected",
+                        "contract",
+                    );
                 }
                 findings = Some(Value::Array(list).to_string());
             }
@@ -531,6 +726,54 @@ pub enum SetupError {
     /// `TETHER_REDIS_*` is set but wrong (or set in a build without the `redis` feature).
     #[error("shared replay store: {0}")]
     Redis(String),
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// `listen` from the config.
+        addr: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The consumer thread cannot start.
+    #[error("cannot start the inbox consumer: {0}")]
+    Consumer(std::io::Error),
+}
+
+/// The process-wide Prometheus recorder, installed on first use; `None` when another
+/// recorder was installed first (then `/metrics` says it is not enabled).
+pub fn prometheus() -> Option<PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<PrometheusHandle>> = std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .ok()
+        })
+        .clone()
+}
+
+/// Completes on SIGTERM (what orchestrators send) or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// The Redis replay store (with `local` as its `fail_open` fallback) when
@@ -602,6 +845,14 @@ impl ReceiverConfig {
                     ep.name
                 )));
             }
+            if RESERVED_PATHS.contains(&ep.path.as_str()) {
+                return Err(cfg_err(format!(
+                    "endpoint `{}`: path `{}` is the receiver's own (reserved: {})",
+                    ep.name,
+                    ep.path,
+                    RESERVED_PATHS.join(", ")
+                )));
+            }
             if !ep.path.starts_with('/') {
                 return Err(cfg_err(format!(
                     "endpoint `{}`: path must start with `/`",
@@ -610,6 +861,50 @@ impl ReceiverConfig {
             }
         }
         Ok(cfg)
+    }
+
+    /// Run the receiver this configuration describes (what `tether-webhooks-receiver` and
+    /// `cargo xtask webhook serve` do): build it, serve `/metrics` from [`prometheus`],
+    /// bind `listen` (then call `on_listening`), consume the inbox with `handler` on its
+    /// own thread, and serve until `shutdown` completes; then stop accepting, finish the
+    /// deliveries in flight, let the consumer finish the delivery in hand, and return.
+    ///
+    /// # Errors
+    /// Set-up failures ([`SetupError`]); a failure while serving is `Listen`.
+    pub async fn run(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+        clock: Arc<dyn Clock>,
+        handler: Arc<dyn crate::inbox::Handler>,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+        on_listening: impl FnOnce(std::net::SocketAddr),
+    ) -> Result<(), SetupError> {
+        let mut receiver = self.build(env, Arc::clone(&clock))?;
+        if let Some(handle) = prometheus() {
+            receiver = receiver.metrics(handle);
+        }
+        let listen_err = |source| SetupError::Listen {
+            addr: self.listen.clone(),
+            source,
+        };
+        let listener = tokio::net::TcpListener::bind(&self.listen)
+            .await
+            .map_err(listen_err)?;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let consumer = crate::inbox::spawn_consumer_until(
+            self.inbox.clone(),
+            crate::inbox::RetryPolicy::default(),
+            handler,
+            clock,
+            Duration::from_millis(200),
+            Arc::clone(&stop),
+        )
+        .map_err(SetupError::Consumer)?;
+        on_listening(listener.local_addr().map_err(listen_err)?);
+        let served = receiver.serve_until(listener, shutdown).await;
+        stop.store(true, std::sync::atomic::Ordering::Release);
+        let _ = tokio::task::spawn_blocking(move || consumer.join()).await;
+        served.map_err(listen_err)
     }
 
     /// Open the stores, read the secrets through `env` and build the receiver.

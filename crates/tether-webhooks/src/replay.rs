@@ -48,6 +48,13 @@ pub trait ReplayStore: Send + Sync {
     fn release<'a>(&'a self, _key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(std::future::ready(Ok(())))
     }
+
+    /// For `/readyz`: `Err` when the store cannot serve deliveries now; `Ok(Some(note))`
+    /// when it serves them degraded. Local stores are always ready (their failures show
+    /// on the inbox probe).
+    fn ready(&self) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
+        Box::pin(std::future::ready(Ok(None)))
+    }
 }
 
 /// A store failed (I/O, a locked or corrupt database). Not the sender's fault.

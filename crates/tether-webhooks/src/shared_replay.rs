@@ -130,4 +130,22 @@ impl ReplayStore for RedisReplayStore {
             }
         })
     }
+
+    /// Unready only under `fail_closed` (deliveries would get 503 now); under `fail_open`
+    /// the receiver still serves deliveries from the local store, and taking every replica
+    /// out of a load balancer because Redis is down would turn the degraded mode into an
+    /// outage. `/readyz` reports Redis either way.
+    fn ready(&self) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
+        Box::pin(async move {
+            match self.redis.ping().await {
+                Ok(()) => Ok(None),
+                Err(e) => match self.redis.mode() {
+                    FailMode::Open => Ok(Some(format!(
+                        "{e}; fail_open: deduplicating with the local store"
+                    ))),
+                    FailMode::Closed => Err(StoreError::Shared(e.to_string())),
+                },
+            }
+        })
+    }
 }

@@ -1,16 +1,17 @@
 //! `tether-webhooks-receiver --config FILE`: the webhook receiver as a process (what
-//! `cargo xtask webhook serve` runs, and what the crash test kills). Prints
-//! `listening on <addr>` once it accepts connections; secrets come only from the
-//! environment variables the config names. Handled deliveries are marked done by a
-//! no-op handler (real handlers link the library).
+//! the crash and scale-out tests run). Prints `listening on <addr>` once it accepts
+//! connections; secrets come only from the environment variables the config names
+//! (`TETHER_REDIS_URL` shares the replay store between replicas). Serves `/healthz`,
+//! `/readyz`, `/metrics`. SIGTERM or Ctrl-C: stops accepting, finishes the deliveries in
+//! flight, exits 0. Handled deliveries are marked done by a no-op handler (real handlers
+//! link the library).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
-use tether_webhooks::inbox::{spawn_consumer, Delivery, RetryPolicy};
-use tether_webhooks::receiver::ReceiverConfig;
+use tether_webhooks::inbox::Delivery;
+use tether_webhooks::receiver::{shutdown_signal, ReceiverConfig};
 use tether_webhooks::SystemClock;
 
 fn main() -> ExitCode {
@@ -43,18 +44,14 @@ fn main() -> ExitCode {
 
 async fn run(config: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
     let cfg = ReceiverConfig::load(&config)?;
-    let clock = Arc::new(SystemClock);
-    let receiver = cfg.build(&|name| std::env::var(name).ok(), clock.clone())?;
-    let listener = tokio::net::TcpListener::bind(&cfg.listen).await?;
     let handler = Arc::new(|_: &Delivery| Ok::<(), String>(()));
-    spawn_consumer(
-        cfg.inbox.clone(),
-        RetryPolicy::default(),
+    cfg.run(
+        &|name| std::env::var(name).ok(),
+        Arc::new(SystemClock),
         handler,
-        clock,
-        Duration::from_millis(200),
-    )?;
-    println!("listening on {}", listener.local_addr()?);
-    receiver.serve(listener).await?;
+        shutdown_signal(),
+        |addr| println!("listening on {addr}"),
+    )
+    .await?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 
 mod crash;
 mod fixtures;
+mod ops;
 mod props;
 mod receiver;
 mod shared;
