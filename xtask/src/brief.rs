@@ -686,9 +686,12 @@ impl Inputs {
             ),
             (
                 "retryable statuses",
-                sourced(&r.retryable_statuses, statuses),
+                sourced(&r.retryable_statuses, |v| statuses(v)),
             ),
-            ("never retried", sourced(&r.never_retry_statuses, statuses)),
+            (
+                "never retried",
+                sourced(&r.never_retry_statuses, |v| statuses(v)),
+            ),
             (
                 "`Retry-After` honoured",
                 sourced(&r.honour_retry_after, bool::to_string),
@@ -1458,7 +1461,7 @@ fn compact(v: &Value) -> String {
     }
 }
 
-fn statuses(v: &Vec<u16>) -> String {
+fn statuses(v: &[u16]) -> String {
     v.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
 }
 
@@ -1476,7 +1479,7 @@ fn thousands(v: u64) -> String {
     let digits = v.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -1538,7 +1541,7 @@ fn percent(part: u64, whole: u64) -> String {
 
 fn bytes_text(v: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if v % MIB == 0 {
+    if v.is_multiple_of(MIB) {
         format!("{} MiB ({} bytes)", v / MIB, thousands(v))
     } else {
         format!("{} bytes", thousands(v))
@@ -1546,9 +1549,9 @@ fn bytes_text(v: u64) -> String {
 }
 
 fn duration_text(secs: u64) -> String {
-    if secs % 86400 == 0 {
+    if secs.is_multiple_of(86400) {
         format!("{} days ({} s)", secs / 86400, thousands(secs))
-    } else if secs % 3600 == 0 {
+    } else if secs.is_multiple_of(3600) {
         format!("{} h ({} s)", secs / 3600, thousands(secs))
     } else {
         format!("{} s", thousands(secs))

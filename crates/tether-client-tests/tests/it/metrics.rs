@@ -163,25 +163,21 @@ async fn a_scrape_after_real_calls_shows_requests_latency_retries_429s_violation
     assert_eq!(
         get(
             &s,
-            &format!("tether_retries_total{{operation=\"issues/get\",provider=\"github\"}}")
+            "tether_retries_total{operation=\"issues/get\",provider=\"github\"}"
         ),
         1.0
     );
     assert_eq!(
         get(
             &s,
-            &format!(
-                "tether_retries_total{{operation=\"issues/list-for-repo\",provider=\"github\"}}"
-            )
+            "tether_retries_total{operation=\"issues/list-for-repo\",provider=\"github\"}"
         ),
         1.0
     );
     assert_eq!(
         get(
             &s,
-            &format!(
-                "tether_throttled_total{{operation=\"issues/list-for-repo\",provider=\"github\"}}"
-            )
+            "tether_throttled_total{operation=\"issues/list-for-repo\",provider=\"github\"}"
         ),
         1.0
     );
@@ -202,22 +198,23 @@ async fn a_scrape_after_real_calls_shows_requests_latency_retries_429s_violation
     assert_eq!(
         get(
             &s,
-            &format!(
-                "tether_contract_violations_total{{operation=\"repos/get\",provider=\"github\"}}"
-            )
+            "tether_contract_violations_total{operation=\"repos/get\",provider=\"github\"}"
         ),
         1.0
     );
     // Latency is a histogram with buckets, one observation per attempt.
     assert_eq!(
-        get(&s, &format!("tether_request_duration_seconds_count{{operation=\"issues/get\",provider=\"github\"}}")),
+        get(
+            &s,
+            "tether_request_duration_seconds_count{operation=\"issues/get\",provider=\"github\"}"
+        ),
         2.0
     );
     assert_eq!(
-        get(&s, &format!("tether_request_duration_seconds_bucket{{le=\"+Inf\",operation=\"repos/get\",provider=\"github\"}}")),
+        get(&s, "tether_request_duration_seconds_bucket{le=\"+Inf\",operation=\"repos/get\",provider=\"github\"}"),
         3.0
     );
-    assert!(s.contains_key(&format!("tether_request_duration_seconds_bucket{{le=\"0.005\",operation=\"repos/get\",provider=\"github\"}}")));
+    assert!(s.contains_key("tether_request_duration_seconds_bucket{le=\"0.005\",operation=\"repos/get\",provider=\"github\"}"));
     // The breaker of this host is reported closed (0).
     let authority = server.uri().replace("http://", "");
     assert_eq!(
