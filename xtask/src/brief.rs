@@ -1189,7 +1189,7 @@ impl Inputs {
             for op in sorted_ops(&l.contract) {
                 if !checks.contains_key(&op.id) {
                     none = false;
-                    let why = if op.is_idempotent_method() {
+                    let why = if matches!(op.method.as_str(), "get" | "head" | "options") {
                         "read-only, could be added to `sentinels/checks.yaml`"
                     } else {
                         "writes; sentinels stay read-only, so drift shows only in production (report-mode validation) or in fixture tests"
