@@ -246,3 +246,23 @@ fn the_observability_section_lists_every_runtime_metric() {
         tether_runtime::telemetry::METRICS.len()
     );
 }
+
+#[test]
+fn a_sentinel_check_naming_an_unknown_operation_is_reported_not_skipped() {
+    let repo = Repo::new();
+    repo.edit(
+        "sentinels/checks.yaml",
+        "  repos/get: {owner: octocat, repo: Hello-World}\n",
+        "  repos/get: {owner: octocat, repo: Hello-World}\n  repos/no-such-op: {}\n",
+    );
+    let report = check(&repo);
+    assert_eq!(report.kinds(), ["brief-invalid"], "{report}");
+    assert_eq!(report.problems[0].location, GH_BRIEF);
+    assert!(
+        report.problems[0].message.contains("sentinels/checks.yaml")
+            && report.problems[0].message.contains("repos/no-such-op"),
+        "{report}"
+    );
+    let err = xtask::gen::run(repo.root(), None).unwrap_err();
+    assert!(format!("{err:#}").contains("repos/no-such-op"), "{err:#}");
+}

@@ -234,8 +234,31 @@ async fn a_scrape_after_real_calls_shows_requests_latency_retries_429s_violation
         text.contains("# HELP tether_requests_total HTTP attempts sent"),
         "{text}"
     );
-    // The scrape response carries the Prometheus content type.
-    let (headers, body) = tether_runtime::prometheus::scrape(&handle);
-    assert_eq!(headers[0].1, "text/plain; version=0.0.4; charset=utf-8");
-    assert!(body.contains("tether_requests_total"));
+
+    // Mounted in an axum app as the README shows, `GET /metrics` over loopback serves it.
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let h = handle.clone();
+            async move { tether_runtime::prometheus::scrape(&h) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server_task = tokio::spawn(async move { axum::serve(listener, app).await });
+    let response = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let scraped = samples(&response.text().await.unwrap());
+    assert_eq!(
+        get(&scraped, &requests("repos/get", "2xx")),
+        3.0,
+        "the HTTP scrape shows the same series"
+    );
+    server_task.abort();
 }
