@@ -8,7 +8,7 @@
 //! request or response bodies.
 //!
 //! Metrics go through the `metrics` facade (install any recorder; the `prometheus` cargo
-//! feature provides one, [`crate::prometheus`]). Their names, kinds and labels are the one
+//! feature provides one, module `prometheus`). Their names, kinds and labels are the one
 //! list [`METRICS`]: the call sites use its [`names`] constants and the integration brief
 //! (`ops/integrations/<provider>/README.md`, section 9) is generated from it, so the
 //! documentation cannot drift from what is recorded. Names are stable: renaming one is a
