@@ -106,7 +106,90 @@ pub fn run(root: &Path, base: &str) -> Result<Report> {
     contracts.extend(webhooks);
     check_breaking(root, base, &contracts, &mut report);
     check_fixtures(root, &contracts, &mut report);
+    check_briefs(root, &mut report)?;
     Ok(report)
+}
+
+/// Every provider's Integration Brief is what `gen` writes now. A provider whose
+/// contracts, policy or fixtures already have a problem is compared only once those are
+/// fixed (the brief is made from them, and their fix is usually `gen` anyway).
+fn check_briefs(root: &Path, report: &mut Report) -> Result<()> {
+    let mut compared = 0;
+    let mut deferred = Vec::new();
+    let providers = crate::brief::providers(root)?;
+    for provider in &providers {
+        let inputs_broken = report.problems.iter().any(|p| {
+            p.location.starts_with(&format!("contracts/{provider}/"))
+                || p.location.starts_with(&format!("fixtures/{provider}."))
+        });
+        if inputs_broken {
+            deferred.push(provider.clone());
+            continue;
+        }
+        let path = crate::brief::path_of(provider);
+        let expected = match crate::brief::render(root, provider) {
+            Ok(text) => text,
+            Err(e) => {
+                report.push(
+                    "brief-invalid",
+                    &path,
+                    format!("cannot generate the brief: {e:#}"),
+                    "fix the input named above, then run `cargo xtask gen`",
+                );
+                continue;
+            }
+        };
+        compared += 1;
+        match std::fs::read_to_string(root.join(&path)) {
+            Err(_) => report.push(
+                "brief-missing",
+                &path,
+                format!("the Integration Brief of `{provider}` is missing"),
+                "run `cargo xtask gen`",
+            ),
+            Ok(text) if text != expected => {
+                let line = text
+                    .lines()
+                    .zip(expected.lines())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or_else(|| text.lines().count().min(expected.lines().count()))
+                    + 1;
+                report.push(
+                    "brief-stale",
+                    format!("{path}:{line}"),
+                    "the Integration Brief differs from what its contracts, policy, fixtures and sentinel checks generate (it is never edited by hand)",
+                    "run `cargo xtask gen`",
+                );
+            }
+            Ok(_) => {}
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(root.join("ops/integrations")) {
+        let mut orphans: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.path().join("README.md").is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !providers.contains(name))
+            .collect();
+        orphans.sort();
+        for name in orphans {
+            report.push(
+                "brief-orphan",
+                crate::brief::path_of(&name),
+                format!("brief of `{name}`, which has no contracts/{name}/provider.yaml"),
+                "delete the folder if the provider is gone, or restore its policy",
+            );
+        }
+    }
+    report.checked.push(if deferred.is_empty() {
+        format!("{compared} integration briefs")
+    } else {
+        format!(
+            "{compared} integration briefs ({} deferred until the problems above are fixed)",
+            deferred.join(", ")
+        )
+    });
+    Ok(())
 }
 
 fn check_policies(root: &Path, files: &[std::path::PathBuf], report: &mut Report) {

@@ -1,5 +1,7 @@
 //! `cargo xtask gen`: scaffold or refresh one client crate per contract, refresh
-//! `contracts.lock`, and optionally write the expanded generated Rust for review.
+//! `contracts.lock`, write the Integration Brief of every provider
+//! (`ops/integrations/<provider>/README.md`, see [`crate::brief`]), and optionally write
+//! the expanded generated Rust for review.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -129,6 +131,10 @@ pub fn run(root: &Path, emit: Option<&Path>) -> Result<String> {
         writeln!(report, "wrote    contracts.lock")?;
     } else {
         writeln!(report, "ok       contracts.lock")?;
+    }
+    // Briefs last: they read the contracts, policies and fixtures the steps above settled.
+    for line in crate::brief::write_all(root)? {
+        writeln!(report, "{line}")?;
     }
     if let Some(dir) = emit {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

@@ -1,6 +1,7 @@
 //! The implementation of `cargo xtask`, as a library so that tests can run every command
 //! against a temporary copy of the repository.
 
+pub mod brief;
 pub mod call;
 pub mod check;
 pub mod extract;

@@ -79,8 +79,11 @@ pub struct Breaker {
 impl Breaker {
     /// A closed breaker for `name` (provider host).
     pub fn new(name: impl Into<String>, config: BreakerConfig) -> Self {
+        let name = name.into();
+        // Reported from creation on, so a closed breaker is a visible 0 rather than absent.
+        metrics::gauge!(crate::telemetry::names::BREAKER_STATE, "breaker" => name.clone()).set(0.0);
         Self {
-            name: name.into(),
+            name,
             config,
             state: Mutex::new(State::Closed {
                 outcomes: VecDeque::new(),
@@ -193,11 +196,12 @@ impl Breaker {
 
     fn transition(&self, to: BreakerState) {
         tracing::warn!(target: "tether::breaker", breaker = %self.name, state = to.as_str(), "circuit breaker state changed");
-        metrics::gauge!("tether_breaker_state", "breaker" => self.name.clone()).set(match to {
-            BreakerState::Closed => 0.0,
-            BreakerState::HalfOpen => 1.0,
-            BreakerState::Open => 2.0,
-        });
+        metrics::gauge!(crate::telemetry::names::BREAKER_STATE, "breaker" => self.name.clone())
+            .set(match to {
+                BreakerState::Closed => 0.0,
+                BreakerState::HalfOpen => 1.0,
+                BreakerState::Open => 2.0,
+            });
     }
 }
 

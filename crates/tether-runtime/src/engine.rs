@@ -410,7 +410,7 @@ impl ValidationJob {
         };
         let result = v.validate_response(self.operation, self.status, &self.headers, &self.body);
         if let Err(violations) = &result {
-            metrics::counter!("tether_contract_violations_total", "provider" => provider, "operation" => self.operation)
+            metrics::counter!(crate::telemetry::names::CONTRACT_VIOLATIONS, "provider" => provider, "operation" => self.operation)
                 .increment(violations.len() as u64);
             let pointers: Vec<String> = violations
                 .iter()
@@ -437,7 +437,7 @@ impl ValidationJob {
         };
         if PENDING_CHECKS.fetch_add(1, Ordering::AcqRel) >= MAX_PENDING_CHECKS {
             PENDING_CHECKS.fetch_sub(1, Ordering::AcqRel);
-            metrics::counter!("tether_validation_skipped_total", "provider" => self.defaults.provider, "operation" => self.operation).increment(1);
+            metrics::counter!(crate::telemetry::names::VALIDATION_SKIPPED, "provider" => self.defaults.provider, "operation" => self.operation).increment(1);
             return;
         }
         let span = tracing::Span::current();
@@ -725,7 +725,13 @@ impl Inner {
                         report.request_id = Some(id.to_owned());
                     }
                     let v = s.retry.classify(status, &headers, &body, wall);
-                    crate::telemetry::attempt(s.defaults.provider, op.id, Some(status), elapsed);
+                    crate::telemetry::attempt(
+                        s.defaults.provider,
+                        op.id,
+                        Some(status),
+                        v.throttled,
+                        elapsed,
+                    );
                     (v, Ok((status, version, headers, body)))
                 }
                 Err(SendError::TooLarge) => {
@@ -744,7 +750,7 @@ impl Inner {
                 }
                 Err(SendError::Transport { timed_out, message }) => {
                     probe.record(true, s.clock.now());
-                    crate::telemetry::attempt(s.defaults.provider, op.id, None, elapsed);
+                    crate::telemetry::attempt(s.defaults.provider, op.id, None, false, elapsed);
                     (transport_verdict(timed_out), Err((timed_out, message)))
                 }
             };
@@ -768,7 +774,7 @@ impl Inner {
                 &mut last_retry_cost,
                 &mut report,
             )? {
-                metrics::counter!("tether_retries_total", "provider" => s.defaults.provider, "operation" => op.id).increment(1);
+                metrics::counter!(crate::telemetry::names::RETRIES, "provider" => s.defaults.provider, "operation" => op.id).increment(1);
                 tracing::info!(target: "tether", attempt, wait_ms = wait.as_millis() as u64, reason = verdict.reason, "retrying");
                 s.clock.sleep(wait).await;
                 waited = wait;
@@ -869,7 +875,8 @@ impl Inner {
                     reset_at: Some(s.clock.wall() + wait),
                 });
             }
-            metrics::counter!("tether_rate_limit_waits_total", "provider" => s.defaults.provider, "operation" => op.id).increment(1);
+            metrics::counter!(crate::telemetry::names::RATE_LIMIT_WAITS, "provider" => s.defaults.provider, "operation" => op.id).increment(1);
+            metrics::histogram!(crate::telemetry::names::RATE_LIMIT_WAIT_DURATION, "provider" => s.defaults.provider, "operation" => op.id).record(wait.as_secs_f64());
             s.clock.sleep(wait).await;
             total += wait;
         }
@@ -932,7 +939,7 @@ impl Inner {
                 if self.sample(op.id) {
                     check().spawn();
                 } else {
-                    metrics::counter!("tether_validation_sampled_out_total", "provider" => s.defaults.provider, "operation" => op.id).increment(1);
+                    metrics::counter!(crate::telemetry::names::VALIDATION_SAMPLED_OUT, "provider" => s.defaults.provider, "operation" => op.id).increment(1);
                 }
             }
             ValidationMode::Enforce => {

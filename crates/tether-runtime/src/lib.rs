@@ -25,6 +25,8 @@ pub mod limit;
 pub mod meta;
 pub mod paginate;
 pub mod prepare;
+#[cfg(feature = "prometheus")]
+pub mod prometheus;
 pub mod retry;
 #[cfg(feature = "redis")]
 pub mod scaleout;

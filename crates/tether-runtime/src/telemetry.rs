@@ -5,24 +5,216 @@
 //! correlation_id) and `tether.attempt` (DEBUG: attempt, status); inside the call span one
 //! event `call finished` (DEBUG: status, attempts, request_id, ratelimit_remaining,
 //! elapsed_ms) or `call failed` (WARN: the same plus the error kind and message). Never logged: credentials, `Authorization`, cookies, query strings,
-//! request or response bodies. Metrics (through the `metrics` facade; install any
-//! recorder, e.g. a Prometheus exporter):
-//! - `tether_requests_total{provider,operation,status_class}` — attempts by outcome class
-//!   (`2xx`…`5xx`, `transport`);
-//! - `tether_request_duration_seconds{provider,operation}` — attempt latency histogram;
-//! - `tether_calls_total{provider,operation,outcome}` — logical calls (`ok`, or the error kind);
-//! - `tether_retries_total`, `tether_rate_limit_waits_total{provider,operation}`;
-//! - `tether_throttled_total{provider,operation}` — 429 / rate-limit responses;
-//! - `tether_contract_violations_total{provider,operation}`;
-//! - `tether_validation_sampled_out_total`, `tether_validation_skipped_total` — report-mode
-//!   responses not checked (sampling; background queue full);
-//! - `tether_breaker_state{breaker}` — 0 closed, 1 half-open, 2 open.
+//! request or response bodies.
+//!
+//! Metrics go through the `metrics` facade (install any recorder; the `prometheus` cargo
+//! feature provides one, module `prometheus`). Their names, kinds and labels are the one
+//! list [`METRICS`]: the call sites use its [`names`] constants and the integration brief
+//! (`ops/integrations/<provider>/README.md`, section 9) is generated from it, so the
+//! documentation cannot drift from what is recorded. Names are stable: renaming one is a
+//! breaking change for every dashboard and alert.
 
 use std::future::Future;
 use std::time::Duration;
 
 use crate::engine::Exchange;
 use crate::error::Error;
+
+/// What kind of series a metric is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// Monotonic count.
+    Counter,
+    /// Value that goes up and down.
+    Gauge,
+    /// Distribution (a Prometheus histogram with [`LATENCY_BUCKETS`]).
+    Histogram,
+}
+
+impl MetricKind {
+    /// Prometheus `# TYPE` word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricKind::Counter => "counter",
+            MetricKind::Gauge => "gauge",
+            MetricKind::Histogram => "histogram",
+        }
+    }
+}
+
+/// One metric the runtime records.
+#[derive(Debug, Clone, Copy)]
+pub struct MetricSpec {
+    /// Stable name.
+    pub name: &'static str,
+    /// Kind.
+    pub kind: MetricKind,
+    /// Label names, in the order they are recorded.
+    pub labels: &'static [&'static str],
+    /// What one unit means (the Prometheus `# HELP` text).
+    pub help: &'static str,
+    /// What an operator should alert on, if anything.
+    pub alert: &'static str,
+}
+
+/// Metric names, for call sites (one constant per entry of [`METRICS`]).
+pub mod names {
+    /// Attempts sent, by status class.
+    pub const REQUESTS: &str = "tether_requests_total";
+    /// Attempt latency.
+    pub const REQUEST_DURATION: &str = "tether_request_duration_seconds";
+    /// Logical calls by outcome.
+    pub const CALLS: &str = "tether_calls_total";
+    /// Retries.
+    pub const RETRIES: &str = "tether_retries_total";
+    /// Client-side rate-limit waits.
+    pub const RATE_LIMIT_WAITS: &str = "tether_rate_limit_waits_total";
+    /// Time spent in client-side rate-limit waits.
+    pub const RATE_LIMIT_WAIT_DURATION: &str = "tether_rate_limit_wait_seconds";
+    /// Throttled responses (429 or a provider rate-limit 403).
+    pub const THROTTLED: &str = "tether_throttled_total";
+    /// Contract violations found in responses.
+    pub const CONTRACT_VIOLATIONS: &str = "tether_contract_violations_total";
+    /// Report-mode responses not validated because of sampling.
+    pub const VALIDATION_SAMPLED_OUT: &str = "tether_validation_sampled_out_total";
+    /// Report-mode responses not validated because the queue was full.
+    pub const VALIDATION_SKIPPED: &str = "tether_validation_skipped_total";
+    /// Circuit breaker state.
+    pub const BREAKER_STATE: &str = "tether_breaker_state";
+}
+
+/// Histogram buckets (seconds) for [`names::REQUEST_DURATION`] and
+/// [`names::RATE_LIMIT_WAIT_DURATION`]: 5 ms to the longest policy attempt timeout (80 s).
+pub const LATENCY_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 90.0,
+];
+
+const PO: &[&str] = &["provider", "operation"];
+
+/// Every metric the runtime records: the single source of the names, labels and help
+/// texts (the Prometheus exposition describes them from here, the brief lists them).
+pub const METRICS: &[MetricSpec] = &[
+    MetricSpec {
+        name: names::REQUESTS,
+        kind: MetricKind::Counter,
+        labels: &["provider", "operation", "status_class"],
+        help: "HTTP attempts sent, by outcome class: 2xx, 3xx, 4xx, 5xx, or transport (no response: connect error, reset, attempt timeout).",
+        alert: "error ratio: rate of status_class=~\"5xx|transport\" over all, per provider, above 5 % for 10 min",
+    },
+    MetricSpec {
+        name: names::REQUEST_DURATION,
+        kind: MetricKind::Histogram,
+        labels: PO,
+        help: "Latency of one HTTP attempt in seconds, from send to the last body byte.",
+        alert: "p95 per operation above half the policy's attempt timeout for 15 min",
+    },
+    MetricSpec {
+        name: names::CALLS,
+        kind: MetricKind::Counter,
+        labels: &["provider", "operation", "outcome"],
+        help: "Logical calls (all attempts of one call) by outcome: ok, provider_error, or the error kind (auth, timeout, transport, rate_limited, circuit_open, contract_violation, invalid_response, body_too_large, request, construction).",
+        alert: "any outcome=\"auth\" (credential revoked or rotated); outcome=\"rate_limited\" sustained",
+    },
+    MetricSpec {
+        name: names::RETRIES,
+        kind: MetricKind::Counter,
+        labels: PO,
+        help: "Attempts retried after a retryable status, transport error or timeout (the retry that follows is counted in tether_requests_total too).",
+        alert: "retries above 10 % of tether_requests_total for 15 min",
+    },
+    MetricSpec {
+        name: names::RATE_LIMIT_WAITS,
+        kind: MetricKind::Counter,
+        labels: PO,
+        help: "Waits before sending imposed by the client-side limiter (policy rate limits, concurrency, adaptive pacing from x-ratelimit-* headers).",
+        alert: "informational; sustained growth means traffic is at the provider's quota",
+    },
+    MetricSpec {
+        name: names::RATE_LIMIT_WAIT_DURATION,
+        kind: MetricKind::Histogram,
+        labels: PO,
+        help: "Length in seconds of each client-side rate-limit wait.",
+        alert: "p95 above 1 s: callers are queueing behind the quota",
+    },
+    MetricSpec {
+        name: names::THROTTLED,
+        kind: MetricKind::Counter,
+        labels: PO,
+        help: "Responses the provider throttled: 429, or a 403 the policy's rate_limit_403 rule classifies as a rate limit.",
+        alert: "any sustained rate: the client-side limits no longer match the provider's",
+    },
+    MetricSpec {
+        name: names::CONTRACT_VIOLATIONS,
+        kind: MetricKind::Counter,
+        labels: PO,
+        help: "Contract violations found in validated responses (one per violated pointer): the provider drifted from the pinned contract.",
+        alert: "any increase: run `cargo xtask sentinel` and compare with the contract",
+    },
+    MetricSpec {
+        name: names::VALIDATION_SAMPLED_OUT,
+        kind: MetricKind::Counter,
+        labels: PO,
+        help: "Report-mode responses not validated because of the per-operation sampling rate (responses.report_sample_per_second).",
+        alert: "none",
+    },
+    MetricSpec {
+        name: names::VALIDATION_SKIPPED,
+        kind: MetricKind::Counter,
+        labels: PO,
+        help: "Report-mode responses not validated because the background validation queue was full.",
+        alert: "sustained growth: validation cannot keep up; lower the sample rate",
+    },
+    MetricSpec {
+        name: names::BREAKER_STATE,
+        kind: MetricKind::Gauge,
+        labels: &["breaker"],
+        help: "Circuit breaker state per provider host (breaker=\"<provider>@<scheme>://<host>[:port]\"): 0 closed, 1 half-open, 2 open.",
+        alert: "value 2 (open) for more than one open period: the provider host is failing",
+    },
+];
+
+/// Log spans and events with their fields (documented in the integration brief).
+pub const LOG_FIELDS: &[(&str, &str)] = &[
+    (
+        "span `tether.call` (INFO)",
+        "`provider`, `operation`, `method`, `path` (template), `correlation_id`",
+    ),
+    ("span `tether.attempt` (DEBUG)", "`attempt`, `status`"),
+    (
+        "event `call finished` (DEBUG)",
+        "`status`, `attempts`, `request_id`, `ratelimit_remaining`, `elapsed_ms`",
+    ),
+    (
+        "event `call failed` (WARN)",
+        "`status`, `attempts`, `request_id`, `kind`, `error`, `elapsed_ms`",
+    ),
+    ("event `retrying` (INFO)", "`attempt`, `wait_ms`, `reason`"),
+    (
+        "event `circuit breaker state changed` (WARN, target `tether::breaker`)",
+        "`breaker`, `state`",
+    ),
+    (
+        "event `response violates the contract` (WARN, target `tether::contract`)",
+        "`provider`, `operation`, `status`, `violations` (pointer and keyword each)",
+    ),
+];
+
+/// The entry of [`METRICS`] named `name`.
+pub fn metric(name: &str) -> Option<&'static MetricSpec> {
+    METRICS.iter().find(|m| m.name == name)
+}
+
+/// Register the help text of every metric with the installed recorder (a recorder that
+/// keeps descriptions, such as the Prometheus one, prints them as `# HELP`).
+pub fn describe() {
+    for m in METRICS {
+        match m.kind {
+            MetricKind::Counter => metrics::describe_counter!(m.name, m.help),
+            MetricKind::Gauge => metrics::describe_gauge!(m.name, m.help),
+            MetricKind::Histogram => metrics::describe_histogram!(m.name, m.help),
+        }
+    }
+}
 
 tokio::task_local! {
     static CORRELATION: String;
@@ -43,6 +235,7 @@ pub(crate) fn attempt(
     provider: &'static str,
     operation: &'static str,
     status: Option<u16>,
+    throttled: bool,
     elapsed: Duration,
 ) {
     let class = match status {
@@ -54,10 +247,12 @@ pub(crate) fn attempt(
         },
         None => "transport",
     };
-    metrics::counter!("tether_requests_total", "provider" => provider, "operation" => operation, "status_class" => class).increment(1);
-    metrics::histogram!("tether_request_duration_seconds", "provider" => provider, "operation" => operation).record(elapsed.as_secs_f64());
-    if status == Some(429) {
-        metrics::counter!("tether_throttled_total", "provider" => provider, "operation" => operation).increment(1);
+    metrics::counter!(names::REQUESTS, "provider" => provider, "operation" => operation, "status_class" => class).increment(1);
+    metrics::histogram!(names::REQUEST_DURATION, "provider" => provider, "operation" => operation)
+        .record(elapsed.as_secs_f64());
+    if throttled {
+        metrics::counter!(names::THROTTLED, "provider" => provider, "operation" => operation)
+            .increment(1);
     }
     tracing::debug!(target: "tether", status, elapsed_ms = elapsed.as_millis() as u64, "attempt finished");
 }
@@ -77,7 +272,7 @@ pub(crate) fn call_finished(
     match result {
         Ok(x) => {
             let remaining = crate::limit::Headroom::from_headers(&x.headers).map(|h| h.remaining);
-            metrics::counter!("tether_calls_total", "provider" => provider, "operation" => operation, "outcome" => if x.status < 400 { "ok" } else { "provider_error" }).increment(1);
+            metrics::counter!(names::CALLS, "provider" => provider, "operation" => operation, "outcome" => if x.status < 400 { "ok" } else { "provider_error" }).increment(1);
             tracing::debug!(
                 target: "tether",
                 status = x.status,
@@ -90,7 +285,7 @@ pub(crate) fn call_finished(
         }
         Err(e) => {
             let kind = error_kind(e);
-            metrics::counter!("tether_calls_total", "provider" => provider, "operation" => operation, "outcome" => kind).increment(1);
+            metrics::counter!(names::CALLS, "provider" => provider, "operation" => operation, "outcome" => kind).increment(1);
             tracing::warn!(
                 target: "tether",
                 status = e.status(),
@@ -136,18 +331,21 @@ mod tests {
                 "github",
                 "repos/get",
                 Some(200),
+                false,
                 std::time::Duration::from_millis(5),
             );
             super::attempt(
                 "github",
                 "repos/get",
                 Some(429),
+                true,
                 std::time::Duration::from_millis(5),
             );
             super::attempt(
                 "github",
                 "repos/get",
                 None,
+                false,
                 std::time::Duration::from_millis(5),
             );
         });

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::new_without_default)] // test helpers may panic
 
+mod brief;
 mod call;
 mod check;
 mod extract;
@@ -38,6 +39,19 @@ impl Repo {
                 std::fs::create_dir_all(to.parent().unwrap()).unwrap();
                 std::fs::copy(src.join("crates").join(krate).join(file), &to).unwrap();
             }
+        }
+        // Inputs of the Integration Briefs, and the briefs themselves.
+        copy_dir(
+            &src.join("ops/integrations"),
+            &dir.path().join("ops/integrations"),
+        );
+        for file in [
+            "sentinels/checks.yaml",
+            "crates/tether-webhooks/receiver.example.toml",
+        ] {
+            let to = dir.path().join(file);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(src.join(file), &to).unwrap();
         }
         let repo = Self { dir };
         repo.git(&["init", "-q"]);

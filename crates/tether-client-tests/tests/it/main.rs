@@ -6,6 +6,7 @@
 mod generated;
 mod github;
 mod logs;
+mod metrics;
 mod runtime;
 mod scaleout;
 mod stripe;
