@@ -1072,6 +1072,21 @@ impl Inputs {
                 envs.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
             );
         }
+        {
+            use tether_runtime::scaleout::RedisConfig as R;
+            let _ = writeln!(
+                o,
+                "| `{}` | shared state for many replicas: rate limits, OAuth2 token, webhook dedup | unset (in-process limiter, SQLite dedup) | set by `.ci/run` (a loopback `redis-server`) for the Redis tests | set when more than one replica runs |",
+                R::URL_ENV
+            );
+            let _ = writeln!(
+                o,
+                "| `{}`, `{}`, `{}` | Redis failure mode (`fail_open` default / `fail_closed`), command timeout (250 ms), key prefix (`tether`) | unset | unset | per deployment |",
+                R::MODE_ENV,
+                R::TIMEOUT_ENV,
+                R::PREFIX_ENV
+            );
+        }
         let _ = writeln!(
             o,
             "\nRedaction: credentials are `Secret`s (`Debug`/`Display` print `***`); no log line, error or `Debug` output \
@@ -1124,6 +1139,32 @@ impl Inputs {
                 cell(m.help),
                 cell(m.alert)
             );
+        }
+        for (name, kind, labels, help, alert) in tether_redis_metrics() {
+            let _ = writeln!(
+                o,
+                "| `{name}` | {kind} | {} | {} | {} |",
+                cell(&or_dash(labels)),
+                cell(help),
+                cell(alert)
+            );
+        }
+        if self.inbound().next().is_some() {
+            let _ = writeln!(
+                o,
+                "\nWebhook receiver (`tether-webhooks-receiver`, `cargo xtask webhook serve`): `GET /healthz` (liveness), \
+                 `GET /readyz` (503 while the inbox cannot commit, or the shared replay store is down under `fail_closed`), \
+                 `GET /metrics` (Prometheus):\n"
+            );
+            let _ = writeln!(o, "| metric | type | labels | meaning |\n|---|---|---|---|");
+            for (name, kind, labels, help) in tether_webhooks::receiver::METRICS {
+                let _ = writeln!(
+                    o,
+                    "| `{name}` | {kind} | {} | {} |",
+                    cell(&or_dash(labels)),
+                    cell(help)
+                );
+            }
         }
         let _ = writeln!(
             o,
@@ -1307,6 +1348,17 @@ impl Inputs {
 }
 
 /// Operations of a contract sorted by path, then method.
+/// The Redis metrics (`tether-redis`), as the runtime re-exports them.
+fn tether_redis_metrics() -> &'static [(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+)] {
+    tether_runtime::scaleout::REDIS_METRICS
+}
+
 fn sorted_ops(c: &Contract) -> Vec<&Operation> {
     let mut ops: Vec<&Operation> = c.doc.operations.iter().collect();
     ops.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));

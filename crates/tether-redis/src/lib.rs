@@ -29,6 +29,31 @@ use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+/// The metrics this crate emits: (name, kind, labels, meaning, alert on).
+pub const METRICS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "tether_redis_up",
+        "gauge",
+        "",
+        "1 after a successful Redis command, 0 after a failed one",
+        "0 for more than a minute: replicas no longer share limits or dedup",
+    ),
+    (
+        "tether_redis_errors_total",
+        "counter",
+        "",
+        "Redis commands that failed (connection, timeout, script)",
+        "any sustained rate",
+    ),
+    (
+        "tether_redis_fallback_total",
+        "counter",
+        "component (rate_limit, replay, oauth2)",
+        "answers taken from the local fallback under fail_open",
+        "any increase: coordination is per replica until Redis is back",
+    ),
+];
+
 /// What a component does when Redis cannot answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailMode {

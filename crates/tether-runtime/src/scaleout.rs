@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tether_redis::GcraLimit;
-pub use tether_redis::{FailMode, Redis, RedisConfig, RedisError};
+pub use tether_redis::{FailMode, Redis, RedisConfig, RedisError, METRICS as REDIS_METRICS};
 
 use crate::limit::{BoxFuture, LimitSpec, RateLimitStore, StoreError};
 use crate::meta::OperationMeta;

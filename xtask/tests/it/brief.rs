@@ -215,6 +215,24 @@ fn a_missing_or_hand_edited_brief_fails_check_and_gen_is_idempotent() {
 fn the_observability_section_lists_every_runtime_metric() {
     let repo = Repo::new();
     let obs = section(&repo.read(GH_BRIEF), 9);
+    // The receiver's (4 columns) and Redis' (5 columns) series too, one table row each;
+    // a `|` inside a cell must be escaped or it would split the row.
+    for (name, columns) in [
+        ("tether_webhook_deliveries_total", 4),
+        ("tether_webhook_ack_seconds", 4),
+        ("tether_webhook_inbox_pending", 4),
+        ("tether_webhook_inbox_dead", 4),
+        ("tether_redis_up", 5),
+        ("tether_redis_fallback_total", 5),
+    ] {
+        let row = obs
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("{name} missing:\n{obs}"));
+        let separators = row.matches('|').count() - row.matches("\\|").count();
+        assert_eq!(separators, columns + 1, "{row}");
+    }
+    assert!(obs.contains("`GET /readyz`"), "{obs}");
     for (name, labels) in [
         (
             "tether_requests_total",
@@ -241,9 +259,12 @@ fn the_observability_section_lists_every_runtime_metric() {
             .unwrap();
         assert!(row.contains(labels), "{row}");
     }
+    // One row per runtime metric, plus the Redis and webhook receiver rows checked above.
     assert_eq!(
         obs.lines().filter(|l| l.starts_with("| `tether_")).count(),
         tether_runtime::telemetry::METRICS.len()
+            + tether_runtime::scaleout::REDIS_METRICS.len()
+            + tether_webhooks::receiver::METRICS.len()
     );
 }
 
