@@ -33,6 +33,17 @@ enum Command {
         #[arg(long, default_value = "HEAD")]
         base: String,
     },
+    /// Classify every change between two OpenAPI documents as breaking or not.
+    /// Exit 0: nothing breaking; 1: breaking changes; 2: a document could not be loaded.
+    Diff {
+        /// The older description (YAML or JSON).
+        old: PathBuf,
+        /// The newer description (YAML or JSON).
+        new: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: xtask::diff::Format,
+    },
     /// Validate fixture envelopes against any OpenAPI 3.0 document.
     Validate {
         /// A contract or any OpenAPI 3.0 description (YAML or JSON).
@@ -209,6 +220,19 @@ fn main() -> ExitCode {
             print!("{report}");
             report.is_ok()
         }),
+        Command::Diff { old, new, format } => match xtask::diff::compare(&old, &new) {
+            Ok(changes) => {
+                match xtask::diff::render(&old, &new, &changes, format) {
+                    Ok(text) => print!("{text}"),
+                    Err(e) => {
+                        eprintln!("error: {e:#}");
+                        return ExitCode::from(2);
+                    }
+                }
+                Ok(!changes.iter().any(|c| c.is_breaking()))
+            }
+            Err(e) => Err(e),
+        },
         Command::Validate {
             document,
             inputs,

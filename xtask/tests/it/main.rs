@@ -5,6 +5,7 @@
 
 mod call;
 mod check;
+mod diff;
 mod extract;
 mod gen;
 mod sentinel;
