@@ -7,7 +7,9 @@
 //! - **additive**: a field in an object whose schema does not close it
 //!   (`additionalProperties` absent) and does not declare it (`undeclared-field`, with the
 //!   instance pointer), and a response header neither the contract, the operation's good
-//!   fixtures, the policy nor HTTP itself accounts for (`undeclared-header`).
+//!   fixtures, the policy nor HTTP itself accounts for (`undeclared-header`). Fields and
+//!   headers present in the operation's good fixtures were accepted by a person (a fixture
+//!   is a reviewed provider answer) and are not reported again.
 //! - **operational**: see [`operational`].
 
 use std::collections::BTreeSet;
@@ -63,6 +65,8 @@ pub struct Classifier<'a> {
     validator: &'a ContractValidator,
     operation: String,
     known_headers: BTreeSet<String>,
+    /// Field shapes (pointers with array indices as `-`) seen in good fixture bodies.
+    known_fields: BTreeSet<String>,
 }
 
 impl<'a> Classifier<'a> {
@@ -88,6 +92,7 @@ impl<'a> Classifier<'a> {
                 known.extend(r.headers.iter().map(|h| h.name.to_ascii_lowercase()));
             }
         }
+        let mut known_fields = BTreeSet::new();
         let fixtures = root
             .join("fixtures")
             .join(target.contract.name.fixture_dir());
@@ -97,6 +102,9 @@ impl<'a> Classifier<'a> {
             }
             if let Ok(env) = tether_contract::fixture::Envelope::load(&path) {
                 known.extend(env.headers.keys().map(|h| h.to_ascii_lowercase()));
+                if let Some(body) = &env.body {
+                    field_shapes(body, "", 0, &mut known_fields);
+                }
             }
         }
         Self {
@@ -104,6 +112,7 @@ impl<'a> Classifier<'a> {
             validator,
             operation: operation.to_owned(),
             known_headers: known,
+            known_fields,
         }
     }
 
@@ -151,7 +160,8 @@ impl<'a> Classifier<'a> {
             .and_then(|m| m.schema.clone());
         if let (Some(schema), Ok(instance)) = (schema, serde_json::from_slice::<Value>(body)) {
             let doc = &self.target.contract.doc.value;
-            let mut seen = BTreeSet::new();
+            // Reported once per field shape; accepted fixture fields count as reported.
+            let mut seen = self.known_fields.clone();
             undeclared_fields(doc, &schema, &instance, "", 0, &mut seen, &mut out);
         }
         out
@@ -246,12 +256,7 @@ fn undeclared_fields(
                     undeclared_fields(doc, sub, value, &child, depth + 1, seen, out);
                 } else if !s.closed_or_open && !s.props.is_empty() {
                     // One finding per field, not per array element carrying it.
-                    let shape_key: String = child
-                        .split('/')
-                        .map(|t| if t.parse::<usize>().is_ok() { "-" } else { t })
-                        .collect::<Vec<_>>()
-                        .join("/");
-                    if seen.insert(shape_key) {
+                    if seen.insert(shape_of(&child)) {
                         out.push(Finding {
                             severity: Severity::Additive,
                             kind: "undeclared-field".into(),
@@ -271,6 +276,37 @@ fn undeclared_fields(
                     let child = format!("{pointer}/{i}");
                     undeclared_fields(doc, items, value, &child, depth + 1, seen, out);
                 }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A pointer with its array indices replaced by `-`: `/labels/0/name` → `/labels/-/name`.
+fn shape_of(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|t| if t.parse::<usize>().is_ok() { "-" } else { t })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Every field shape of an instance.
+fn field_shapes(value: &Value, pointer: &str, depth: usize, out: &mut BTreeSet<String>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let child = format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"));
+                out.insert(shape_of(&child));
+                field_shapes(v, &child, depth + 1, out);
+            }
+        }
+        Value::Array(list) => {
+            for (i, v) in list.iter().enumerate() {
+                field_shapes(v, &format!("{pointer}/{i}"), depth + 1, out);
             }
         }
         _ => {}
@@ -377,6 +413,16 @@ mod tests {
         // No properties declared at all: a free-form object.
         assert!(walk(&doc, &json!({"type": "object"}), &json!({"b": 1})).is_empty());
         // Any oneOf branch declaring the field is enough.
+        // Fields accepted in a fixture (same shape, any index) are not reported.
+        let mut known = BTreeSet::new();
+        field_shapes(&json!({"list": [{"x": 1, "extra": 2}]}), "", 0, &mut known);
+        assert!(known.contains("/list/-/extra"));
+        let list = json!({"properties": {"list": {"items": {"properties": {"x": {}}}}}});
+        let mut out = Vec::new();
+        let instance = json!({"list": [{"x": 1}, {"x": 2, "extra": 3, "new": 4}]});
+        undeclared_fields(&doc, &list, &instance, "", 0, &mut known, &mut out);
+        let pointers: Vec<&str> = out.iter().map(|f| f.pointer.as_str()).collect();
+        assert_eq!(pointers, vec!["/list/1/new"]);
         let one_of = json!({"oneOf": [{"properties": {"a": {}}}, {"properties": {"b": {}}}]});
         assert_eq!(
             walk(&doc, &one_of, &json!({"a": 1, "b": 2, "c": 3})),
