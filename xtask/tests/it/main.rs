@@ -8,6 +8,7 @@ mod check;
 mod diff;
 mod extract;
 mod gen;
+mod schedules;
 mod sentinel;
 mod validate;
 mod webhook;
