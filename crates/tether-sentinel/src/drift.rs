@@ -392,10 +392,11 @@ mod tests {
             "labels": [{"login": "x", "color": "red"}, {"login": "y", "color": "blue"}]});
         assert_eq!(
             walk(&doc, &schema, &instance),
+            // In instance order; `color` once although two labels carry it.
             vec![
-                ("/labels/0/color".to_owned(), Severity::Additive),
                 ("/new~1top".to_owned(), Severity::Additive),
                 ("/owner/site_admin".to_owned(), Severity::Additive),
+                ("/labels/0/color".to_owned(), Severity::Additive),
             ]
         );
     }
