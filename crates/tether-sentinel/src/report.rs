@@ -3,6 +3,7 @@
 //! provider), also as Prometheus text for a node-exporter textfile collector.
 //!
 //! `report.json` schema:
+//! (JSON Schema: `sentinels/report.schema.json`, checked by the xtask tests)
 //! `{checks: [{contract, operation, mode, status, latency_ms, ratelimit_remaining,
 //! ratelimit_limit, error, findings: [{severity, kind, pointer, evidence}]}],
 //! providers: [{provider, mode, checks, error_rate, ratelimit: {remaining, limit,

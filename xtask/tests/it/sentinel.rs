@@ -17,6 +17,29 @@ fn sentinel(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// report.json against its documented schema (sentinels/report.schema.json).
+fn schema_errors(report: &serde_json::Value) -> Vec<String> {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("sentinels/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator
+        .iter_errors(report)
+        .map(|e| format!("{}: {e}", e.instance_path))
+        .collect()
+}
+
+fn assert_matches_schema(report: &serde_json::Value) {
+    let errors = schema_errors(report);
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The schema can fail: an unknown severity is refused.
+    let mut bad = report.clone();
+    bad["checks"][0]["findings"] =
+        serde_json::json!([{"severity": "fatal", "kind": "x", "pointer": "", "evidence": ""}]);
+    assert!(!schema_errors(&bad).is_empty());
+}
+
 #[test]
 fn offline_run_passes_and_writes_three_reports() {
     let dir = tempfile::tempdir().unwrap();
@@ -30,6 +53,7 @@ fn offline_run_passes_and_writes_three_reports() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
             .unwrap();
+    assert_matches_schema(&report);
     let checks = report["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 4, "sentinels/checks.yaml lists 4 checks");
     assert!(checks.iter().all(|c| c["mode"] == "offline"
@@ -158,6 +182,7 @@ fn additive_drift_is_a_warning_with_its_pointer_and_exit_0() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report = report_of(dir.path());
+    assert_matches_schema(&report);
     let repos = findings_of(&report, "repos/get");
     for pointer in ["/owner/sponsor_tier", "/topics_count"] {
         assert!(
@@ -377,6 +402,7 @@ fn upstream_diff_reports_changes_to_operations_we_use() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report = report_of(&reports);
+    assert_matches_schema(&report);
     let upstream: Vec<&serde_json::Value> = report["checks"]
         .as_array()
         .unwrap()
