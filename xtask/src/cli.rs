@@ -75,9 +75,10 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
     },
-    /// Call each provider's sentinel checks (sentinels/checks.yaml) and report drift:
-    /// live with credentials in env, else offline against the sandbox. Exit 0: no
-    /// breaking drift; 1: breaking drift; 2: could not check.
+    /// Build and run the sentinel binaries (sentinels/<provider>): each calls its
+    /// provider's checks (sentinels/checks.yaml) and reports drift, live with credentials
+    /// in env, else offline against the sandbox. Exit 0: no breaking drift; 1: breaking
+    /// drift; 2: could not check.
     Sentinel {
         /// Only this provider (repeatable).
         #[arg(long)]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
-use tether_sentinel::config::{provider_of, Checks};
+use tether_sentinel::config::Checks;
 use tether_sentinel::result::exit_code;
 use tether_sentinel::{CheckResult, Finding, ProviderResult, Severity};
 
@@ -238,7 +238,6 @@ fn upstream_checks(
     let newer = crate::diff::load(upstream)?;
     let mut out = Vec::new();
     for (contract, _) in checks.for_provider(provider) {
-        debug_assert_eq!(provider_of(contract), provider);
         let target = tether_sentinel::target::Target::load(root, contract)?;
         let ours = &target.contract.doc;
         let ids: Vec<String> = ours.operations.iter().map(|o| o.id.clone()).collect();

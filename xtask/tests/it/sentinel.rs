@@ -432,3 +432,44 @@ fn upstream_diff_reports_changes_to_operations_we_use() {
     // repos/get does not return an issue: nothing to report.
     assert!(of("repos/get").is_empty());
 }
+
+#[test]
+fn live_against_an_unreachable_provider_exits_2_with_the_reason_per_check() {
+    // A loopback port nobody listens on (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("--root")
+        .arg(root())
+        .args(["sentinel", "--live", "--provider", "github", "--report-dir"])
+        .arg(dir.path())
+        .env("GITHUB_TOKEN", "not-a-real-token")
+        .env("GITHUB_API_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report = report_of(dir.path());
+    assert_matches_schema(&report);
+    let checks = report["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 3);
+    for c in checks {
+        assert_eq!(c["mode"], "live");
+        assert!(c["status"].is_null());
+        assert!(!c["error"].as_str().unwrap().is_empty(), "{c}");
+    }
+    assert!(checks
+        .iter()
+        .any(|c| c["error"].as_str().unwrap().contains("Connection refused")));
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.contains("failures=\"3\""), "{junit}");
+    assert_eq!(report["providers"][0]["error_rate"], 1.0);
+}
