@@ -165,3 +165,38 @@ fn unloadable_document_exits_2_naming_the_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
 }
+
+#[test]
+fn yaml_contracts_diff_and_a_removed_response_field_breaks() {
+    let contract = xtask::default_root().join("contracts/github/repos.v1.yaml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    // Drop `node_id` from the `issue` schema (the first property after `id` there).
+    let needle = "    issue:\n      title: Issue\n";
+    let at = text.find(needle).unwrap();
+    let (head, tail) = text.split_at(at);
+    let tail = tail.replacen("        node_id:\n          type: string\n", "", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let newer = dir.path().join("repos.v1.yaml");
+    std::fs::write(&newer, format!("{head}{tail}")).unwrap();
+    let same = diff(&contract, &contract, "json");
+    assert_eq!(same.status.code(), Some(0));
+    assert!(changes(&same).is_empty());
+    let out = diff(&contract, &newer, "json");
+    assert_eq!(out.status.code(), Some(1));
+    let changes = changes(&out);
+    let removed: Vec<&serde_json::Value> = changes
+        .iter()
+        .filter(|c| c["kind"] == "response_property_removed")
+        .collect();
+    assert!(!removed.is_empty(), "{changes:#?}");
+    assert!(removed.iter().all(|c| c["severity"] == "breaking"
+        && c["pointer"] == "/components/schemas/issue/properties/node_id"));
+    // issues/get and issues/list-for-repo both return issues.
+    for op in ["issues/get", "issues/list-for-repo"] {
+        assert!(removed.iter().any(|c| c["operation"] == op), "{op}");
+    }
+    // In the request of issues/create the issue schema is not used: nothing else changed.
+    assert!(changes
+        .iter()
+        .all(|c| c["kind"] == "response_property_removed"));
+}
