@@ -55,6 +55,8 @@
 //! | [`ChangeKind::MediaTypeRemoved`] (a media type other than the compared one left a `content` map) | breaking | old media type |
 //! | [`ChangeKind::MediaTypeAdded`] | additive | new media type |
 //! | [`ChangeKind::ConstraintChanged`]: `maxLength`/`maximum`/`maxItems`/`maxProperties` lowered or set, `minLength`/`minimum`/`minItems`/`minProperties` raised or set, `pattern` set (narrowed); the opposite (widened); `pattern` changed (incompatible) | request: narrowed and incompatible break; response: widened and incompatible break | new keyword (old one when removed) |
+//! | [`ChangeKind::ResponseHeaderMadeOptional`] (`required: true` dropped) | breaking | new header |
+//! | [`ChangeKind::ResponseHeaderMadeRequired`] | additive | new header |
 //! | [`ChangeKind::ParameterDefaultChanged`] (optional parameter's `default` set, changed or removed: the server now assumes another value for clients that omit it) | breaking | new parameter schema |
 //!
 //! A new enum value in a *response* breaks a client that matches the field exhaustively
@@ -87,7 +89,7 @@
 //! - `readOnly` properties are ignored in requests and `writeOnly` ones in responses.
 //! - Validation keywords are read from the schema itself, not from `allOf` members.
 //! - Not compared: security, servers, parameter style/explode, `exclusiveMinimum`/
-//!   `exclusiveMaximum`, `multipleOf`, `uniqueItems`, response header `required`.
+//!   `exclusiveMaximum`, `multipleOf`, `uniqueItems`.
 //!
 //! [`diff`] never panics: what is malformed or unresolvable (non-local refs, refs to
 //! nowhere, ref loops, values of the wrong JSON type) is skipped. The output is sorted by
@@ -248,6 +250,10 @@ pub enum ChangeKind {
     ConstraintChanged,
     /// The `default` of an optional request parameter was set, changed or removed.
     ParameterDefaultChanged,
+    /// A response header is no longer `required`.
+    ResponseHeaderMadeOptional,
+    /// A response header is now `required`.
+    ResponseHeaderMadeRequired,
 }
 
 impl ChangeKind {
@@ -288,6 +294,8 @@ impl ChangeKind {
             ChangeKind::MediaTypeAdded => "media_type_added",
             ChangeKind::ConstraintChanged => "constraint_changed",
             ChangeKind::ParameterDefaultChanged => "parameter_default_changed",
+            ChangeKind::ResponseHeaderMadeOptional => "response_header_made_optional",
+            ChangeKind::ResponseHeaderMadeRequired => "response_header_made_required",
         }
     }
 }
@@ -1189,8 +1197,27 @@ impl<'a> Differ<'a> {
                     format!("{label} was removed"),
                 ),
                 Some((_, n)) => {
-                    let os = resolve(self.old, o.clone()).and_then(|(h, _)| child(&h, "schema"));
-                    let ns = resolve(self.new, n.clone()).and_then(|(h, _)| child(&h, "schema"));
+                    let oh = resolve(self.old, o.clone()).map(|(h, _)| h);
+                    let nh = resolve(self.new, n.clone()).map(|(h, _)| h);
+                    if let (Some(oh), Some(nh)) = (&oh, &nh) {
+                        match (is_true(oh.value, "required"), is_true(nh.value, "required")) {
+                            (true, false) => self.push(
+                                Severity::Breaking,
+                                ChangeKind::ResponseHeaderMadeOptional,
+                                nh.ptr.clone(),
+                                format!("{label} is no longer required and may be absent"),
+                            ),
+                            (false, true) => self.push(
+                                Severity::Additive,
+                                ChangeKind::ResponseHeaderMadeRequired,
+                                nh.ptr.clone(),
+                                format!("{label} is now always sent"),
+                            ),
+                            _ => {}
+                        }
+                    }
+                    let os = oh.and_then(|h| child(&h, "schema"));
+                    let ns = nh.and_then(|h| child(&h, "schema"));
                     if let (Some(os), Some(ns)) = (os, ns) {
                         self.compare(Dir::Response, label, os, ns);
                     }
@@ -3188,6 +3215,30 @@ paths:
         assert_eq!(
             changes[0].message,
             "response 200 header `X-RateLimit-Limit`: /: type changed from `integer` to `string`"
+        );
+        // A required header that may now be absent breaks clients reading it.
+        let required = edit(
+            BASE,
+            "Limit: {schema: {type: integer}}",
+            "Limit: {required: true, schema: {type: integer}}",
+        );
+        assert_eq!(
+            summary(&run(&required, BASE)),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::ResponseHeaderMadeOptional,
+                "getRepo",
+                "/components/headers/Limit"
+            )]
+        );
+        assert_eq!(
+            summary(&run(BASE, &required)),
+            vec![(
+                Severity::Additive,
+                ChangeKind::ResponseHeaderMadeRequired,
+                "getRepo",
+                "/components/headers/Limit"
+            )]
         );
     }
 
