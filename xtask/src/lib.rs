@@ -4,6 +4,8 @@
 pub mod brief;
 pub mod call;
 pub mod check;
+pub mod cli;
+pub mod diff;
 pub mod extract;
 pub mod fixtures;
 pub mod gen;

@@ -1,201 +1,9 @@
 //! `cargo xtask …`: the commands Tether users type. See `cargo xtask --help`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-
-#[derive(Parser)]
-#[command(
-    name = "cargo xtask",
-    about = "Tether: contract-first API clients",
-    version
-)]
-struct Cli {
-    /// Workspace root (defaults to the checkout this xtask was built from).
-    #[arg(long, global = true)]
-    root: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Scaffold or refresh one client crate per contract and refresh contracts.lock.
-    Gen {
-        /// Also write the expanded generated Rust of every client into DIR for review.
-        #[arg(long, value_name = "DIR")]
-        emit: Option<PathBuf>,
-    },
-    /// CI gate: contracts, lock, versions, breaking changes, client crates, policies.
-    Check {
-        /// Git revision holding the locked contracts to compare with (default HEAD).
-        #[arg(long, default_value = "HEAD")]
-        base: String,
-    },
-    /// Validate fixture envelopes against any OpenAPI 3.0 document.
-    Validate {
-        /// A contract or any OpenAPI 3.0 description (YAML or JSON).
-        document: PathBuf,
-        /// Envelope files or folders (searched recursively for *.json).
-        #[arg(required = true)]
-        inputs: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "human")]
-        format: xtask::validate::Format,
-    },
-    /// One call through the full runtime stack; response JSON on stdout, JSON logs on
-    /// stderr; exit 0 on 2xx, 1 on a provider error, 2 on anything else.
-    Call {
-        /// Contract, as `<provider>.<resource>.v<N>` (e.g. github.repos.v1).
-        contract: String,
-        /// Contract operation id (e.g. repos/get).
-        operation: String,
-        /// Parameter `name=value` (path, query or header, as the contract says); repeatable.
-        #[arg(long = "param", value_name = "NAME=VALUE")]
-        params: Vec<String>,
-        /// Request body as JSON (form-encoded for operations that take forms).
-        #[arg(long, value_name = "FILE")]
-        body: Option<PathBuf>,
-        /// Base URL (default: <PROVIDER>_API_BASE_URL, else the policy's production URL).
-        #[arg(long, value_name = "URL")]
-        base_url: Option<String>,
-    },
-    /// Call each provider's sentinel checks (sentinels/checks.yaml) and report drift:
-    /// live with credentials in env, else offline against the sandbox. Exit 0: no
-    /// breaking drift; 1: breaking drift; 2: could not check.
-    Sentinel {
-        /// Only this provider (repeatable).
-        #[arg(long)]
-        provider: Vec<String>,
-        /// Require live calls (exit 2 when a credential is missing).
-        #[arg(long, conflicts_with = "offline")]
-        live: bool,
-        /// Use the in-process sandbox even when credentials are set.
-        #[arg(long)]
-        offline: bool,
-        /// Where report.json, report.md, junit.xml and observed payloads go.
-        #[arg(long, default_value = "target/sentinel")]
-        report_dir: PathBuf,
-        /// Drift injected into the offline sandbox (demos, tests).
-        #[arg(long)]
-        drift: Vec<String>,
-    },
-    /// Serve every contract from its good fixtures on loopback until interrupted.
-    Sandbox {
-        /// Port (0 picks a free one; the URL is printed).
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// Faults, e.g. `429:0.1,503:0.05,reset:0.01,latency:50ms`.
-        #[arg(long)]
-        faults: Option<String>,
-        /// Drift, e.g. `github.repos.v1:repos/get:remove:/owner`; repeatable.
-        #[arg(long)]
-        drift: Vec<String>,
-    },
-    /// Fixture maintenance.
-    Fixtures {
-        #[command(subcommand)]
-        command: FixturesCommand,
-    },
-    /// Contract maintenance.
-    Contract {
-        #[command(subcommand)]
-        command: ContractCommand,
-    },
-    /// Inbound webhooks: sign, verify, serve.
-    Webhook {
-        #[command(subcommand)]
-        command: WebhookCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum WebhookCommand {
-    /// Print the headers a provider would send for BODY, one `Name: value` a line.
-    Sign {
-        /// github, stripe, slack or standard.
-        #[arg(long, value_parser = xtask::webhook::parse_scheme)]
-        scheme: tether_webhooks::Scheme,
-        /// Environment variable holding the secret.
-        #[arg(long, value_name = "NAME")]
-        secret_env: String,
-        /// The raw body file.
-        #[arg(long, value_name = "FILE")]
-        body: PathBuf,
-        /// Unix seconds (default: now).
-        #[arg(long, value_name = "UNIX", allow_hyphen_values = true)]
-        timestamp: Option<i64>,
-        /// Delivery id (`X-GitHub-Delivery`, `webhook-id`).
-        #[arg(long)]
-        id: Option<String>,
-    },
-    /// Verify a delivery: exit 0 and `verified`, or exit 1 and the reason.
-    Verify {
-        /// github, stripe, slack or standard.
-        #[arg(long, value_parser = xtask::webhook::parse_scheme)]
-        scheme: tether_webhooks::Scheme,
-        /// Environment variable holding a secret (repeat for rotation).
-        #[arg(long, value_name = "NAME", required = true)]
-        secret_env: Vec<String>,
-        /// A received header, `Name: value` (repeat).
-        #[arg(long = "header", value_name = "NAME: VALUE")]
-        headers: Vec<String>,
-        /// The raw body file.
-        #[arg(long, value_name = "FILE")]
-        body: PathBuf,
-        /// Unix seconds to verify at (default: now).
-        #[arg(long, value_name = "UNIX", allow_hyphen_values = true)]
-        now: Option<i64>,
-        /// Timestamp tolerance in seconds, either direction (default 300).
-        #[arg(long, value_name = "SECS")]
-        tolerance: Option<u64>,
-    },
-    /// Run the receiver described by a TOML config (secrets from the env vars it names).
-    Serve {
-        /// The config file.
-        #[arg(long, value_name = "FILE")]
-        config: PathBuf,
-    },
-}
-
-#[derive(Subcommand)]
-enum FixturesCommand {
-    /// Create good envelopes from the contract's own examples (invalid ones are refused).
-    Import {
-        /// The contract.
-        #[arg(long)]
-        contract: PathBuf,
-        /// Import the examples of the contract (the only source for now).
-        #[arg(long, required = true)]
-        from_examples: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum ContractCommand {
-    /// Write a trimmed contract from an upstream OpenAPI description.
-    Extract {
-        /// Upstream description (JSON or YAML).
-        #[arg(long)]
-        from: PathBuf,
-        /// Comma-separated operation ids.
-        #[arg(long, value_delimiter = ',', required = true)]
-        operations: Vec<String>,
-        /// Provider folder name, e.g. github.
-        #[arg(long)]
-        provider: String,
-        /// Resource name, e.g. repos.
-        #[arg(long)]
-        resource: String,
-        /// Contract major version N.
-        #[arg(long)]
-        version: u64,
-        /// Name recorded as provenance (defaults to the file name).
-        #[arg(long)]
-        upstream_name: Option<String>,
-    },
-}
+use clap::Parser;
+use xtask::cli::{Cli, Command, ContractCommand, FixturesCommand, WebhookCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -209,6 +17,19 @@ fn main() -> ExitCode {
             print!("{report}");
             report.is_ok()
         }),
+        Command::Diff { old, new, format } => match xtask::diff::compare(&old, &new) {
+            Ok(changes) => {
+                match xtask::diff::render(&old, &new, &changes, format) {
+                    Ok(text) => print!("{text}"),
+                    Err(e) => {
+                        eprintln!("error: {e:#}");
+                        return ExitCode::from(2);
+                    }
+                }
+                Ok(!changes.iter().any(|c| c.is_breaking()))
+            }
+            Err(e) => Err(e),
+        },
         Command::Validate {
             document,
             inputs,
@@ -258,6 +79,8 @@ fn main() -> ExitCode {
             offline,
             report_dir,
             drift,
+            upstream,
+            metrics_file,
         } => {
             xtask::logging::json_to_stderr();
             let mode = if live {
@@ -277,6 +100,8 @@ fn main() -> ExitCode {
                 mode,
                 report_dir: report_dir.clone(),
                 drift,
+                upstream,
+                metrics_file,
             };
             match xtask::sentinel::run(&root, &args) {
                 Ok(code) => {

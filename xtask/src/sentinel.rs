@@ -1,34 +1,23 @@
-//! `cargo xtask sentinel`: call each provider's read-only sentinel checks
-//! (`sentinels/checks.yaml`) through the full runtime, validate every response against
-//! the contract, and report drift. Mode per provider: live when its credential is in the environment,
-//! otherwise offline against an in-process `tether-sandbox`.
+//! `cargo xtask sentinel`: build the per-provider sentinel binaries (`sentinels/<provider>`,
+//! crates `sentinel-<provider>`), run them (each live with its credential, else offline
+//! against its in-process sandbox), relay their progress lines, and aggregate their result
+//! files into `report.json`, `report.md`, `junit.xml` (and Prometheus text with
+//! `--metrics-file`). With `--upstream FILE`, each contract of the selected providers is
+//! also diffed against a newer upstream description, restricted to the operations the
+//! contract has, and what changed is reported as findings (mode `upstream`).
 //!
-//! This is the first slice of the sentinel issue: findings come from the contract
-//! validator (breaking), the policy's deprecation headers and rate-limit headroom
-//! (operational). Not yet: additive findings (undeclared new fields), per-provider
-//! sentinel binaries, the `--upstream` diff.
+//! Exit 0: no breaking drift; 1: breaking drift; 2: could not check.
 
-use std::collections::BTreeMap;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
-use serde_json::{json, Value};
-use tether_runtime::{CallOptions, Credentials, Secret, Settings, ValidationMode};
+use serde_json::Value;
+use tether_sentinel::config::Checks;
+use tether_sentinel::result::exit_code;
+use tether_sentinel::{CheckResult, Finding, ProviderResult, Severity};
 
-use crate::call::Loaded;
-
-/// Where a provider was checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Live when credentials are set, else offline.
-    Auto,
-    /// The real provider (credentials required).
-    Live,
-    /// The in-process sandbox.
-    Offline,
-}
+pub use tether_sentinel::Mode;
 
 /// Options of one run.
 pub struct Args {
@@ -40,313 +29,274 @@ pub struct Args {
     pub report_dir: PathBuf,
     /// Drift injected into the offline sandbox (tests, demos).
     pub drift: Vec<String>,
-}
-
-/// One finding.
-#[derive(Debug, Clone)]
-struct Finding {
-    severity: &'static str,
-    kind: String,
-    pointer: String,
-    evidence: String,
-}
-
-/// One check.
-#[derive(Debug, Clone)]
-struct Check {
-    contract: String,
-    operation: String,
-    mode: &'static str,
-    status: Option<u16>,
-    latency_ms: u64,
-    findings: Vec<Finding>,
-    error: Option<String>,
-    ratelimit_remaining: Option<u64>,
+    /// A newer upstream description to diff the contracts against.
+    pub upstream: Option<PathBuf>,
+    /// Prometheus text file for a node-exporter textfile collector.
+    pub metrics_file: Option<PathBuf>,
 }
 
 /// Exit code: 0 no breaking drift, 1 breaking drift, 2 could not check.
 pub fn run(root: &Path, args: &Args) -> Result<u8> {
-    let checks_path = root.join("sentinels/checks.yaml");
-    let text =
-        std::fs::read_to_string(&checks_path).with_context(|| checks_path.display().to_string())?;
-    let config: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>> =
-        serde_yaml::from_str(&text).with_context(|| {
-            format!(
-                "{}: expected contract → operation → parameters",
-                checks_path.display()
-            )
-        })?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let drift = args
-        .drift
-        .iter()
-        .map(|d| tether_sandbox::Drift::parse(d))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut sandbox_url: Option<String> = None;
-    let mut results = Vec::new();
-    for (contract_name, ops) in &config {
-        let provider = contract_name
-            .split('.')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        if !args.providers.is_empty() && !args.providers.contains(&provider) {
-            continue;
-        }
-        let loaded = Loaded::load(root, contract_name)?;
-        let creds = Credentials::from_env(&loaded.policy);
-        let live = match (args.mode, &creds) {
-            (Mode::Offline, _) => false,
-            (Mode::Live, Ok(_)) | (Mode::Auto, Ok(_)) => true,
-            (Mode::Live, Err(e)) => bail!("--live: {e}"),
-            (Mode::Auto, Err(_)) => false,
-        };
-        // The runtime does not validate here: the sentinel validates each exchange itself,
-        // so a breaking finding and the response headers (deprecation, headroom) are
-        // both in hand.
-        let validator = tether_contract::validate::ContractValidator::new(
-            &loaded.contract.doc,
-            &tether_contract::validate::ValidatorOptions::default(),
-        )?;
-        let mut settings = Settings::parts(loaded.defaults).validation(ValidationMode::Off);
-        if live {
-            settings = settings.credentials(creds.map_err(|e| anyhow!("{e}"))?);
-        } else {
-            let url = match &sandbox_url {
-                Some(u) => u.clone(),
-                None => {
-                    let sandbox = tether_sandbox::Sandbox::load(root)?.with_drift(drift.clone())?;
-                    let (addr, _task) =
-                        runtime.block_on(Arc::new(sandbox).serve(([127, 0, 0, 1], 0).into()))?;
-                    let u = format!("http://{addr}");
-                    sandbox_url = Some(u.clone());
-                    u
-                }
-            };
-            settings = settings
-                .base_url(url)
-                .credentials(Credentials::Bearer(Secret::new("tether-sandbox")));
-        }
-        let (base, http, inner) = settings.into_parts().map_err(|e| anyhow!("{e}"))?;
-        for (operation, params) in ops {
-            let index = loaded.operation_index(operation)?;
-            let params: Vec<(String, String)> =
-                params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            let request = loaded.request(&inner, &base, index, &params, None)?;
-            let meta = &loaded.defaults.operations[index];
-            let started = Instant::now();
-            let result = runtime.block_on(inner.execute(&http, request, meta, &CallOptions::new()));
-            let latency_ms = started.elapsed().as_millis() as u64;
-            let mut check = Check {
-                contract: contract_name.clone(),
-                operation: operation.clone(),
-                mode: if live { "live" } else { "offline" },
-                status: None,
-                latency_ms,
-                findings: Vec::new(),
-                error: None,
-                ratelimit_remaining: None,
-            };
-            match result {
-                Ok(x) => {
-                    check.status = Some(x.status);
-                    let pairs: Vec<(String, String)> = x
-                        .headers
-                        .iter()
-                        .filter_map(|(k, v)| {
-                            Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned()))
-                        })
-                        .collect();
-                    if let Err(violations) =
-                        validator.validate_response(operation, x.status, &pairs, &x.body)
-                    {
-                        for v in violations {
-                            check.findings.push(Finding {
-                                severity: "breaking",
-                                kind: v.keyword.clone(),
-                                pointer: v.pointer.clone(),
-                                evidence: v.message.clone(),
-                            });
-                        }
-                    }
-                    let limit = x
-                        .headers
-                        .get("x-ratelimit-limit")
-                        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-                    check.ratelimit_remaining = x
-                        .headers
-                        .get("x-ratelimit-remaining")
-                        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-                    for name in &loaded.policy.deprecation_headers {
-                        if let Some(v) = x.headers.get(name.as_str()).and_then(|v| v.to_str().ok())
-                        {
-                            check.findings.push(Finding {
-                                severity: "operational",
-                                kind: "deprecation-header".into(),
-                                pointer: format!("/headers/{}", name.to_ascii_lowercase()),
-                                evidence: v.to_owned(),
-                            });
-                        }
-                    }
-                    if let (Some(r), Some(l)) = (check.ratelimit_remaining, limit) {
-                        if r.saturating_mul(10) < l {
-                            check.findings.push(Finding {
-                                severity: "operational",
-                                kind: "rate-limit-headroom".into(),
-                                pointer: "/headers/x-ratelimit-remaining".into(),
-                                evidence: format!("{r} of {l} left"),
-                            });
-                        }
-                    }
-                    if latency_ms > loaded.defaults.attempt_timeout.as_millis() as u64 {
-                        check.findings.push(Finding {
-                            severity: "operational",
-                            kind: "latency".into(),
-                            pointer: String::new(),
-                            evidence: format!("{latency_ms} ms > attempt timeout"),
-                        });
-                    }
-                    if x.status >= 400 && check.findings.iter().all(|f| f.severity != "breaking") {
-                        check.error = Some(format!("HTTP {}", x.status));
-                    }
-                    save_observed(
-                        &args.report_dir,
-                        contract_name,
-                        operation,
-                        x.status,
-                        &x.body,
-                    )?;
-                }
-                Err(e) => check.error = Some(e.to_string()),
-            }
-            tracing::info!(target: "xtask::sentinel", contract = %check.contract, operation = %check.operation, mode = check.mode, status = check.status, findings = check.findings.len(), error = check.error.as_deref(), "sentinel check");
-            results.push(check);
-        }
-    }
-    write_reports(&args.report_dir, &results)?;
-    let breaking = results
-        .iter()
-        .any(|c| c.findings.iter().any(|f| f.severity == "breaking"));
-    let failed = results.iter().any(|c| c.error.is_some());
-    Ok(if breaking {
-        1
-    } else if failed || results.is_empty() {
-        2
+    let checks = Checks::load(root)?;
+    let known = checks.providers();
+    let providers: Vec<String> = if args.providers.is_empty() {
+        known.clone()
     } else {
-        0
-    })
-}
-
-fn save_observed(
-    dir: &Path,
-    contract: &str,
-    operation: &str,
-    status: u16,
-    body: &[u8],
-) -> Result<()> {
-    // Observed payloads become fixture envelopes a person can promote; headers are left
-    // out (they carry request ids and cookies), the body is kept as the provider sent it.
-    let Ok(body) = serde_json::from_slice::<Value>(body) else {
-        return Ok(());
-    };
-    let out = dir.join("observed").join(contract);
-    std::fs::create_dir_all(&out)?;
-    let envelope = json!({"operation": operation, "kind": "response", "status": status, "body": body, "source": "cargo xtask sentinel (observed)"});
-    let file = out.join(format!(
-        "{}.observed.json",
-        tether_contract::fixture::file_prefix(operation)
-    ));
-    crate::workspace::write_atomic(
-        &file,
-        format!("{}\n", serde_json::to_string_pretty(&envelope)?).as_bytes(),
-    )
-}
-
-fn write_reports(dir: &Path, results: &[Check]) -> Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let checks: Vec<Value> = results
-        .iter()
-        .map(|c| {
-            json!({
-                "contract": c.contract, "operation": c.operation, "mode": c.mode, "status": c.status,
-                "latency_ms": c.latency_ms, "ratelimit_remaining": c.ratelimit_remaining, "error": c.error,
-                "findings": c.findings.iter().map(|f| json!({"severity": f.severity, "kind": f.kind, "pointer": f.pointer, "evidence": f.evidence})).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let report = json!({"checks": checks});
-    crate::workspace::write_atomic(
-        &dir.join("report.json"),
-        format!("{}\n", serde_json::to_string_pretty(&report)?).as_bytes(),
-    )?;
-
-    let mut md = String::from("# Sentinel report\n\n| contract | operation | mode | status | latency | findings |\n|---|---|---|---|---|---|\n");
-    for c in results {
-        let findings = if let Some(e) = &c.error {
-            format!("could not check: {}", e.replace('|', "/"))
-        } else if c.findings.is_empty() {
-            "none".to_owned()
-        } else {
-            c.findings
-                .iter()
-                .map(|f| format!("{} {} `{}`", f.severity, f.kind, f.pointer))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} ms | {} |\n",
-            c.contract,
-            c.operation,
-            c.mode,
-            c.status.map_or("-".to_owned(), |s| s.to_string()),
-            c.latency_ms,
-            findings
-        ));
-    }
-    crate::workspace::write_atomic(&dir.join("report.md"), md.as_bytes())?;
-
-    let failures = results
-        .iter()
-        .filter(|c| c.error.is_some() || c.findings.iter().any(|f| f.severity == "breaking"))
-        .count();
-    let mut xml = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"tether-sentinel\" tests=\"{}\" failures=\"{failures}\">\n", results.len());
-    for c in results {
-        xml.push_str(&format!(
-            "  <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\">",
-            esc(&c.contract),
-            esc(&c.operation),
-            c.latency_ms as f64 / 1000.0
-        ));
-        let breaking: Vec<&Finding> = c
-            .findings
-            .iter()
-            .filter(|f| f.severity == "breaking")
-            .collect();
-        if let Some(e) = &c.error {
-            xml.push_str(&format!("<failure message=\"{}\"/>", esc(e)));
-        } else if !breaking.is_empty() {
-            let msg = breaking
-                .iter()
-                .map(|f| format!("{} {}", f.kind, f.pointer))
-                .collect::<Vec<_>>()
-                .join("; ");
-            xml.push_str(&format!(
-                "<failure message=\"breaking drift: {}\"/>",
-                esc(&msg)
-            ));
+        for p in &args.providers {
+            if !known.contains(p) {
+                bail!(
+                    "--provider {p}: sentinels/checks.yaml has no checks for it; known: {}",
+                    known.join(", ")
+                );
+            }
         }
-        xml.push_str("</testcase>\n");
+        known
+            .iter()
+            .filter(|p| args.providers.contains(p))
+            .cloned()
+            .collect()
+    };
+    let binaries = build(root, &providers)?;
+    let results_dir = args.report_dir.join("providers");
+    std::fs::create_dir_all(&results_dir)
+        .with_context(|| format!("cannot create {}", results_dir.display()))?;
+
+    // Providers run side by side: each binary has its own sandbox and runtime.
+    let mut could_not_check = false;
+    let outcomes: Vec<Result<(String, Option<ProviderResult>, u8)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = providers
+            .iter()
+            .zip(&binaries)
+            .map(|(provider, bin)| {
+                let out = results_dir.join(format!("{provider}.json"));
+                s.spawn(move || run_one(root, provider, bin, &out, args))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow!("a sentinel thread panicked")))
+            })
+            .collect()
+    });
+    let mut results = Vec::new();
+    for outcome in outcomes {
+        let (provider, result, code) = outcome?;
+        match result {
+            Some(r) => results.push(r),
+            None => {
+                eprintln!("[{provider}] could not check (exit {code})");
+                could_not_check = true;
+            }
+        }
     }
-    xml.push_str("</testsuite>\n");
-    crate::workspace::write_atomic(&dir.join("junit.xml"), xml.as_bytes())
+    if let Some(upstream) = &args.upstream {
+        for provider in &providers {
+            let checks = upstream_checks(root, &checks, provider, upstream)?;
+            for c in &checks {
+                println!("[{provider}] {}", c.progress_line());
+            }
+            match results.iter_mut().find(|r| &r.provider == provider) {
+                Some(r) => r.checks.extend(checks),
+                None => results.push(ProviderResult {
+                    provider: provider.clone(),
+                    mode: "upstream".into(),
+                    checks,
+                }),
+            }
+        }
+    }
+    tether_sentinel::report::write_reports(&args.report_dir, &results)?;
+    let all: Vec<CheckResult> = results.iter().flat_map(|r| r.checks.clone()).collect();
+    let code = match exit_code(&all) {
+        1 => 1,
+        _ if could_not_check => 2,
+        c => c,
+    };
+    if let Some(file) = &args.metrics_file {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        tether_sentinel::report::write_metrics(file, &results, code, now)?;
+    }
+    Ok(code)
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// `cargo build` the sentinel binaries; returns their paths, in `providers` order.
+fn build(root: &Path, providers: &[String]) -> Result<Vec<PathBuf>> {
+    let mut args: Vec<String> = vec![
+        "build".into(),
+        "--quiet".into(),
+        "--message-format=json-render-diagnostics".into(),
+    ];
+    for p in providers {
+        args.push("-p".into());
+        args.push(format!("sentinel-{p}"));
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = duct::cmd(cargo, &args)
+        .dir(root)
+        .stdout_capture()
+        .unchecked()
+        .run()
+        .context("cannot run cargo to build the sentinel binaries")?;
+    if !out.status.success() {
+        bail!(
+            "building the sentinel binaries failed (cargo {}); fix the build errors above",
+            args.join(" ")
+        );
+    }
+    let mut found = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if let (Some(name), Some(exe)) = (
+            msg.pointer("/target/name").and_then(Value::as_str),
+            msg.get("executable").and_then(Value::as_str),
+        ) {
+            found.push((name.to_owned(), PathBuf::from(exe)));
+        }
+    }
+    providers
+        .iter()
+        .map(|p| {
+            let name = format!("sentinel-{p}");
+            found
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, exe)| exe.clone())
+                .ok_or_else(|| {
+                    anyhow!(
+                        "no binary `{name}`: every provider in sentinels/checks.yaml needs a \
+                         crate sentinels/{p} (package `{name}`) calling tether_sentinel::cli::run"
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Run one sentinel binary, relaying its progress lines; read its result file.
+fn run_one(
+    root: &Path,
+    provider: &str,
+    bin: &Path,
+    out: &Path,
+    args: &Args,
+) -> Result<(String, Option<ProviderResult>, u8)> {
+    let _ = std::fs::remove_file(out);
+    let mode = match args.mode {
+        Mode::Auto => "auto",
+        Mode::Live => "live",
+        Mode::Offline => "offline",
+    };
+    let mut argv: Vec<String> = vec![
+        "--root".into(),
+        root.display().to_string(),
+        "--mode".into(),
+        mode.into(),
+        "--report-dir".into(),
+        args.report_dir.display().to_string(),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    for d in &args.drift {
+        argv.push("--drift".into());
+        argv.push(d.clone());
+    }
+    let reader = duct::cmd(bin, &argv)
+        .unchecked()
+        .reader()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
+    for line in std::io::BufReader::new(&reader).lines() {
+        println!("[{provider}] {}", line?);
+    }
+    let code = reader
+        .try_wait()?
+        .and_then(|o| o.status.code())
+        .map_or(2, |c| u8::try_from(c).unwrap_or(2));
+    let result = match std::fs::read_to_string(out) {
+        Ok(text) => Some(
+            serde_json::from_str::<ProviderResult>(&text)
+                .with_context(|| format!("{}: not a sentinel result", out.display()))?,
+        ),
+        Err(_) => None,
+    };
+    Ok((provider.to_owned(), result, code))
+}
+
+/// Diff each contract of `provider` against `upstream`, restricted to the contract's
+/// operations: one check (mode `upstream`) per operation with changes.
+fn upstream_checks(
+    root: &Path,
+    checks: &Checks,
+    provider: &str,
+    upstream: &Path,
+) -> Result<Vec<CheckResult>> {
+    let newer = crate::diff::load(upstream)?;
+    let mut out = Vec::new();
+    for (contract, _) in checks.for_provider(provider) {
+        let target = tether_sentinel::target::Target::load(root, contract)?;
+        let ours = &target.contract.doc;
+        let ids: Vec<String> = ours.operations.iter().map(|o| o.id.clone()).collect();
+        let mut findings_by_op: std::collections::BTreeMap<String, Vec<Finding>> =
+            Default::default();
+        let present: Vec<String> = ids
+            .iter()
+            .filter(|id| newer.operation(id).is_some())
+            .cloned()
+            .collect();
+        // Operations the upstream lacks come out of the diff as `operation_removed`.
+        {
+            let req = tether_contract::extract::ExtractRequest {
+                provider: provider.to_owned(),
+                resource: target.contract.name.resource.clone(),
+                major: target.contract.name.major,
+                operations: present,
+                upstream_name: upstream.display().to_string(),
+                upstream_sha256: newer.sha256.clone(),
+            };
+            let restricted = if req.operations.is_empty() {
+                serde_json::json!({"openapi": "3.0.3", "paths": {}})
+            } else {
+                tether_contract::extract::extract(&newer.value, &req)
+                    .with_context(|| format!("{}: restricting to {contract}", upstream.display()))?
+            };
+            for change in tether_contract::diff::diff(&ours.value, &restricted) {
+                // Operations the upstream has and the contract leaves out are not ours.
+                if change.kind == tether_contract::diff::ChangeKind::OperationAdded {
+                    continue;
+                }
+                findings_by_op
+                    .entry(change.operation.clone())
+                    .or_default()
+                    .push(Finding {
+                        severity: if change.is_breaking() {
+                            Severity::Breaking
+                        } else {
+                            Severity::Additive
+                        },
+                        kind: format!("upstream:{}", change.kind.as_str()),
+                        pointer: change.pointer.clone(),
+                        evidence: change.message.clone(),
+                    });
+            }
+        }
+        for (operation, findings) in findings_by_op {
+            out.push(CheckResult {
+                contract: contract.clone(),
+                operation,
+                mode: "upstream".into(),
+                status: None,
+                latency_ms: 0,
+                ratelimit_remaining: None,
+                ratelimit_limit: None,
+                error: None,
+                findings,
+            });
+        }
+    }
+    Ok(out)
 }

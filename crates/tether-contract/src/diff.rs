@@ -51,11 +51,18 @@
 //! | [`ChangeKind::NullableAdded`] | request: additive, response: breaking | new schema |
 //! | [`ChangeKind::NullableRemoved`] | request: breaking, response: additive | new schema |
 //! | [`ChangeKind::EnumValueRemoved`] (value removed, or an `enum` constraint added) | request: breaking, response: additive | old `enum/i` (old schema when the constraint was added) |
-//! | [`ChangeKind::EnumValueAdded`] (value added, or the `enum` constraint dropped) | additive, see below | new `enum/i` (new schema when the constraint was dropped) |
+//! | [`ChangeKind::EnumValueAdded`] (value added, or the `enum` constraint dropped) | request: additive, response: breaking | new `enum/i` (new schema when the constraint was dropped) |
+//! | [`ChangeKind::MediaTypeRemoved`] (a media type other than the compared one left a `content` map) | breaking | old media type |
+//! | [`ChangeKind::MediaTypeAdded`] | additive | new media type |
+//! | [`ChangeKind::ConstraintChanged`]: `maxLength`/`maximum`/`maxItems`/`maxProperties` lowered or set, `minLength`/`minimum`/`minItems`/`minProperties` raised or set, `pattern` set (narrowed); the opposite (widened); `pattern` changed (incompatible) | request: narrowed and incompatible break; response: widened and incompatible break | new keyword (old one when removed) |
+//! | [`ChangeKind::ResponseHeaderMadeOptional`] (`required: true` dropped) | breaking | new header |
+//! | [`ChangeKind::ResponseHeaderMadeRequired`] | additive | new header |
+//! | [`ChangeKind::ParameterDefaultChanged`] (optional parameter's `default` set, changed or removed: the server now assumes another value for clients that omit it) | breaking | new parameter schema |
 //!
-//! A new enum value in a *response* breaks a client that decodes the field into a closed
-//! enum. It is classified additive here on purpose: generated clients must decode enums as
-//! open (with a catch-all for unknown values), as providers add values all the time.
+//! A new enum value in a *response* breaks a client that matches the field exhaustively
+//! (a closed Rust `enum`), so it is breaking, as oasdiff's
+//! `response-property-enum-value-added` at error level. A provider whose enums are meant to
+//! grow must say so in the contract (drop the `enum`, or use a new `vN`).
 //!
 //! # Schema comparison
 //!
@@ -80,8 +87,9 @@
 //! - A missing `type` is inferred as `object` when the schema has `properties` or
 //!   `additionalProperties`, and as `array` when it has `items`; otherwise it accepts any type.
 //! - `readOnly` properties are ignored in requests and `writeOnly` ones in responses.
-//! - Not compared: security, servers, parameter style/explode, validation keywords
-//!   (`minimum`, `pattern`, `maxLength`, ...), response header `required`.
+//! - Validation keywords are read from the schema itself, not from `allOf` members.
+//! - Not compared: security, servers, parameter style/explode, `exclusiveMinimum`/
+//!   `exclusiveMaximum`, `multipleOf`, `uniqueItems`.
 //!
 //! [`diff`] never panics: what is malformed or unresolvable (non-local refs, refs to
 //! nowhere, ref loops, values of the wrong JSON type) is skipped. The output is sorted by
@@ -234,6 +242,18 @@ pub enum ChangeKind {
     EnumValueRemoved,
     /// An enum value was added, or the `enum` constraint was dropped.
     EnumValueAdded,
+    /// A media type of a request or response `content` map disappeared.
+    MediaTypeRemoved,
+    /// A media type was added to a request or response `content` map.
+    MediaTypeAdded,
+    /// A validation bound (`maxLength`, `maximum`, `minItems`, `pattern`, ...) changed.
+    ConstraintChanged,
+    /// The `default` of an optional request parameter was set, changed or removed.
+    ParameterDefaultChanged,
+    /// A response header is no longer `required`.
+    ResponseHeaderMadeOptional,
+    /// A response header is now `required`.
+    ResponseHeaderMadeRequired,
 }
 
 impl ChangeKind {
@@ -270,6 +290,12 @@ impl ChangeKind {
             ChangeKind::NullableRemoved => "nullable_removed",
             ChangeKind::EnumValueRemoved => "enum_value_removed",
             ChangeKind::EnumValueAdded => "enum_value_added",
+            ChangeKind::MediaTypeRemoved => "media_type_removed",
+            ChangeKind::MediaTypeAdded => "media_type_added",
+            ChangeKind::ConstraintChanged => "constraint_changed",
+            ChangeKind::ParameterDefaultChanged => "parameter_default_changed",
+            ChangeKind::ResponseHeaderMadeOptional => "response_header_made_optional",
+            ChangeKind::ResponseHeaderMadeRequired => "response_header_made_required",
         }
     }
 }
@@ -939,6 +965,25 @@ impl<'a> Differ<'a> {
                 _ => {}
             }
             if let (Some(os), Some(ns)) = (o.schema(), n.schema()) {
+                let default = |doc: &'a Value, s: &Node<'a>| {
+                    resolve(doc, s.clone()).and_then(|(s, _)| s.value.get("default").cloned())
+                };
+                let (od, nd) = (default(self.old, &os), default(self.new, &ns));
+                if !n.required() && od != nd {
+                    let show =
+                        |v: &Option<Value>| v.as_ref().map_or("none".to_owned(), display_value);
+                    self.push(
+                        Severity::Breaking,
+                        ChangeKind::ParameterDefaultChanged,
+                        ns.ptr.clone(),
+                        format!(
+                            "{}: default changed from `{}` to `{}`",
+                            n.label(),
+                            show(&od),
+                            show(&nd)
+                        ),
+                    );
+                }
                 self.compare(Dir::Request, n.label(), os, ns);
             }
         }
@@ -1011,10 +1056,12 @@ impl<'a> Differ<'a> {
                     ),
                     _ => {}
                 }
-                let om = child(&o, "content").and_then(|c| pick_media(&c));
-                let nm = child(&n, "content").and_then(|c| pick_media(&c));
+                let (oc, nc) = (child(&o, "content"), child(&n, "content"));
+                let om = oc.as_ref().and_then(pick_media);
+                let nm = nc.as_ref().and_then(pick_media);
                 if let (Some(om), Some(nm)) = (om, nm) {
                     self.media(Dir::Request, "request body".to_owned(), om, nm);
+                    self.media_sets("request body", oc.as_ref(), nc.as_ref());
                 }
             }
         }
@@ -1034,6 +1081,41 @@ impl<'a> Differ<'a> {
         }
         if let (Some(os), Some(ns)) = (child(&old_media, "schema"), child(&new_media, "schema")) {
             self.compare(dir, label, os, ns);
+        }
+    }
+
+    /// Media types that left or joined a `content` map. The compared ones (see
+    /// [`pick_media`]) are left out when they differ: that is a [`ChangeKind::MediaTypeChanged`].
+    fn media_sets(&mut self, label: &str, old: Option<&Node<'a>>, new: Option<&Node<'a>>) {
+        let old_pick = old.and_then(pick_media).map(|(k, _)| media_base(k));
+        let new_pick = new.and_then(pick_media).map(|(k, _)| media_base(k));
+        let renamed = old_pick != new_pick;
+        let (old_keys, new_keys) = (media_keys(old), media_keys(new));
+        for (key, node) in &old_keys {
+            if renamed && Some(key) == old_pick.as_ref() {
+                continue;
+            }
+            if !new_keys.iter().any(|(k, _)| k == key) {
+                self.push(
+                    Severity::Breaking,
+                    ChangeKind::MediaTypeRemoved,
+                    node.ptr.clone(),
+                    format!("{label}: media type `{key}` was removed"),
+                );
+            }
+        }
+        for (key, node) in &new_keys {
+            if renamed && Some(key) == new_pick.as_ref() {
+                continue;
+            }
+            if !old_keys.iter().any(|(k, _)| k == key) {
+                self.push(
+                    Severity::Additive,
+                    ChangeKind::MediaTypeAdded,
+                    node.ptr.clone(),
+                    format!("{label}: media type `{key}` was added"),
+                );
+            }
         }
     }
 
@@ -1072,8 +1154,9 @@ impl<'a> Differ<'a> {
         else {
             return;
         };
-        let om = child(&old, "content").and_then(|c| pick_media(&c));
-        let nm = child(&new, "content").and_then(|c| pick_media(&c));
+        let (oc, nc) = (child(&old, "content"), child(&new, "content"));
+        let om = oc.as_ref().and_then(pick_media);
+        let nm = nc.as_ref().and_then(pick_media);
         let label = format!("response {status} body");
         match (om, nm) {
             (None, None) => {}
@@ -1089,7 +1172,10 @@ impl<'a> Differ<'a> {
                 n.ptr,
                 format!("{label} was added"),
             ),
-            (Some(om), Some(nm)) => self.media(Dir::Response, label, om, nm),
+            (Some(om), Some(nm)) => {
+                self.media(Dir::Response, label.clone(), om, nm);
+                self.media_sets(&label, oc.as_ref(), nc.as_ref());
+            }
         }
 
         let old_headers = child(&old, "headers")
@@ -1111,8 +1197,27 @@ impl<'a> Differ<'a> {
                     format!("{label} was removed"),
                 ),
                 Some((_, n)) => {
-                    let os = resolve(self.old, o.clone()).and_then(|(h, _)| child(&h, "schema"));
-                    let ns = resolve(self.new, n.clone()).and_then(|(h, _)| child(&h, "schema"));
+                    let oh = resolve(self.old, o.clone()).map(|(h, _)| h);
+                    let nh = resolve(self.new, n.clone()).map(|(h, _)| h);
+                    if let (Some(oh), Some(nh)) = (&oh, &nh) {
+                        match (is_true(oh.value, "required"), is_true(nh.value, "required")) {
+                            (true, false) => self.push(
+                                Severity::Breaking,
+                                ChangeKind::ResponseHeaderMadeOptional,
+                                nh.ptr.clone(),
+                                format!("{label} is no longer required and may be absent"),
+                            ),
+                            (false, true) => self.push(
+                                Severity::Additive,
+                                ChangeKind::ResponseHeaderMadeRequired,
+                                nh.ptr.clone(),
+                                format!("{label} is now always sent"),
+                            ),
+                            _ => {}
+                        }
+                    }
+                    let os = oh.and_then(|h| child(&h, "schema"));
+                    let ns = nh.and_then(|h| child(&h, "schema"));
                     if let (Some(os), Some(ns)) = (os, ns) {
                         self.compare(Dir::Response, label, os, ns);
                     }
@@ -1292,6 +1397,7 @@ impl<'a> Differ<'a> {
                 ),
             );
         }
+        constraints(dir, local, path, old, new);
         match (ov.nullable, nv.nullable) {
             (false, true) => local.push(
                 dir.pick(Severity::Additive, Severity::Breaking),
@@ -1492,6 +1598,7 @@ fn display_value(value: &Value) -> String {
 
 fn enums(dir: Dir, local: &mut Local, path: &str, ov: &View<'_>, nv: &View<'_>) {
     let removed = dir.pick(Severity::Breaking, Severity::Additive);
+    let added = dir.pick(Severity::Additive, Severity::Breaking);
     match (&ov.enum_values, &nv.enum_values) {
         (Some(oe), Some(ne)) => {
             let (old_values, new_values) = (elements(oe), elements(ne));
@@ -1509,7 +1616,7 @@ fn enums(dir: Dir, local: &mut Local, path: &str, ov: &View<'_>, nv: &View<'_>) 
             for n in &new_values {
                 if !old_values.iter().any(|o| o.value == n.value) {
                     local.push(
-                        Severity::Additive,
+                        added,
                         ChangeKind::EnumValueAdded,
                         &n.ptr,
                         path,
@@ -1519,7 +1626,7 @@ fn enums(dir: Dir, local: &mut Local, path: &str, ov: &View<'_>, nv: &View<'_>) 
             }
         }
         (Some(_), None) => local.push(
-            Severity::Additive,
+            added,
             ChangeKind::EnumValueAdded,
             &nv.ptr,
             path,
@@ -1537,6 +1644,92 @@ fn enums(dir: Dir, local: &mut Local, path: &str, ov: &View<'_>, nv: &View<'_>) 
         ),
         (None, None) => {}
     }
+}
+
+/// Upper bounds: lowering or setting one narrows what is accepted.
+const UPPER_BOUNDS: [&str; 4] = ["maxLength", "maximum", "maxItems", "maxProperties"];
+/// Lower bounds: raising or setting one narrows what is accepted.
+const LOWER_BOUNDS: [&str; 4] = ["minLength", "minimum", "minItems", "minProperties"];
+
+/// Compares validation bounds and `pattern` of two (resolved) schemas.
+fn constraints<'a>(dir: Dir, local: &mut Local, path: &str, old: &Node<'a>, new: &Node<'a>) {
+    let num = |node: &Node<'_>, key: &str| node.value.get(key).and_then(Value::as_f64);
+    let bounds = UPPER_BOUNDS
+        .iter()
+        .map(|k| (*k, true))
+        .chain(LOWER_BOUNDS.iter().map(|k| (*k, false)));
+    for (key, upper) in bounds {
+        let (o, n) = (num(old, key), num(new, key));
+        let rel = match (o, n) {
+            (None, None) => Rel::Same,
+            (Some(_), None) => Rel::Widened,
+            (None, Some(_)) => Rel::Narrowed,
+            (Some(o), Some(n)) if o == n => Rel::Same,
+            (Some(o), Some(n)) if (n < o) == upper => Rel::Narrowed,
+            _ => Rel::Widened,
+        };
+        if rel == Rel::Same {
+            continue;
+        }
+        let show = |v: Option<f64>| v.map_or("none".to_owned(), |v| v.to_string());
+        let pointer = match n {
+            Some(_) => format!("{}/{key}", new.ptr),
+            None => format!("{}/{key}", old.ptr),
+        };
+        local.push(
+            rel.severity(dir),
+            ChangeKind::ConstraintChanged,
+            &pointer,
+            path,
+            format!("`{key}` changed from {} to {}", show(o), show(n)),
+        );
+    }
+    let (o, n) = (
+        old.value.get("pattern").and_then(Value::as_str),
+        new.value.get("pattern").and_then(Value::as_str),
+    );
+    let rel = match (o, n) {
+        (o, n) if o == n => Rel::Same,
+        (Some(_), None) => Rel::Widened,
+        (None, Some(_)) => Rel::Narrowed,
+        _ => Rel::Incompatible,
+    };
+    if rel != Rel::Same {
+        let pointer = match n {
+            Some(_) => format!("{}/pattern", new.ptr),
+            None => format!("{}/pattern", old.ptr),
+        };
+        local.push(
+            rel.severity(dir),
+            ChangeKind::ConstraintChanged,
+            &pointer,
+            path,
+            format!(
+                "`pattern` changed from `{}` to `{}`",
+                o.unwrap_or("none"),
+                n.unwrap_or("none")
+            ),
+        );
+    }
+}
+
+/// The media type keys of a `content` map (lowercased, parameters dropped) with their nodes.
+fn media_keys<'a>(content: Option<&Node<'a>>) -> Vec<(String, Node<'a>)> {
+    content
+        .map(entries)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, n)| (media_base(k), n))
+        .collect()
+}
+
+fn media_base(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// `readOnly` properties are not sent and `writeOnly` ones are not received.
@@ -2341,7 +2534,7 @@ components:
     }
 
     #[test]
-    fn enum_changes_in_responses_are_additive() {
+    fn enum_value_added_to_a_response_is_breaking_removed_is_not() {
         let removed = edit(BASE, "enum: [public, private]", "enum: [public]");
         let changes = run(BASE, &removed);
         assert_eq!(changes.len(), 2);
@@ -2356,10 +2549,240 @@ components:
             "enum: [public, private, internal]",
         );
         let changes = run(BASE, &added);
+        // Once per operation returning a Repo (getRepo 200, createRepo 201).
         assert_eq!(changes.len(), 2);
         assert!(changes.iter().all(|c| c.kind == ChangeKind::EnumValueAdded
-            && !c.is_breaking()
+            && c.is_breaking()
             && c.pointer == "/components/schemas/Repo/properties/visibility/enum/2"));
+        // Dropping the enum in a response: any string may now come back.
+        let dropped = edit(
+            BASE,
+            "visibility: {type: string, enum: [public, private]}",
+            "visibility: {type: string}",
+        );
+        let changes = run(BASE, &dropped);
+        assert_eq!(changes.len(), 2);
+        assert!(changes
+            .iter()
+            .all(|c| c.kind == ChangeKind::EnumValueAdded && c.is_breaking()));
+    }
+
+    #[test]
+    fn enum_value_added_to_a_request_is_not_breaking() {
+        let added = edit(BASE, "enum: [web, cli]", "enum: [web, cli, api]");
+        assert_eq!(
+            summary(&run(BASE, &added)),
+            vec![(
+                Severity::Additive,
+                ChangeKind::EnumValueAdded,
+                "createRepo",
+                "/paths/~1user~1repos/post/requestBody/content/application~1json/schema/properties/topic/enum/2"
+            )]
+        );
+    }
+
+    #[test]
+    fn path_parameter_renamed_is_breaking() {
+        let renamed = BASE
+            .replace("/repos/{owner}/{repo}:", "/repos/{org}/{repo}:")
+            .replace("{name: owner, in: path", "{name: org, in: path");
+        let changes = run(BASE, &renamed);
+        let mut kinds: Vec<&str> = breaking(&changes).iter().map(|c| c.1.as_str()).collect();
+        kinds.sort_unstable();
+        assert_eq!(
+            kinds,
+            vec![
+                "method_or_path_changed",
+                "parameter_removed",
+                "request_parameter_required"
+            ],
+            "{changes:#?}"
+        );
+        assert!(
+            message_of(&changes, ChangeKind::ParameterRemoved, "getRepo")
+                .contains("path parameter `owner`")
+        );
+        assert!(
+            message_of(&changes, ChangeKind::RequestParameterRequired, "getRepo")
+                .contains("path parameter `org`")
+        );
+    }
+
+    #[test]
+    fn media_type_removed_from_a_response_is_breaking_added_is_not() {
+        let two = edit(
+            BASE,
+            "        '201':\n          description: created\n          content:\n",
+            "        '201':\n          description: created\n          content:\n            text/csv:\n              schema: {type: string}\n",
+        );
+        let changes = run(&two, BASE);
+        assert_eq!(
+            summary(&changes),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::MediaTypeRemoved,
+                "createRepo",
+                "/paths/~1user~1repos/post/responses/201/content/text~1csv"
+            )]
+        );
+        assert!(changes[0]
+            .message
+            .contains("response 201 body: media type `text/csv`"));
+        assert_eq!(
+            summary(&run(BASE, &two)),
+            vec![(
+                Severity::Additive,
+                ChangeKind::MediaTypeAdded,
+                "createRepo",
+                "/paths/~1user~1repos/post/responses/201/content/text~1csv"
+            )]
+        );
+    }
+
+    #[test]
+    fn media_type_removed_from_a_request_is_breaking() {
+        let two = edit(
+            BASE,
+            "        content:\n          application/json:\n            schema:\n              type: object\n              required: [name]",
+            "        content:\n          application/x-www-form-urlencoded:\n            schema: {type: object}\n          application/json:\n            schema:\n              type: object\n              required: [name]",
+        );
+        assert_eq!(
+            summary(&run(&two, BASE)),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::MediaTypeRemoved,
+                "createRepo",
+                "/paths/~1user~1repos/post/requestBody/content/application~1x-www-form-urlencoded"
+            )]
+        );
+    }
+
+    #[test]
+    fn constraints_narrowed_in_a_request_break() {
+        let limited = edit(
+            BASE,
+            "name: {type: string}",
+            "name: {type: string, maxLength: 100}",
+        );
+        let tighter = edit(
+            BASE,
+            "name: {type: string}",
+            "name: {type: string, maxLength: 50}",
+        );
+        let prop = "/paths/~1user~1repos/post/requestBody/content/application~1json/schema/properties/name";
+        let max = format!("{prop}/maxLength");
+        // Set where there was none, and lowered: narrowed, breaking in a request.
+        for (old, new) in [(BASE, &limited), (&limited, &tighter)] {
+            assert_eq!(
+                summary(&run(old, new)),
+                vec![(
+                    Severity::Breaking,
+                    ChangeKind::ConstraintChanged,
+                    "createRepo",
+                    max.as_str()
+                )]
+            );
+        }
+        // Raised and removed: widened, fine in a request.
+        for (old, new) in [(&tighter, &limited), (&limited, &BASE.to_owned())] {
+            assert_eq!(
+                summary(&run(old, new)),
+                vec![(
+                    Severity::Additive,
+                    ChangeKind::ConstraintChanged,
+                    "createRepo",
+                    max.as_str()
+                )]
+            );
+        }
+        let minimum = edit(
+            BASE,
+            "size: {type: integer}",
+            "size: {type: integer, minimum: 1}",
+        );
+        let c = run(BASE, &minimum);
+        assert_eq!(breaking(&c).len(), 1, "{c:#?}");
+        assert!(c[0].message.contains("`minimum` changed from none to 1"));
+        let pattern = edit(
+            BASE,
+            "name: {type: string}",
+            "name: {type: string, pattern: '^[a-z]+$'}",
+        );
+        let changed = edit(
+            BASE,
+            "name: {type: string}",
+            "name: {type: string, pattern: '^[a-z0-9]+$'}",
+        );
+        assert!(run(BASE, &pattern).iter().all(Change::is_breaking));
+        assert!(run(&pattern, &changed).iter().all(Change::is_breaking));
+        assert!(run(&pattern, BASE).iter().all(|c| !c.is_breaking()));
+    }
+
+    #[test]
+    fn constraints_widened_in_a_response_break() {
+        let limited = edit(
+            BASE,
+            "login: {type: string}",
+            "login: {type: string, maxLength: 39}",
+        );
+        let wider = edit(
+            BASE,
+            "login: {type: string}",
+            "login: {type: string, maxLength: 100}",
+        );
+        let c = run(&limited, &wider);
+        assert!(
+            !c.is_empty()
+                && c.iter().all(|c| c.is_breaking()
+                    && c.kind == ChangeKind::ConstraintChanged
+                    && c.pointer == "/components/schemas/User/properties/login/maxLength"),
+            "{c:#?}"
+        );
+        // Narrowing a response is safe.
+        assert!(run(&wider, &limited).iter().all(|c| !c.is_breaking()));
+        let items = edit(
+            BASE,
+            "        labels:\n          type: array\n",
+            "        labels:\n          type: array\n          minItems: 1\n",
+        );
+        let c = run(&items, BASE);
+        assert!(!c.is_empty() && c.iter().all(|c| c.is_breaking()), "{c:#?}");
+    }
+
+    #[test]
+    fn parameter_default_changed_is_breaking() {
+        let with = edit(
+            BASE,
+            "{name: per_page, in: query, schema: {type: integer}}",
+            "{name: per_page, in: query, schema: {type: integer, default: 30}}",
+        );
+        let other = edit(
+            BASE,
+            "{name: per_page, in: query, schema: {type: integer}}",
+            "{name: per_page, in: query, schema: {type: integer, default: 100}}",
+        );
+        let ptr = format!("{GET_REPO}/parameters/0/schema");
+        for (old, new) in [
+            (BASE, with.as_str()),
+            (with.as_str(), other.as_str()),
+            (other.as_str(), BASE),
+        ] {
+            assert_eq!(
+                summary(&run(old, new)),
+                vec![(
+                    Severity::Breaking,
+                    ChangeKind::ParameterDefaultChanged,
+                    "getRepo",
+                    ptr.as_str()
+                )]
+            );
+        }
+        assert!(message_of(
+            &run(&with, &other),
+            ChangeKind::ParameterDefaultChanged,
+            "getRepo"
+        )
+        .contains("default changed from `30` to `100`"));
     }
 
     #[test]
@@ -2792,6 +3215,30 @@ paths:
         assert_eq!(
             changes[0].message,
             "response 200 header `X-RateLimit-Limit`: /: type changed from `integer` to `string`"
+        );
+        // A required header that may now be absent breaks clients reading it.
+        let required = edit(
+            BASE,
+            "Limit: {schema: {type: integer}}",
+            "Limit: {required: true, schema: {type: integer}}",
+        );
+        assert_eq!(
+            summary(&run(&required, BASE)),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::ResponseHeaderMadeOptional,
+                "getRepo",
+                "/components/headers/Limit"
+            )]
+        );
+        assert_eq!(
+            summary(&run(BASE, &required)),
+            vec![(
+                Severity::Additive,
+                ChangeKind::ResponseHeaderMadeRequired,
+                "getRepo",
+                "/components/headers/Limit"
+            )]
         );
     }
 

@@ -76,6 +76,8 @@ pub enum DriftKind {
     EnumAdd(String, String),
     /// Add a response header (e.g. `Deprecation`).
     Header(String),
+    /// Add a field: set the value at the pointer (whose parent must exist) to a JSON value.
+    Add(String, serde_json::Value),
 }
 
 /// A drift applied to one operation of one contract.
@@ -91,7 +93,8 @@ pub struct Drift {
 
 impl Drift {
     /// Parse `github.repos.v1:repos/get:remove:/owner`, `…:retype:/id:string`,
-    /// `…:enum-add:/state:archived`, `…:header:Deprecation`.
+    /// `…:enum-add:/state:archived`, `…:header:Deprecation`, `…:add:/topics_count:3`
+    /// (the value is JSON: `add:/label:"x"`, `add:/meta:{"a":1}`).
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let err = |reason: &str| ParseError {
             input: input.to_owned(),
@@ -102,7 +105,7 @@ impl Drift {
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(err(
-                "expected <contract>:<operationId>:<remove|retype|enum-add|header>:<argument>",
+                "expected <contract>:<operationId>:<remove|retype|enum-add|header|add>:<argument>",
             ));
         };
         let pointer = |p: &str| {
@@ -132,7 +135,19 @@ impl Drift {
                 DriftKind::EnumAdd(pointer(p)?, v.to_owned())
             }
             "header" if !arg.is_empty() => DriftKind::Header(arg.to_owned()),
-            _ => return Err(err("drift kinds: remove, retype, enum-add, header")),
+            "add" => {
+                // The pointer ends at the first `:`; the rest is JSON (which may hold `:`).
+                let (p, v) = arg.split_once(':').ok_or_else(|| {
+                    err("add takes /pointer:<JSON value>, e.g. add:/topics_count:3")
+                })?;
+                let value = serde_json::from_str(v).map_err(|e| {
+                    err(&format!(
+                        "add: `{v}` is not JSON ({e}); quote strings: add:/label:\"x\""
+                    ))
+                })?;
+                DriftKind::Add(pointer(p)?, value)
+            }
+            _ => return Err(err("drift kinds: remove, retype, enum-add, header, add")),
         };
         Ok(Self {
             contract: contract.to_owned(),
@@ -180,6 +195,27 @@ impl Drift {
                 None => false,
             },
             DriftKind::Header(_) => true,
+            DriftKind::Add(p, value) => {
+                let (parent, last) = split(p);
+                match body.pointer_mut(parent) {
+                    Some(serde_json::Value::Object(m)) => {
+                        m.insert(unescape(last), value.clone());
+                        true
+                    }
+                    Some(serde_json::Value::Array(a)) => match last.parse::<usize>() {
+                        Ok(i) if i <= a.len() => {
+                            a.insert(i, value.clone());
+                            true
+                        }
+                        _ if last == "-" => {
+                            a.push(value.clone());
+                            true
+                        }
+                        _ => false,
+                    },
+                    _ => false,
+                }
+            }
         }
     }
 }
@@ -235,8 +271,29 @@ mod tests {
             "a:b:remove:owner",
             "a:b:retype:/id:float",
             "a:b:explode:/x",
+            "a:b:add:/x",
+            "a:b:add:/x:not json",
+            "a:b:add:x:1",
         ] {
             assert!(Drift::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn add_drift_inserts_a_json_value_where_the_parent_exists() {
+        let d = Drift::parse(r#"github.repos.v1:repos/get:add:/owner/badge:{"a:b":[1]}"#).unwrap();
+        assert_eq!(
+            d.kind,
+            DriftKind::Add("/owner/badge".into(), serde_json::json!({"a:b": [1]}))
+        );
+        let mut body = serde_json::json!({"owner": {"login": "o"}, "tags": ["x"]});
+        assert!(d.apply(&mut body));
+        assert_eq!(body["owner"]["badge"], serde_json::json!({"a:b": [1]}));
+        let mut no_parent = serde_json::json!({"id": 1});
+        assert!(!d.apply(&mut no_parent));
+        assert_eq!(no_parent, serde_json::json!({"id": 1}));
+        let push = Drift::parse("c:o:add:/tags/-:\"y\"").unwrap();
+        assert!(push.apply(&mut body));
+        assert_eq!(body["tags"], serde_json::json!(["x", "y"]));
     }
 }

@@ -6,8 +6,10 @@
 mod brief;
 mod call;
 mod check;
+mod diff;
 mod extract;
 mod gen;
+mod schedules;
 mod sentinel;
 mod validate;
 mod webhook;

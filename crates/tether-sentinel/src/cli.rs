@@ -1,0 +1,52 @@
+//! The command line every sentinel binary (`sentinels/<provider>`) shares.
+
+use std::path::PathBuf;
+
+use crate::result::{CheckResult, ProviderResult};
+use crate::run::{run_provider, Mode, RunOptions};
+use crate::SentinelError;
+
+/// `sentinel-<provider> [--root DIR] [--mode auto|live|offline] [--drift D]... [--report-dir DIR] [--out FILE]`
+#[derive(Debug, clap::Parser)]
+#[command(
+    about = "Call this provider's sentinel checks (sentinels/checks.yaml) and classify drift. \
+             Exit 0: no breaking drift; 1: breaking drift; 2: could not check."
+)]
+pub struct Args {
+    /// Workspace root (contracts/, fixtures/, sentinels/).
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// Live needs the provider's credential in the environment; auto falls back to the sandbox.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub mode: Mode,
+    /// Drift injected into the offline sandbox, e.g. `github.repos.v1:repos/get:remove:/owner`.
+    #[arg(long)]
+    pub drift: Vec<String>,
+    /// Where observed payloads go (`<dir>/observed/…`).
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// Write the result JSON here (atomically); otherwise it is only summarised.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Run `provider` as `args` say, write the result file, and return it.
+pub fn run(
+    provider: &str,
+    args: &Args,
+    progress: &mut dyn FnMut(&CheckResult),
+) -> Result<ProviderResult, SentinelError> {
+    let options = RunOptions {
+        root: args.root.clone(),
+        provider: provider.to_owned(),
+        mode: args.mode,
+        drift: args.drift.clone(),
+        observed_dir: args.report_dir.clone(),
+    };
+    let result = run_provider(&options, progress)?;
+    if let Some(out) = &args.out {
+        let text = serde_json::to_string_pretty(&result).unwrap_or_default();
+        crate::observed::write_atomic(out, format!("{text}\n").as_bytes())?;
+    }
+    Ok(result)
+}

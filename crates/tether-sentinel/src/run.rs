@@ -1,0 +1,170 @@
+//! Running one provider's checks: live with its credential, else offline against an
+//! in-process `tether-sandbox`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tether_contract::validate::{ContractValidator, ValidatorOptions};
+use tether_runtime::{CallOptions, Credentials, Secret, Settings, ValidationMode};
+
+use crate::config::Checks;
+use crate::drift::{operational, Classifier};
+use crate::result::{CheckResult, ProviderResult};
+use crate::target::Target;
+use crate::SentinelError;
+
+/// Where a provider is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// Live when the provider's credential is in the environment, else offline.
+    Auto,
+    /// The real provider (its credential is required).
+    Live,
+    /// The in-process sandbox.
+    Offline,
+}
+
+/// Options of one provider's run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Workspace root (contracts/, fixtures/, sentinels/).
+    pub root: PathBuf,
+    /// The provider, e.g. `github`.
+    pub provider: String,
+    /// Mode.
+    pub mode: Mode,
+    /// Drift injected into the offline sandbox (tests, demos), as `tether-sandbox` parses it.
+    pub drift: Vec<String>,
+    /// Where observed payloads go (`<dir>/observed/<contract>/…`); none when `None`.
+    pub observed_dir: Option<PathBuf>,
+}
+
+/// Run every check of one provider; `progress` sees each check as it completes.
+pub fn run_provider(
+    options: &RunOptions,
+    progress: &mut dyn FnMut(&CheckResult),
+) -> Result<ProviderResult, SentinelError> {
+    let checks = Checks::load(&options.root)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| SentinelError::Sandbox(format!("cannot start the async runtime: {e}")))?;
+    let drift = options
+        .drift
+        .iter()
+        .map(|d| tether_sandbox::Drift::parse(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| SentinelError::Sandbox(e.to_string()))?;
+    let mut sandbox_url: Option<String> = None;
+    let mut results = Vec::new();
+    let mut provider_mode = "offline";
+    for (contract_name, ops) in checks.for_provider(&options.provider) {
+        let target = Target::load(&options.root, contract_name)?;
+        let creds = Credentials::from_env(&target.policy);
+        let live = match (options.mode, &creds) {
+            (Mode::Offline, _) => false,
+            (Mode::Live | Mode::Auto, Ok(_)) => true,
+            (Mode::Live, Err(e)) => return Err(SentinelError::Credentials(e.to_string())),
+            (Mode::Auto, Err(_)) => false,
+        };
+        if live {
+            provider_mode = "live";
+        }
+        // The runtime does not validate: the sentinel classifies each exchange itself so
+        // body findings and response headers (deprecation, headroom) are both in hand.
+        let validator = ContractValidator::new(&target.contract.doc, &ValidatorOptions::default())?;
+        let mut settings = Settings::parts(target.defaults).validation(ValidationMode::Off);
+        if live {
+            if let Ok(c) = creds {
+                settings = settings.credentials(c);
+            }
+        } else {
+            let url = match &sandbox_url {
+                Some(u) => u.clone(),
+                None => {
+                    let sandbox = tether_sandbox::Sandbox::load(&options.root)
+                        .and_then(|s| s.with_drift(drift.clone()))
+                        .map_err(|e| SentinelError::Sandbox(e.to_string()))?;
+                    let (addr, _task) = runtime
+                        .block_on(Arc::new(sandbox).serve(([127, 0, 0, 1], 0).into()))
+                        .map_err(|e| SentinelError::Sandbox(e.to_string()))?;
+                    let u = format!("http://{addr}");
+                    sandbox_url = Some(u.clone());
+                    u
+                }
+            };
+            settings = settings
+                .base_url(url)
+                .credentials(Credentials::Bearer(Secret::new("tether-sandbox")));
+        }
+        let (base, http, inner) = settings.into_parts().map_err(|e| SentinelError::Target {
+            contract: contract_name.clone(),
+            message: e.to_string(),
+        })?;
+        for (operation, params) in ops {
+            let index = target.operation_index(operation)?;
+            let params: Vec<(String, String)> =
+                params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let request = target.request(&inner, &base, index, &params)?;
+            let meta = &target.defaults.operations[index];
+            let classifier = Classifier::new(&options.root, &target, &validator, operation);
+            let started = Instant::now();
+            let result = runtime.block_on(inner.execute(&http, request, meta, &CallOptions::new()));
+            let latency_ms = started.elapsed().as_millis() as u64;
+            let mut check = CheckResult {
+                contract: contract_name.clone(),
+                operation: operation.clone(),
+                mode: if live { "live" } else { "offline" }.to_owned(),
+                status: None,
+                latency_ms,
+                ratelimit_remaining: None,
+                ratelimit_limit: None,
+                error: None,
+                findings: Vec::new(),
+            };
+            match result {
+                Ok(x) => {
+                    check.status = Some(x.status);
+                    let pairs: Vec<(String, String)> = x
+                        .headers
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned()))
+                        })
+                        .collect();
+                    check.findings = classifier.classify(x.status, &pairs, &x.body);
+                    let number = |name: &str| {
+                        x.headers
+                            .get(name)
+                            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                    };
+                    check.ratelimit_limit = number("x-ratelimit-limit");
+                    check.ratelimit_remaining = number("x-ratelimit-remaining");
+                    check.findings.extend(operational(
+                        &target,
+                        &x.headers,
+                        latency_ms,
+                        check.ratelimit_remaining,
+                        check.ratelimit_limit,
+                    ));
+                    if x.status >= 400 && !check.is_breaking() {
+                        check.error = Some(format!("HTTP {}", x.status));
+                    }
+                    if let Some(dir) = &options.observed_dir {
+                        crate::observed::save(dir, contract_name, operation, x.status, &x.body)?;
+                    }
+                }
+                Err(e) => check.error = Some(e.to_string()),
+            }
+            progress(&check);
+            results.push(check);
+        }
+    }
+    Ok(ProviderResult {
+        provider: options.provider.clone(),
+        mode: provider_mode.to_owned(),
+        checks: results,
+    })
+}

@@ -1,0 +1,93 @@
+//! `run_provider` in-process against the sandbox (loopback only), and bad inputs.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use tether_sentinel::{run_provider, Mode, RunOptions, SentinelError, Severity};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn options(provider: &str, drift: &[&str]) -> RunOptions {
+    RunOptions {
+        root: root(),
+        provider: provider.into(),
+        mode: Mode::Offline,
+        drift: drift.iter().map(|d| d.to_string()).collect(),
+        observed_dir: None,
+    }
+}
+
+#[test]
+fn offline_run_reports_each_check_and_classifies_drift() {
+    let mut seen = Vec::new();
+    let result = run_provider(
+        &options(
+            "github",
+            &[
+                "github.repos.v1:repos/get:add:/license/spdx_family:\"MIT-like\"",
+                "github.repos.v1:issues/get:remove:/id",
+            ],
+        ),
+        &mut |c| seen.push(c.operation.clone()),
+    )
+    .unwrap();
+    assert_eq!(result.provider, "github");
+    assert_eq!(result.mode, "offline");
+    assert_eq!(
+        seen,
+        vec!["issues/get", "issues/list-for-repo", "repos/get"]
+    );
+    let repos = result
+        .checks
+        .iter()
+        .find(|c| c.operation == "repos/get")
+        .unwrap();
+    assert_eq!(repos.findings.len(), 1, "{:?}", repos.findings);
+    assert_eq!(repos.findings[0].severity, Severity::Additive);
+    assert_eq!(repos.findings[0].pointer, "/license/spdx_family");
+    let issue = result
+        .checks
+        .iter()
+        .find(|c| c.operation == "issues/get")
+        .unwrap();
+    assert!(issue.is_breaking());
+    assert!(issue
+        .findings
+        .iter()
+        .any(|f| f.kind == "required" && f.pointer == "/id"));
+    assert_eq!(result.exit_code(), 1);
+}
+
+#[test]
+fn malformed_checks_file_is_a_config_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("sentinels")).unwrap();
+    std::fs::write(
+        dir.path().join("sentinels/checks.yaml"),
+        "github.repos.v1: [repos/get]\n",
+    )
+    .unwrap();
+    let mut opts = options("github", &[]);
+    opts.root = dir.path().to_owned();
+    let err = run_provider(&opts, &mut |_| {}).unwrap_err();
+    assert!(matches!(err, SentinelError::Config { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("sentinels/checks.yaml") && text.contains("expected"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_drift_is_refused_before_any_call() {
+    let err = run_provider(
+        &options("github", &["github.repos.v1:repos/get:explode:/x"]),
+        &mut |_| panic!("no check may run"),
+    )
+    .unwrap_err();
+    assert!(matches!(err, SentinelError::Sandbox(_)), "{err:?}");
+    assert!(err.to_string().contains("drift kinds"), "{err}");
+}
