@@ -30,9 +30,11 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
-/// Run `provider` as `args` say, write the result file, and return it.
+/// Run `provider` as `args` say on the generated clients `linked` into the binary, write
+/// the result file, and return it.
 pub fn run(
     provider: &str,
+    linked: &[crate::target::Linked],
     args: &Args,
     progress: &mut dyn FnMut(&CheckResult),
 ) -> Result<ProviderResult, SentinelError> {
@@ -42,6 +44,7 @@ pub fn run(
         mode: args.mode,
         drift: args.drift.clone(),
         observed_dir: args.report_dir.clone(),
+        linked: linked.to_vec(),
     };
     let result = run_provider(&options, progress)?;
     if let Some(out) = &args.out {

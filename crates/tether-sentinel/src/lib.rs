@@ -26,3 +26,4 @@ pub mod target;
 pub use error::SentinelError;
 pub use result::{CheckResult, Finding, ProviderResult, Severity};
 pub use run::{run_provider, Mode, RunOptions};
+pub use target::Linked;

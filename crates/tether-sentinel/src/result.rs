@@ -32,7 +32,8 @@ pub struct Finding {
     /// Severity.
     pub severity: Severity,
     /// What kind: a JSON Schema keyword for breaking body findings (`required`, `type`),
-    /// `enum_value_added`, `undeclared-field`, `undeclared-header`, `deprecation-header`,
+    /// `enum_value_added`, `generated-type` (the linked generated client cannot deserialize
+    /// the body), `undeclared-field`, `undeclared-header`, `deprecation-header`,
     /// `rate-limit-headroom`, `latency`, or `upstream:<diff kind>`.
     pub kind: String,
     /// JSON pointer into the body, or `/headers/<name>`.

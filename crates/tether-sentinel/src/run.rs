@@ -38,6 +38,11 @@ pub struct RunOptions {
     pub drift: Vec<String>,
     /// Where observed payloads go (`<dir>/observed/<contract>/…`); none when `None`.
     pub observed_dir: Option<PathBuf>,
+    /// The generated client crates linked into the running binary. Empty: tables are built
+    /// from the contract files (library use, tests). Otherwise every checked contract must
+    /// be linked, calls run on the generated crate's tables and each response must also
+    /// deserialize into the generated type.
+    pub linked: Vec<crate::target::Linked>,
 }
 
 /// Run every check of one provider; `progress` sees each check as it completes.
@@ -61,7 +66,22 @@ pub fn run_provider(
     let mut results = Vec::new();
     let mut provider_mode = "offline";
     for (contract_name, ops) in checks.for_provider(&options.provider) {
-        let target = Target::load(&options.root, contract_name)?;
+        let target = if options.linked.is_empty() {
+            Target::load(&options.root, contract_name)?
+        } else {
+            let linked = options
+                .linked
+                .iter()
+                .find(|l| l.contract == contract_name)
+                .ok_or_else(|| SentinelError::Target {
+                    contract: contract_name.clone(),
+                    message: format!(
+                        "sentinels/checks.yaml checks it, but the sentinel-{} binary links no generated client for it: add its crate to sentinels/{}/Cargo.toml and to `LINKED` in its main.rs",
+                        options.provider, options.provider
+                    ),
+                })?;
+            Target::load_linked(&options.root, linked)?
+        };
         let creds = Credentials::from_env(&target.policy);
         let live = match (options.mode, &creds) {
             (Mode::Offline, _) => false,
@@ -135,6 +155,19 @@ pub fn run_provider(
                         })
                         .collect();
                     check.findings = classifier.classify(x.status, &pairs, &x.body);
+                    if let Some(deserialize) = target.deserialize {
+                        if let Err(e) = deserialize(operation, x.status, &x.body) {
+                            check.findings.push(crate::result::Finding {
+                                severity: crate::result::Severity::Breaking,
+                                kind: "generated-type".to_owned(),
+                                pointer: String::new(),
+                                evidence: format!(
+                                    "the generated client cannot read this {} response: {e}",
+                                    x.status
+                                ),
+                            });
+                        }
+                    }
                     let number = |name: &str| {
                         x.headers
                             .get(name)

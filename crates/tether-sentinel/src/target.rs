@@ -41,6 +41,30 @@ pub fn contract_path(root: &Path, name: &str) -> Result<PathBuf, SentinelError> 
     Ok(path)
 }
 
+/// A generated crate's `deserialize_response`, reduced to `Ok(true)` (typed), `Ok(false)`
+/// (no typed body for that status) or the serde error.
+pub type Deserialize = fn(&str, u16, &[u8]) -> Result<bool, String>;
+
+/// A generated client crate linked into a sentinel binary: its tables (`DEFAULTS`, the
+/// ones its `Client` runs on) and its typed deserializer (`deserialize_response`).
+#[derive(Clone, Copy)]
+pub struct Linked {
+    /// `provider.resource.vN`.
+    pub contract: &'static str,
+    /// The generated crate's `DEFAULTS`.
+    pub defaults: &'static RequestDefaults,
+    /// The generated crate's `deserialize_response(operation, status, body)`.
+    pub deserialize: Deserialize,
+}
+
+impl std::fmt::Debug for Linked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Linked")
+            .field("contract", &self.contract)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A loaded contract with its policy and runtime tables.
 pub struct Target {
     /// `provider.resource.vN`.
@@ -49,8 +73,11 @@ pub struct Target {
     pub contract: Contract,
     /// Its provider policy.
     pub policy: Policy,
-    /// The tables a generated crate would carry (leaked: they live as long as the process).
+    /// The tables a generated crate would carry (leaked: they live as long as the process),
+    /// or the linked generated crate's own.
     pub defaults: &'static RequestDefaults,
+    /// The linked generated crate's typed deserializer, when there is one.
+    pub deserialize: Option<Deserialize>,
 }
 
 impl Target {
@@ -96,7 +123,22 @@ impl Target {
             contract,
             policy,
             defaults,
+            deserialize: None,
         })
+    }
+
+    /// Load `provider.resource.vN` and run it on the tables of the generated crate linked
+    /// into this binary, which must have been built from the same contract file.
+    pub fn load_linked(root: &Path, linked: &Linked) -> Result<Self, SentinelError> {
+        let mut target = Self::load(root, linked.contract)?;
+        if linked.defaults.contract != target.defaults.contract {
+            return Err(target.error(
+                "this sentinel binary was built from another version of the contract file: rebuild it (`cargo xtask sentinel` does)".to_owned(),
+            ));
+        }
+        target.defaults = linked.defaults;
+        target.deserialize = Some(linked.deserialize);
+        Ok(target)
     }
 
     fn error(&self, message: String) -> SentinelError {

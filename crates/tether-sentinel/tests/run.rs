@@ -17,6 +17,7 @@ fn options(provider: &str, drift: &[&str]) -> RunOptions {
         mode: Mode::Offline,
         drift: drift.iter().map(|d| d.to_string()).collect(),
         observed_dir: None,
+        linked: Vec::new(),
     }
 }
 

@@ -229,10 +229,21 @@ fn new_value_in_a_closed_response_enum_is_breaking_enum_value_added() {
     assert_eq!(out.status.code(), Some(1));
     let report = report_of(dir.path());
     let issue = findings_of(&report, "issues/get");
-    assert_eq!(issue.len(), 1, "{issue:?}");
+    // The contract's view (the value is outside the closed enum) and the generated
+    // client's (its enum type cannot read the value), both breaking.
+    assert_eq!(issue.len(), 2, "{issue:?}");
     assert_eq!(issue[0]["severity"], "breaking");
     assert_eq!(issue[0]["kind"], "enum_value_added");
     assert_eq!(issue[0]["pointer"], "/state_reason");
+    assert_eq!(issue[1]["severity"], "breaking");
+    assert_eq!(issue[1]["kind"], "generated-type");
+    assert!(
+        issue[1]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("unknown variant `archived`"),
+        "{issue:?}"
+    );
     let repos = findings_of(&report, "repos/get");
     assert!(
         repos
