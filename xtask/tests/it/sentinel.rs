@@ -61,7 +61,19 @@ fn offline_run_passes_and_writes_three_reports() {
         && c["findings"].as_array().unwrap().is_empty()));
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
     assert!(junit.contains("tests=\"4\" failures=\"0\""), "{junit}");
-    assert_eq!(junit.matches("<testcase ").count(), 4);
+    // It parses as XML: a suite per provider, one testcase per check, none failed.
+    let xml = roxmltree::Document::parse(&junit).unwrap_or_else(|e| panic!("{e}: {junit}"));
+    let cases: Vec<_> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 4);
+    assert!(
+        cases
+            .iter()
+            .all(|c| c.attribute("name").is_some()
+                && !c.children().any(|f| f.has_tag_name("failure")))
+    );
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(
         md.contains("| github.repos.v1 | repos/get | offline | 200 |"),
@@ -127,6 +139,14 @@ fn breaking_drift_is_found_with_its_pointer_and_exits_1() {
         junit.contains("failures=\"1\"") && junit.contains("breaking drift: required /owner"),
         "{junit}"
     );
+    let xml = roxmltree::Document::parse(&junit).unwrap_or_else(|e| panic!("{e}: {junit}"));
+    let failed: Vec<_> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase") && n.children().any(|f| f.has_tag_name("failure")))
+        .map(|n| n.attribute("name").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(failed.len(), 1, "{junit}");
+    assert!(failed[0].contains("repos/get"), "{failed:?}");
 }
 
 #[test]
