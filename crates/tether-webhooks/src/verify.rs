@@ -335,11 +335,29 @@ impl Verifier {
         candidates: impl Iterator<Item = [u8; 32]> + Clone,
         header: &'static str,
     ) -> Result<usize, Rejection> {
+        // The signed prefix (`t.`, `v0:ts:`, `id.ts.`) is joined on the stack so the MAC
+        // sees two updates, not five: each small update costs buffer bookkeeping, which is
+        // a measurable share of a 1 KiB verification.
+        let (body, prefix_parts) = parts.split_last().unwrap_or((&(&[] as &[u8]), &[]));
+        let mut joined = [0u8; 192];
+        let mut len = 0;
+        let prefix_fits = prefix_parts.iter().map(|p| p.len()).sum::<usize>() <= joined.len();
+        if prefix_fits {
+            for p in prefix_parts {
+                joined[len..len + p.len()].copy_from_slice(p);
+                len += p.len();
+            }
+        }
         for (index, key) in self.keys.iter().enumerate() {
             let mut mac = key.clone();
-            for p in parts {
-                mac.update(p);
+            if prefix_fits {
+                mac.update(&joined[..len]);
+            } else {
+                for p in prefix_parts {
+                    mac.update(p);
+                }
             }
+            mac.update(body);
             let expected: [u8; 32] = mac.finalize().into_bytes().into();
             let mut hit = subtle::Choice::from(0);
             for c in candidates.clone() {
