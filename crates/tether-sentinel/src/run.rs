@@ -127,7 +127,7 @@ pub fn run_provider(
             let index = target.operation_index(operation)?;
             let params: Vec<(String, String)> =
                 params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            let request = target.request(&inner, &base, index, &params)?;
+            let request = target.request(&inner, &base, index, &params, None)?;
             let meta = &target.defaults.operations[index];
             let classifier = Classifier::new(&options.root, &target, &validator, operation);
             let started = Instant::now();

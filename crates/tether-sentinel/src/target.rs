@@ -65,6 +65,38 @@ impl std::fmt::Debug for Linked {
     }
 }
 
+/// Where a target's operation and parameters come from, so errors say what to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inputs {
+    /// `sentinels/checks.yaml` (the sentinel).
+    ChecksFile,
+    /// The command line: `--param name=value`, `--body FILE` (`cargo xtask call`).
+    CommandLine,
+}
+
+impl Inputs {
+    fn named_in(self) -> &'static str {
+        match self {
+            Self::ChecksFile => "sentinels/checks.yaml",
+            Self::CommandLine => "the command line",
+        }
+    }
+
+    fn missing(self, name: &str, location: ParamLocation) -> String {
+        match self {
+            Self::ChecksFile => format!("parameter `{name}` in sentinels/checks.yaml"),
+            Self::CommandLine => format!("--param {name}=… ({location:?} parameter)"),
+        }
+    }
+
+    fn missing_body(self) -> &'static str {
+        match self {
+            Self::ChecksFile => "a request body, which a read-only sentinel check never sends",
+            Self::CommandLine => "a request body: --body FILE (JSON)",
+        }
+    }
+}
+
 /// A loaded contract with its policy and runtime tables.
 pub struct Target {
     /// `provider.resource.vN`.
@@ -78,6 +110,8 @@ pub struct Target {
     pub defaults: &'static RequestDefaults,
     /// The linked generated crate's typed deserializer, when there is one.
     pub deserialize: Option<Deserialize>,
+    /// Where operations and parameters come from (for error messages).
+    pub inputs: Inputs,
 }
 
 impl Target {
@@ -124,6 +158,7 @@ impl Target {
             policy,
             defaults,
             deserialize: None,
+            inputs: Inputs::ChecksFile,
         })
     }
 
@@ -154,20 +189,23 @@ impl Target {
         ops.iter().position(|o| o.id == id).ok_or_else(|| {
             let ids: Vec<&str> = ops.iter().map(|o| o.id.as_str()).collect();
             self.error(format!(
-                "sentinels/checks.yaml names operation `{id}`, which the contract lacks; it has: {}",
-                ids.join(", ")
+                "has no operation `{id}`; it has: {} (named in {})",
+                ids.join(", "),
+                self.inputs.named_in()
             ))
         })
     }
 
-    /// The GET-style request for operation `index` with `params` (no body: sentinel
-    /// checks are read-only), in the provider's wire format.
+    /// The request for operation `index` with `params` (name, value) and an optional JSON
+    /// body, in the provider's wire format (policy headers, form encoding), exactly as a
+    /// generated client sends it.
     pub fn request(
         &self,
         inner: &Inner,
         base: &str,
         index: usize,
         params: &[(String, String)],
+        body: Option<&serde_json::Value>,
     ) -> Result<reqwest::Request, SentinelError> {
         let op = &self.contract.doc.operations[index];
         let mut path = op.path.clone();
@@ -179,17 +217,24 @@ impl Target {
         {
             let names: Vec<&str> = op.parameters.iter().map(|p| p.name.as_str()).collect();
             return Err(self.error(format!(
-                "`{}` has no parameter `{k}` (sentinels/checks.yaml); it has: {}",
+                "`{}` has no parameter `{k}`; it has: {} (given in {})",
                 op.id,
-                names.join(", ")
+                names.join(", "),
+                self.inputs.named_in()
             )));
         }
         for p in &op.parameters {
-            let Some((_, value)) = params.iter().find(|(k, _)| k == &p.name) else {
+            let values: Vec<&String> = params
+                .iter()
+                .filter(|(k, _)| k == &p.name)
+                .map(|(_, v)| v)
+                .collect();
+            let Some(value) = values.first() else {
                 if p.required {
                     return Err(self.error(format!(
-                        "`{}` needs parameter `{}` in sentinels/checks.yaml",
-                        op.id, p.name
+                        "`{}` needs {}",
+                        op.id,
+                        self.inputs.missing(&p.name, p.location)
                     )));
                 }
                 continue;
@@ -200,8 +245,11 @@ impl Target {
                         url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
                     path = path.replace(&format!("{{{}}}", p.name), &encoded.replace('+', "%20"));
                 }
-                ParamLocation::Query => query.push((p.name.clone(), value.clone())),
-                ParamLocation::Header => headers.push((p.name.clone(), value.clone())),
+                // A repeated query parameter is sent once per value.
+                ParamLocation::Query => {
+                    query.extend(values.iter().map(|v| (p.name.clone(), (*v).clone())));
+                }
+                ParamLocation::Header => headers.push((p.name.clone(), (*value).clone())),
                 ParamLocation::Cookie => {
                     return Err(
                         self.error(format!("cookie parameter `{}` is not supported", p.name))
@@ -224,6 +272,16 @@ impl Target {
             let value = reqwest::header::HeaderValue::from_str(&v)
                 .map_err(|e| self.error(format!("header `{k}`: {e}")))?;
             request.headers_mut().insert(name, value);
+        }
+        if let Some(json) = body {
+            let bytes = serde_json::to_vec(json).map_err(|e| self.error(e.to_string()))?;
+            *request.body_mut() = Some(bytes.into());
+            request.headers_mut().insert(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_static("application/json"),
+            );
+        } else if op.request_body.as_ref().is_some_and(|b| b.required) {
+            return Err(self.error(format!("`{}` needs {}", op.id, self.inputs.missing_body())));
         }
         inner
             .prepare(&mut request, self.defaults.operations[index].id)
