@@ -186,7 +186,7 @@ impl Receiver {
                 "/metrics",
                 get(move |State(shared): State<Arc<Shared>>| {
                     let prometheus = prometheus.clone();
-                    async move { metrics_page(&shared, prometheus.as_ref()) }
+                    async move { metrics_page(&shared, prometheus.as_ref()).await }
                 }),
             )
             .with_state(Arc::clone(&self.shared))
@@ -292,7 +292,7 @@ async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
         .into_response()
 }
 
-fn metrics_page(shared: &Shared, prometheus: Option<&PrometheusHandle>) -> Response {
+async fn metrics_page(shared: &Shared, prometheus: Option<&PrometheusHandle>) -> Response {
     let Some(handle) = prometheus else {
         return (
             StatusCode::NOT_FOUND,
@@ -300,15 +300,25 @@ fn metrics_page(shared: &Shared, prometheus: Option<&PrometheusHandle>) -> Respo
         )
             .into_response();
     };
-    // Depth and dead letters are read at scrape time, from the file itself.
-    // A failed read leaves the gauges at their last values (this crate never prints).
-    if let Ok(c) =
-        crate::inbox::Consumer::open(shared.inbox.path(), crate::inbox::RetryPolicy::default())
-    {
-        if let Ok(n) = c.count(crate::inbox::State::Pending) {
+    // Depth and dead letters are read at scrape time, from the file itself, off the async
+    // workers (SQLite is blocking I/O). A failed read leaves the gauges at their last
+    // values (this crate never prints).
+    let path = shared.inbox.path().to_owned();
+    let counts = tokio::task::spawn_blocking(move || {
+        let c = crate::inbox::Consumer::open(&path, crate::inbox::RetryPolicy::default()).ok()?;
+        Some((
+            c.count(crate::inbox::State::Pending).ok(),
+            c.count(crate::inbox::State::Dead).ok(),
+        ))
+    })
+    .await
+    .ok()
+    .flatten();
+    if let Some((pending, dead)) = counts {
+        if let Some(n) = pending {
             metrics::gauge!("tether_webhook_inbox_pending").set(n as f64);
         }
-        if let Ok(n) = c.count(crate::inbox::State::Dead) {
+        if let Some(n) = dead {
             metrics::gauge!("tether_webhook_inbox_dead").set(n as f64);
         }
     }
