@@ -196,3 +196,74 @@ async fn one_delivery_sent_to_three_receiver_processes_at_once_is_stored_once() 
         stored.iter().filter(|(_, &n)| n > 1).collect::<Vec<_>>()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_reports_redis_and_turns_unready_only_under_fail_closed() {
+    use tether_webhooks::inbox::Inbox;
+    use tether_webhooks::receiver::{Endpoint, Limits, Receiver};
+    use tether_webhooks::{FixedClock, Verifier};
+    let Some(mut server) = RedisServer::start_or_skip("readyz_reports_redis") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bases = Vec::new();
+    for (n, mode) in [(0, FailMode::Open), (1, FailMode::Closed)] {
+        let receiver = Receiver::new(
+            Inbox::open(dir.path().join(format!("inbox{n}.sqlite3"))).expect("inbox"),
+            Arc::new(store(&server.url(), "readyz", mode)),
+            Arc::new(FixedClock::new(0)),
+            Limits::default(),
+        )
+        .endpoint(Endpoint::new(
+            "github",
+            "/hooks/github",
+            Verifier::builder(Scheme::GitHub)
+                .secret(Secret::literal("s").expect("secret"))
+                .build()
+                .expect("verifier"),
+        ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        bases.push(format!("http://{}", listener.local_addr().expect("addr")));
+        tokio::spawn(receiver.serve(listener));
+    }
+    let readyz = |base: String| async move {
+        let r = reqwest::get(format!("{base}/readyz"))
+            .await
+            .expect("answer");
+        let status = r.status().as_u16();
+        (status, r.json::<serde_json::Value>().await.expect("json"))
+    };
+    for base in &bases {
+        let (status, body) = readyz(base.clone()).await;
+        assert_eq!(
+            (status, body["replay_store"].as_str()),
+            (200, Some("ok")),
+            "{body}"
+        );
+    }
+    server.kill();
+    let (status, body) = readyz(bases[0].clone()).await;
+    assert_eq!(
+        status, 200,
+        "fail_open keeps serving from the local store: {body}"
+    );
+    assert!(
+        body["replay_store"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("degraded")),
+        "{body}"
+    );
+    let (status, body) = readyz(bases[1].clone()).await;
+    assert_eq!(
+        status, 503,
+        "fail_closed would answer deliveries 503: {body}"
+    );
+    assert!(
+        body["replay_store"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("unavailable")),
+        "{body}"
+    );
+}
