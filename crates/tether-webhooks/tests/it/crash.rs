@@ -5,47 +5,27 @@
 //! and exactly once at the end.
 
 use std::collections::{HashSet, VecDeque};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use tether_webhooks::inbox::{Consumer, RetryPolicy};
 use tether_webhooks::{sign, Scheme, Secret};
 
+use crate::ReceiverProcess;
+
 const TOTAL: usize = 2_000;
 const SECRET: &str = "crash-test-secret";
 
-struct Process {
-    child: Child,
-    _stdout: BufReader<ChildStdout>,
-    base: String,
-}
-
-fn spawn(config: &Path) -> Process {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tether-webhooks-receiver"))
-        .arg("--config")
-        .arg(config)
-        .env("CRASH_SECRET", SECRET)
-        // This test is about the SQLite inbox and replay store of one receiver.
-        .env_remove("TETHER_REDIS_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    Process {
-        child,
-        _stdout: stdout,
-        base: format!("http://{addr}"),
-    }
+fn spawn(config: &Path) -> ReceiverProcess {
+    ReceiverProcess::start(
+        config,
+        &[
+            ("CRASH_SECRET", Some(SECRET)),
+            // This test is about the SQLite inbox and replay store of one receiver.
+            ("TETHER_REDIS_URL", None),
+        ],
+    )
 }
 
 fn keys_in(inbox: &Path) -> Vec<String> {

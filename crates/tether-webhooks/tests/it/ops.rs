@@ -2,8 +2,7 @@
 //! written), `/metrics` scraped after real deliveries, and a SIGTERM that loses nothing.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,6 +10,8 @@ use tether_webhooks::inbox::{Consumer, Inbox, RetryPolicy};
 use tether_webhooks::receiver::{prometheus, Endpoint, Limits, Receiver};
 use tether_webhooks::replay::MemoryReplayStore;
 use tether_webhooks::{sign, FixedClock, Scheme, Secret, Verifier};
+
+use crate::ReceiverProcess;
 
 const NOW: i64 = 1_700_000_000;
 
@@ -150,22 +151,14 @@ fn sigterm_stops_accepting_finishes_in_flight_deliveries_and_loses_none() {
         "listen = \"127.0.0.1:0\"\ninbox = \"inbox.sqlite3\"\n\n[[endpoint]]\nname = \"github\"\npath = \"/hooks/github\"\nscheme = \"github\"\nsecret_envs = [\"OPS_SECRET\"]\n",
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tether-webhooks-receiver"))
-        .arg("--config")
-        .arg(&config)
-        .env("OPS_SECRET", "ops-secret")
-        .env_remove("TETHER_REDIS_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let base = format!(
-        "http://{}",
-        line.trim().strip_prefix("listening on ").unwrap()
+    let mut receiver = ReceiverProcess::start(
+        &config,
+        &[
+            ("OPS_SECRET", Some("ops-secret")),
+            ("TETHER_REDIS_URL", None),
+        ],
     );
+    let base = receiver.base.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -173,7 +166,7 @@ fn sigterm_stops_accepting_finishes_in_flight_deliveries_and_loses_none() {
         .unwrap();
     let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
     let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let pid = child.id();
+    let pid = receiver.child.id();
     runtime.block_on(async {
         let mut senders = Vec::new();
         for w in 0..8 {
@@ -226,7 +219,7 @@ fn sigterm_stops_accepting_finishes_in_flight_deliveries_and_loses_none() {
     });
     let started = Instant::now();
     let exit = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = receiver.child.try_wait().unwrap() {
             break status;
         }
         assert!(

@@ -1,9 +1,7 @@
 //! The replay store shared by replicas (Redis): claims, fail modes, and the same delivery
 //! sent at once to three receiver processes being stored once.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +11,8 @@ use tether_webhooks::inbox::{Consumer, RetryPolicy};
 use tether_webhooks::replay::{MemoryReplayStore, ReplayStore, StoreError};
 use tether_webhooks::shared_replay::RedisReplayStore;
 use tether_webhooks::{sign, Scheme, Secret};
+
+use crate::ReceiverProcess;
 
 fn store(url: &str, prefix: &str, mode: FailMode) -> RedisReplayStore {
     let redis = Redis::open(
@@ -81,20 +81,7 @@ async fn a_dead_redis_falls_back_or_fails_by_mode() {
     assert!(closed.claim("k4", ttl).await.is_err());
 }
 
-struct Receiver {
-    child: Child,
-    _stdout: BufReader<ChildStdout>,
-    base: String,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn(dir: &Path, n: usize, url: &str, prefix: &str) -> Receiver {
+fn spawn(dir: &Path, n: usize, url: &str, prefix: &str) -> ReceiverProcess {
     let config = dir.join(format!("receiver{n}.toml"));
     std::fs::write(
         &config,
@@ -111,29 +98,16 @@ secret_envs = ["SHARED_SECRET"]
         ),
     )
     .expect("config");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tether-webhooks-receiver"))
-        .arg("--config")
-        .arg(&config)
-        .env("SHARED_SECRET", "shared-secret")
-        .env("TETHER_REDIS_URL", url)
-        .env("TETHER_REDIS_PREFIX", prefix)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("receiver starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("first line");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    Receiver {
-        child,
-        _stdout: stdout,
-        base: format!("http://{addr}/webhooks/github"),
-    }
+    let mut receiver = ReceiverProcess::start(
+        &config,
+        &[
+            ("SHARED_SECRET", Some("shared-secret")),
+            ("TETHER_REDIS_URL", Some(url)),
+            ("TETHER_REDIS_PREFIX", Some(prefix)),
+        ],
+    );
+    receiver.base.push_str("/webhooks/github");
+    receiver
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,7 +117,7 @@ async fn one_delivery_sent_to_three_receiver_processes_at_once_is_stored_once() 
     };
     let prefix = unique_prefix("three-receivers");
     let dir = tempfile::tempdir().expect("tempdir");
-    let receivers: Vec<Receiver> = (0..3)
+    let receivers: Vec<ReceiverProcess> = (0..3)
         .map(|n| spawn(dir.path(), n, &url, &prefix))
         .collect();
     let client = reqwest::Client::new();
