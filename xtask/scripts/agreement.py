@@ -16,7 +16,8 @@ For every operation of the description and every response status whose JSON medi
    `{"$ref": "urn:agreement:description#/paths/.../schema"}` with the whole description
    registered as one `referencing` resource, so every `$ref` resolves inside it;
 3. runs `cargo xtask validate <openapi.json> <outdir> --format json` in the Tether workspace
-   (or reads that output from --tether-json) and compares the verdicts per file;
+   (or reads that output from --tether-json) and compares the verdicts per file; runs it
+   again with `--nullable spec` (OAS 3.0.3 to the letter) and compares that too;
 4. classifies every disagreement (see `classify`) and prints totals and the classes.
 
 Two secondary python verdicts are reported beside the main one: OAS30Validator with
@@ -289,8 +290,8 @@ def check_format_checker():
 # --------------------------------------------------------------------------- tether side
 
 
-def run_tether(workspace: Path, description: Path, outdir: Path, raw_out: Path):
-    cmd = ["cargo", "xtask", "validate", str(description), str(outdir), "--format", "json"]
+def run_tether(workspace: Path, description: Path, outdir: Path, raw_out: Path, extra=()):
+    cmd = ["cargo", "xtask", "validate", str(description), str(outdir), "--format", "json", *extra]
     started = time.monotonic()
     proc = subprocess.run(cmd, cwd=workspace, capture_output=True, text=True)
     elapsed = time.monotonic() - started
@@ -481,6 +482,14 @@ def main():
             args.workspace, description, outdir, outdir / "tether.jsonl"
         )
     tether = parse_tether(tether_text)
+    # Tether with `--nullable spec` (the letter of OAS 3.0.3), against the main python verdict
+    if args.tether_json:
+        tether_spec = {}
+    else:
+        spec_text, _, _ = run_tether(
+            args.workspace, description, outdir, outdir / "tether-spec.jsonl", ("--nullable", "spec")
+        )
+        tether_spec = parse_tether(spec_text)
 
     # 3. compare
     classes = collections.defaultdict(list)
@@ -509,6 +518,11 @@ def main():
     same_errors = sum(r["same_errors"] for r in both_invalid)
     alt = sum(r["python_tether_nullable_valid"] == r["tether_valid"] for r in records)
     read = sum(r["python_read_valid"] == r["tether_valid"] for r in records)
+    spec_differ = [
+        r["file"]
+        for r in records
+        if tether_spec and tether_spec.get(r["file"], {}).get("valid") != r["python_valid"]
+    ]
     pct = lambda k: f"{k}/{n} = {100.0 * k / n:.2f}%" if n else "0/0"
     lines = [
         f"description: {description} ({len(doc.get('paths', {}))} paths, "
@@ -523,6 +537,12 @@ def main():
         f"  both invalid with the same (pointer, keyword) error set: {same_errors}/{len(both_invalid)}",
         f"agreement with OAS30Validator + Tether's nullable reading: {pct(alt)}",
         f"agreement with OAS30ReadValidator (response view of readOnly/writeOnly): {pct(read)}",
+        (
+            f"agreement of `--nullable spec` (the letter of 3.0.3) with OAS30Validator: {pct(n - len(spec_differ))}"
+            + "".join(f"\n          {f}" for f in spec_differ)
+            if tether_spec
+            else "`--nullable spec` not run (--tether-json given)"
+        ),
         "disagreement classes:",
     ]
     for cls, recs in sorted(classes.items(), key=lambda kv: (-len(kv[1]), kv[0])):

@@ -57,6 +57,10 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: crate::validate::Format,
+        /// How `nullable: true` is read: `provider` (default) admits null wherever it is
+        /// written; `spec` follows OpenAPI 3.0.3 to the letter (only a sibling `type`).
+        #[arg(long, value_enum, default_value = "provider")]
+        nullable: crate::validate::Nullable,
     },
     /// One call through the full runtime stack; response JSON on stdout, JSON logs on
     /// stderr; exit 0 on 2xx, 1 on a provider error, 2 on anything else.

@@ -34,7 +34,8 @@ fn main() -> ExitCode {
             document,
             inputs,
             format,
-        } => match xtask::validate::run(&document, &inputs, format) {
+            nullable,
+        } => match xtask::validate::run(&document, &inputs, format, nullable) {
             Ok(o) if o.unreadable > 0 => return ExitCode::from(2),
             Ok(o) => Ok(o.invalid == 0),
             Err(e) => Err(e),

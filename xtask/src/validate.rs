@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use serde_json::json;
 use tether_contract::fixture::{Envelope, Kind};
 use tether_contract::validate::{
-    ContractValidator, RequestBody, ValidationError, ValidatorOptions,
+    ContractValidator, NullableReading, RequestBody, ValidationError, ValidatorOptions,
 };
 use tether_contract::Document;
 
@@ -20,6 +20,17 @@ pub enum Format {
     Human,
     /// One JSON object per envelope on stdout.
     Json,
+}
+
+/// How `nullable: true` is read (see `tether_contract::validate::NullableReading`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Nullable {
+    /// `null` wherever `nullable: true` is written (enums, wrappers, beside `$ref`):
+    /// what providers mean and send.
+    #[default]
+    Provider,
+    /// The letter of OpenAPI 3.0.3: only a `type` in the same object is widened.
+    Spec,
 }
 
 /// Outcome of a run.
@@ -78,10 +89,22 @@ pub fn validate_envelope(validator: &ContractValidator, env: &Envelope) -> Vec<V
 }
 
 /// Run the command, printing to stdout (results) and stderr (load time, unreadable files).
-pub fn run(document: &Path, inputs: &[PathBuf], format: Format) -> Result<Outcome> {
+pub fn run(
+    document: &Path,
+    inputs: &[PathBuf],
+    format: Format,
+    nullable: Nullable,
+) -> Result<Outcome> {
     let started = Instant::now();
     let doc = Document::load(document)?;
-    let validator = ContractValidator::new(&doc, &ValidatorOptions::default())
+    let options = ValidatorOptions {
+        nullable: match nullable {
+            Nullable::Provider => NullableReading::Provider,
+            Nullable::Spec => NullableReading::Spec,
+        },
+        ..ValidatorOptions::default()
+    };
+    let validator = ContractValidator::new(&doc, &options)
         .with_context(|| format!("cannot compile validators for {}", document.display()))?;
     eprintln!(
         "loaded {} ({} operations) and compiled its validators in {:.1?}",

@@ -16,7 +16,8 @@
 //! * `nullable: true` adds `"null"` to `type` and, when there is an `enum`, `null` to the
 //!   enum. A nullable schema that composes (`$ref`, `allOf`, `anyOf`, `oneOf`, `not`,
 //!   `discriminator`) is wrapped as `if: {type: null}, else: <schema>` so null passes and
-//!   every other value gets the schema's own errors.
+//!   every other value gets the schema's own errors. Under [`NullableReading::Spec`] only
+//!   the first half holds: `"null"` is added to a `type` of the same object, nothing else.
 //! * `$ref` siblings are ignored, as OpenAPI 3.0 says, except `nullable: true`, which is
 //!   honoured through the wrapper above.
 //! * `exclusiveMinimum: true` + `minimum: m` → `exclusiveMinimum: m` (likewise maximum).
@@ -39,7 +40,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use super::FormatPolicy;
+use super::{FormatPolicy, NullableReading};
 use crate::error::{escape_token, ContractError};
 
 /// Custom keyword asserting `int32` / `int64` on numbers.
@@ -203,6 +204,7 @@ pub(crate) struct Converter<'a> {
     file: &'a Path,
     view: View,
     formats: FormatPolicy,
+    nullable: NullableReading,
     defs: Map<String, Value>,
     locations: HashMap<String, String>,
     /// Contract pointer → converted pointer of the node written for it (outermost).
@@ -222,6 +224,7 @@ impl<'a> Converter<'a> {
             file,
             view,
             formats,
+            nullable: NullableReading::Provider,
             defs: Map::new(),
             locations: HashMap::new(),
             primary: HashMap::new(),
@@ -229,6 +232,12 @@ impl<'a> Converter<'a> {
             bodies: HashMap::new(),
             next_ref: 0,
         }
+    }
+
+    /// How `nullable: true` is read (default [`NullableReading::Provider`]).
+    pub fn with_nullable(mut self, reading: NullableReading) -> Self {
+        self.nullable = reading;
+        self
     }
 
     /// Convert every `components/schemas` entry to `$defs/<name>`.
@@ -361,7 +370,10 @@ impl<'a> Converter<'a> {
             _ => return Err(self.invalid(src, "a schema must be a mapping")),
         };
         self.record(dst, src);
-        let nullable = obj.get("nullable").and_then(Value::as_bool) == Some(true);
+        let nullable_flag = obj.get("nullable").and_then(Value::as_bool) == Some(true);
+        // Under the letter of OpenAPI 3.0.3 `nullable` only widens a `type` of the same
+        // object: beside `$ref`, on a composing wrapper or for an `enum` it does nothing.
+        let nullable = nullable_flag && self.nullable == NullableReading::Provider;
 
         if let Some(r) = obj.get("$ref") {
             let Some(target) = r.as_str().and_then(|r| r.strip_prefix('#')) else {
@@ -611,6 +623,8 @@ impl<'a> Converter<'a> {
             if wrap {
                 return Ok(json!({ "if": { "type": "null" }, "else": Value::Object(out) }));
             }
+        }
+        if nullable_flag {
             if let Some(Value::String(t)) = out.get("type") {
                 let t = t.clone();
                 out.insert("type".into(), json!([t, "null"]));

@@ -11,7 +11,9 @@
 //!
 //! * `nullable: true` admits `null` (also on `enum`s, on `allOf`/`anyOf`/`oneOf`
 //!   wrappers and beside a `$ref`); without it `null` is a `type` error whose message
-//!   says the schema is not nullable.
+//!   says the schema is not nullable. This is [`NullableReading::Provider`], the
+//!   default; [`NullableReading::Spec`] follows the letter of OpenAPI 3.0.3 instead
+//!   (`nullable` only widens a `type` written in the same object).
 //! * `exclusiveMinimum` / `exclusiveMaximum` are the 3.0 booleans.
 //! * `additionalProperties`: absent allows anything, `false` rejects extra properties
 //!   (one `additionalProperties` error per property), a schema checks them.
@@ -93,17 +95,40 @@ pub enum FormatPolicy {
     Ignore,
 }
 
+/// How `nullable: true` is read.
+///
+/// OpenAPI 3.0.3 says `nullable` "adds `"null"` to the allowed type specified by the
+/// `type` keyword, only if `type` is explicitly defined within the same Schema Object"
+/// and that other constraints (an `enum` without `null`, the members of `allOf`/`oneOf`)
+/// may still refuse `null`. Providers write it to mean "this field may be null": Stripe's
+/// description has 315 `{nullable: true, anyOf: [...]}` wrappers and 90 nullable `enum`s
+/// without `null`, GitHub's has both too, and both providers send `null` there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum NullableReading {
+    /// `null` is admitted wherever `nullable: true` is written: beside `type`, on an
+    /// `enum`, on `allOf`/`anyOf`/`oneOf` wrappers and beside `$ref` (the default: what
+    /// providers mean and send).
+    #[default]
+    Provider,
+    /// The letter of OpenAPI 3.0.3: `nullable` only widens a `type` of the same object.
+    /// For checking a description against other OAS 3.0 validators.
+    Spec,
+}
+
 /// How a [`ContractValidator`] checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidatorOptions {
     /// Whether `format` is asserted (default: [`FormatPolicy::Assert`]).
     pub formats: FormatPolicy,
+    /// How `nullable` is read (default: [`NullableReading::Provider`]).
+    pub nullable: NullableReading,
 }
 
 impl Default for ValidatorOptions {
     fn default() -> Self {
         Self {
             formats: FormatPolicy::Assert,
+            nullable: NullableReading::Provider,
         }
     }
 }
@@ -173,10 +198,12 @@ impl ContractValidator {
         let formats = options.formats;
         let access_flags = uses_access_flags(&doc.value);
 
-        let mut response_conv = Converter::new(&doc.value, file, View::Response, formats);
+        let mut response_conv = Converter::new(&doc.value, file, View::Response, formats)
+            .with_nullable(options.nullable);
         response_conv.add_components()?;
         let mut request_conv = if access_flags {
-            let mut c = Converter::new(&doc.value, file, View::Request, formats);
+            let mut c = Converter::new(&doc.value, file, View::Request, formats)
+                .with_nullable(options.nullable);
             c.add_components()?;
             Some(c)
         } else {

@@ -36,7 +36,13 @@ fn contract(schema: Value, components: Value) -> Value {
 fn build(doc: &Value, formats: FormatPolicy) -> Result<ContractValidator, ContractError> {
     let bytes = serde_json::to_vec(doc).unwrap();
     let doc = Document::from_bytes(Path::new("t.json"), &bytes).unwrap();
-    ContractValidator::new(&doc, &ValidatorOptions { formats })
+    ContractValidator::new(
+        &doc,
+        &ValidatorOptions {
+            formats,
+            ..ValidatorOptions::default()
+        },
+    )
 }
 
 fn validator(schema: Value, components: Value) -> ContractValidator {
@@ -90,6 +96,68 @@ fn nullable_type_and_enum() {
             err("/d", "type", &format!("{BODY}/properties/d/type")),
         ]
     );
+}
+
+/// `NullableReading::Spec`: the OpenAPI 3.0.3 text read to the letter, as independent
+/// OAS 3.0 validators do: only a sibling `type` admits `null`.
+#[test]
+fn nullable_read_to_the_letter_of_the_spec() {
+    let doc = contract(
+        json!({"type": "object", "properties": {
+            "typed": {"type": "string", "nullable": true},
+            "closed": {"type": "string", "enum": ["x", "y"], "nullable": true},
+            "wrapped": {"allOf": [{"$ref": "#/components/schemas/Pet"}], "nullable": true},
+            "any": {"anyOf": [{"$ref": "#/components/schemas/Pet"}, {"type": "integer"}], "nullable": true},
+            "sibling": {"$ref": "#/components/schemas/Pet", "nullable": true},
+            "object": {"type": "object", "nullable": true, "allOf": [{"$ref": "#/components/schemas/Pet"}]}
+        }}),
+        json!({"Pet": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}),
+    );
+    let bytes = serde_json::to_vec(&doc).unwrap();
+    let doc = Document::from_bytes(Path::new("t.json"), &bytes).unwrap();
+    let spec = ContractValidator::new(
+        &doc,
+        &ValidatorOptions {
+            nullable: NullableReading::Spec,
+            ..ValidatorOptions::default()
+        },
+    )
+    .unwrap();
+    let provider = ContractValidator::new(&doc, &ValidatorOptions::default()).unwrap();
+    let keywords = |v: &ContractValidator, value: Value| -> Vec<(String, String)> {
+        check(v, value)
+            .into_iter()
+            .map(|(p, k, _)| (p, k))
+            .collect()
+    };
+    let pk = |p: &str, k: &str| (p.to_owned(), k.to_owned());
+    assert!(keywords(
+        &spec,
+        json!({"typed": null, "closed": "x", "wrapped": {"name": "a"}})
+    )
+    .is_empty());
+    assert_eq!(
+        keywords(&spec, json!({"closed": null})),
+        [pk("/closed", "enum")]
+    );
+    assert_eq!(
+        keywords(&spec, json!({"wrapped": null})),
+        [pk("/wrapped", "type")]
+    );
+    assert_eq!(keywords(&spec, json!({"any": null})), [pk("/any", "anyOf")]);
+    assert_eq!(
+        keywords(&spec, json!({"sibling": null})),
+        [pk("/sibling", "type")]
+    );
+    // `type: object, nullable` admits null at its own level; the `allOf` member does not.
+    assert_eq!(
+        keywords(&spec, json!({"object": null})),
+        [pk("/object", "type")]
+    );
+    // The default reading admits every one of them.
+    let all_null = json!({"typed": null, "closed": null, "wrapped": null, "any": null, "sibling": null, "object": null});
+    assert!(keywords(&provider, all_null.clone()).is_empty());
+    assert_eq!(keywords(&spec, all_null).len(), 5);
 }
 
 #[test]

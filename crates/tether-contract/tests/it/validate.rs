@@ -17,8 +17,14 @@ use crate::{manifest_dir, workspace_contracts};
 fn load(relative: &str, formats: FormatPolicy) -> ContractValidator {
     let path = workspace_contracts().join(relative);
     let doc = Document::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    ContractValidator::new(&doc, &ValidatorOptions { formats })
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    ContractValidator::new(
+        &doc,
+        &ValidatorOptions {
+            formats,
+            ..ValidatorOptions::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn github() -> &'static ContractValidator {
