@@ -82,6 +82,17 @@ async fn serve(bucket: bool) -> (String, App) {
     (url, app)
 }
 
+/// User + system CPU seconds this process has used (all threads), from `/proc/self/stat`.
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    // The kernel's USER_HZ is 100 on every Linux this runs on.
+    ticks / 100.0
+}
+
 /// Requests/s of `workers` loops calling `f` for `secs`.
 async fn throughput<F, Fut>(workers: usize, secs: u64, f: F) -> f64
 where
@@ -110,7 +121,13 @@ where
 
 async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64>) {
     let (url, _) = serve(false).await;
-    let bare_http = reqwest::Client::new();
+    let bare_http = match std::env::var("TETHER_BENCH_BARE_TIMEOUT_MS") {
+        Ok(ms) => reqwest::Client::builder()
+            .timeout(Duration::from_millis(ms.parse().unwrap()))
+            .build()
+            .unwrap(),
+        Err(_) => reqwest::Client::new(),
+    };
     let bare_url = format!("{url}/repos/octocat/Hello-World");
     let bare = move || {
         let http = bare_http.clone();
@@ -156,6 +173,12 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
                 .is_ok()
         }
     };
+    if std::env::var_os("TETHER_BENCH_BARE_ONLY").is_some() {
+        // The baseline alone, for `perf stat` per-request comparisons with FULL_ONLY.
+        let r = throughput(workers, 2 * SECS_OVERHEAD, bare.clone()).await;
+        println!("bare only, {workers} worker(s): {r:.0} req/s");
+        return;
+    }
     if std::env::var_os("TETHER_BENCH_FULL_ONLY").is_some() {
         // For profiling the runtime alone: `perf record` this mode.
         let r = throughput(workers, 2 * SECS_OVERHEAD, full.clone()).await;
@@ -166,10 +189,26 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
     throughput(workers, 1, bare.clone()).await;
     throughput(workers, 1, full.clone()).await;
     let (mut b, mut t) = (0.0, 0.0);
+    // CPU seconds of the whole process (client, server, runtime threads) per call: on a
+    // machine other work is loading, throughput swings from round to round while the
+    // CPU a call costs stays put, so this ratio is reported beside the throughput one.
+    let (mut b_cpu, mut t_cpu) = (0.0, 0.0);
     for _ in 0..2 {
-        b += throughput(workers, SECS_OVERHEAD, bare.clone()).await;
-        t += throughput(workers, SECS_OVERHEAD, full.clone()).await;
+        let c0 = process_cpu_seconds();
+        let r = throughput(workers, SECS_OVERHEAD, bare.clone()).await;
+        b_cpu += (process_cpu_seconds() - c0) / (r * SECS_OVERHEAD as f64);
+        b += r;
+        let c0 = process_cpu_seconds();
+        let r = throughput(workers, SECS_OVERHEAD, full.clone()).await;
+        t_cpu += (process_cpu_seconds() - c0) / (r * SECS_OVERHEAD as f64);
+        t += r;
     }
+    println!(
+        "cpu per call, {workers} worker(s), validation {validation:?}: bare {:.1} us, tether {:.1} us, ratio {:.3}",
+        b_cpu / 2.0 * 1e6,
+        t_cpu / 2.0 * 1e6,
+        b_cpu / t_cpu
+    );
     println!(
         "overhead, {workers} worker(s), validation {validation:?} {}: bare reqwest+serde {:.0} req/s, tether full stack {:.0} req/s, ratio {:.3} (goal >= 0.90)",
         match (validation, sample) {

@@ -243,7 +243,10 @@ fn call_methods(contract: &Contract, policy: &Policy, sends: &SendSignatures) ->
                 self,
                 options: tether_runtime::CallOptions,
             ) -> Result<ResponseValue<#ok>, tether_runtime::Error<#err>> {
-                tether_runtime::call::run(&DEFAULTS, #rust_name, options, self.send()).await
+                // Boxed once here: the progenitor future is kilobytes, and every async
+                // layer above would otherwise move it (BENCHMARKS.md § Runtime).
+                tether_runtime::call::run(&DEFAULTS, #rust_name, options, Box::pin(self.send()))
+                    .await
             }
         };
         let stream = policy.paginates(op).then(|| {

@@ -504,7 +504,9 @@ impl Inner {
         let ctx = crate::call::current();
         let options = ctx.as_ref().map(|c| c.options.clone()).unwrap_or_default();
         let result = match self.defaults().operation(rust_name) {
-            Some(op) => self.execute(http, request, op, &options).await,
+            // Boxed: the whole stack's state machine is kilobytes; on the heap it is
+            // allocated once instead of being moved through progenitor's send future.
+            Some(op) => Box::pin(self.execute(http, request, op, &options)).await,
             None => Err(Error::Request {
                 provider: self.defaults().provider,
                 operation: "unknown",
@@ -529,7 +531,7 @@ impl Inner {
             .correlation_id
             .clone()
             .or_else(crate::telemetry::ambient_correlation_id)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            .unwrap_or_else(new_correlation_id);
         if let Ok(v) = HeaderValue::from_str(&correlation_id) {
             request.headers_mut().insert(CORRELATION_HEADER, v);
         }
@@ -1084,6 +1086,18 @@ fn to_response(result: Result<Exchange, Error>, ctx: Option<&CallContext>) -> re
     }
 }
 
+/// A UUID v4 for a call that brought no correlation id. Its bits come from the
+/// per-thread generator (`fastrand`, seeded per thread from the process's random hash
+/// keys), not from the OS: a correlation id only has to be unique enough to find a call
+/// in logs, and a `getrandom` call per request cost 0.7 % of a call in the overhead
+/// profile (BENCHMARKS.md § Runtime). Idempotency keys, which a provider uses to
+/// deduplicate writes, keep `Uuid::new_v4` (the OS generator).
+fn new_correlation_id() -> String {
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
+        .into_uuid()
+        .to_string()
+}
+
 /// Status 999 is outside every range a generated client matches (2xx, 4XX, 5XX), so
 /// progenitor hands it to the `post` hook untouched.
 fn failed_response(message: String) -> reqwest::Response {
@@ -1105,4 +1119,19 @@ pub fn post_hook<E>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn generated_correlation_ids_are_distinct_v4_uuids() {
+        let ids: std::collections::HashSet<String> =
+            (0..1000).map(|_| super::new_correlation_id()).collect();
+        assert_eq!(ids.len(), 1000);
+        for id in &ids {
+            let parsed = uuid::Uuid::parse_str(id).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(parsed.get_version_num(), 4, "{id}");
+            assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122, "{id}");
+        }
+    }
 }
