@@ -81,6 +81,7 @@ fn main() -> ExitCode {
             drift,
             upstream,
             metrics_file,
+            repeat,
         } => {
             xtask::logging::json_to_stderr();
             let mode = if live {
@@ -102,6 +103,7 @@ fn main() -> ExitCode {
                 drift,
                 upstream,
                 metrics_file,
+                repeat,
             };
             match xtask::sentinel::run(&root, &args) {
                 Ok(code) => {
