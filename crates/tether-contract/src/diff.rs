@@ -1202,7 +1202,8 @@ impl<'a> Differ<'a> {
         let anonymous =
             |reqs: &[Requirement<'_>]| reqs.is_empty() || reqs.iter().any(|r| r.schemes.is_empty());
         let (old_anonymous, new_anonymous) = (anonymous(&old_reqs), anonymous(&new_reqs));
-        if old_anonymous && !new_anonymous {
+        let now_required = old_anonymous && !new_anonymous;
+        if now_required {
             let names: Vec<String> = new_reqs.iter().map(Requirement::label).collect();
             self.push(
                 Severity::Breaking,
@@ -1254,7 +1255,8 @@ impl<'a> Differ<'a> {
                 self.security_scheme(scheme);
             }
         }
-        if !(old_anonymous && !new_anonymous) {
+        // When authentication became required, that one change already names them.
+        if !now_required {
             for n in new_reqs.iter().filter(|r| !r.schemes.is_empty()) {
                 if !old_reqs.iter().any(|o| o.same_schemes(n)) {
                     self.push(
