@@ -2121,8 +2121,13 @@ fn constraints(dir: Dir, local: &mut Local, path: &str, ov: &View<'_>, nv: &View
                 format!("`{key}` changed from {} to {}", show(o), show(n)),
             ),
         };
-        let pointer = match (n, o) {
-            (Some(b), _) | (None, Some(b)) => format!("{}/{keyword}", b.schema),
+        // Into the document that has the keyword: the new one, the old one for a removal
+        // (a dropped bound, or an exclusive flag that went back to false).
+        let pointer = match (o, n) {
+            (Some(o), Some(n)) if keyword == exclusive_key && !n.exclusive => {
+                format!("{}/{keyword}", o.schema)
+            }
+            (_, Some(b)) | (Some(b), None) => format!("{}/{keyword}", b.schema),
             (None, None) => continue,
         };
         local.push(
@@ -3618,6 +3623,21 @@ paths:
             edit(BASE, "  /user/repos:", "  /users/repos:"),
             edit(BASE, "required: [name]", "required: [private]"),
             edit(BASE, "X-RateLimit-Limit", "X-Limit"),
+            edit(
+                BASE,
+                "size: {type: integer}",
+                "size: {type: integer, minimum: 1, exclusiveMinimum: true, multipleOf: 2}",
+            ),
+            edit(
+                BASE,
+                "        labels:\n          type: array\n",
+                "        labels:\n          type: array\n          uniqueItems: true\n",
+            ),
+            edit(
+                BASE,
+                "{name: per_page, in: query, schema: {type: integer}}",
+                "{name: per_page, in: query, explode: false, schema: {type: integer}}",
+            ),
         ];
         for new in &cases {
             let (old_doc, new_doc) = (yaml(BASE), yaml(new));
@@ -3986,9 +4006,12 @@ paths:
             changes[0].message,
             "request body: /size: `exclusiveMinimum` changed from false to true (bound 1)"
         );
-        // ... and the reverse widens it.
+        // ... and the reverse widens it (the pointer is into the old document, which has
+        // the flag).
+        let back = run(&exclusive, &inclusive);
+        assert!(yaml(&exclusive).pointer(&back[0].pointer).is_some());
         assert_eq!(
-            summary(&run(&exclusive, &inclusive)),
+            summary(&back),
             vec![(
                 Severity::Additive,
                 ChangeKind::ConstraintChanged,

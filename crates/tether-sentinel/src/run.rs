@@ -1,5 +1,14 @@
 //! Running one provider's checks: live with its credential, else offline against an
 //! in-process `tether-sandbox`.
+//!
+//! Calls go through the runtime (`Inner::execute`) on the linked generated crate's
+//! `DEFAULTS`, with the request built from the contract ([`Target::request`]), not through
+//! the typed builders (`client.repos_get().owner(…).repo(…).call()`): a builder takes typed
+//! setters per operation (checks.yaml holds strings, so each crate would need a generated
+//! string→setter dispatch), and `call()` hands back the typed value, not the status,
+//! headers and raw bytes drift classification needs (a capture through the hooks' task-local
+//! would be required). The builders' own encoding is covered by the client tests instead;
+//! the generated types are checked here through `deserialize_response`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
