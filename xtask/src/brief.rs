@@ -898,7 +898,8 @@ impl Inputs {
             let _ = writeln!(
                 o,
                 "One `cargo xtask sentinel` run sends **{reads} request(s)** (one per check in `{CHECKS_FILE}`), \
-                 at most {} with retries ({reads} × {attempts} attempts):\n",
+                 at most {} with retries ({reads} × {attempts} attempts); with `--repeat N` it sends N times \
+                 as many (and N times fewer runs fit the limits below):\n",
                 reads * attempts
             );
             let _ = writeln!(o, "{}\n", lines.join("\n"));

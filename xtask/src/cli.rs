@@ -106,6 +106,11 @@ pub enum Command {
         /// (for a node-exporter textfile collector; written atomically).
         #[arg(long, value_name = "FILE")]
         metrics_file: Option<PathBuf>,
+        /// Call each check N times; the report gives latency p50/p95/max per check and
+        /// judges "latency above policy" on the p95.
+        #[arg(long, value_name = "N", default_value_t = 1,
+              value_parser = clap::value_parser!(u32).range(1..=1000))]
+        repeat: u32,
     },
     /// Serve every contract from its good fixtures on loopback until interrupted.
     Sandbox {

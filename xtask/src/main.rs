@@ -82,6 +82,7 @@ fn main() -> ExitCode {
             drift,
             upstream,
             metrics_file,
+            repeat,
         } => {
             xtask::logging::json_to_stderr();
             let mode = if live {
@@ -103,6 +104,7 @@ fn main() -> ExitCode {
                 drift,
                 upstream,
                 metrics_file,
+                repeat,
             };
             match xtask::sentinel::run(&root, &args) {
                 Ok(code) => {

@@ -33,6 +33,8 @@ pub struct Args {
     pub upstream: Option<PathBuf>,
     /// Prometheus text file for a node-exporter textfile collector.
     pub metrics_file: Option<PathBuf>,
+    /// Calls per check (latency p50/p95/max are taken over them); at least 1.
+    pub repeat: u32,
 }
 
 /// Exit code: 0 no breaking drift, 1 breaking drift, 2 could not check.
@@ -206,6 +208,10 @@ fn run_one(
         argv.push("--drift".into());
         argv.push(d.clone());
     }
+    if args.repeat > 1 {
+        argv.push("--repeat".into());
+        argv.push(args.repeat.to_string());
+    }
     let reader = duct::cmd(bin, &argv)
         .unchecked()
         .reader()
@@ -291,6 +297,7 @@ fn upstream_checks(
                 mode: "upstream".into(),
                 status: None,
                 latency_ms: 0,
+                latency: Default::default(),
                 ratelimit_remaining: None,
                 ratelimit_limit: None,
                 error: None,

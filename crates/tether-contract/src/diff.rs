@@ -54,10 +54,23 @@
 //! | [`ChangeKind::EnumValueAdded`] (value added, or the `enum` constraint dropped) | request: additive, response: breaking | new `enum/i` (new schema when the constraint was dropped) |
 //! | [`ChangeKind::MediaTypeRemoved`] (a media type other than the compared one left a `content` map) | breaking | old media type |
 //! | [`ChangeKind::MediaTypeAdded`] | additive | new media type |
-//! | [`ChangeKind::ConstraintChanged`]: `maxLength`/`maximum`/`maxItems`/`maxProperties` lowered or set, `minLength`/`minimum`/`minItems`/`minProperties` raised or set, `pattern` set (narrowed); the opposite (widened); `pattern` changed (incompatible) | request: narrowed and incompatible break; response: widened and incompatible break | new keyword (old one when removed) |
+//! | [`ChangeKind::ConstraintChanged`]: `maxLength`/`maximum`/`maxItems`/`maxProperties` lowered or set, `minLength`/`minimum`/`minItems`/`minProperties` raised or set, `exclusiveMaximum`/`exclusiveMinimum` became true at the same bound, a `pattern` added, a stricter `multipleOf` (set, or changed to a value the old one does not divide into), `uniqueItems` became true (narrowed); the opposite (widened); patterns or `multipleOf` both added and dropped (incompatible) | request: narrowed and incompatible break; response: widened and incompatible break | new keyword (old one when removed) |
 //! | [`ChangeKind::ResponseHeaderMadeOptional`] (`required: true` dropped) | breaking | new header |
 //! | [`ChangeKind::ResponseHeaderMadeRequired`] | additive | new header |
 //! | [`ChangeKind::ParameterDefaultChanged`] (optional parameter's `default` set, changed or removed: the server now assumes another value for clients that omit it) | breaking | new parameter schema |
+//! | [`ChangeKind::ParameterStyleChanged`] (effective `style`/`explode`, OpenAPI defaults filled in: the server parses the client's encoding differently) | breaking | new parameter |
+//! | [`ChangeKind::SecurityAdded`]: the operation needed no authentication and now does | breaking | new `security` |
+//! | [`ChangeKind::SecurityAdded`]: a new alternative requirement | additive | new `security/i` |
+//! | [`ChangeKind::SecurityRemoved`] (an alternative the client could use; additive when the operation no longer needs authentication at all) | breaking | old `security/i` |
+//! | [`ChangeKind::SecurityScopeAdded`] | breaking | new `security/i` |
+//! | [`ChangeKind::SecurityScopeRemoved`] | additive | new `security/i` |
+//! | [`ChangeKind::SecuritySchemeChanged`] (a scheme used on both sides changed `type`, `in`, `name`, `scheme`, `openIdConnectUrl`, a flow, or a flow's token/authorization URL) | breaking | new scheme field |
+//! | [`ChangeKind::OperationDeprecated`] | additive | new `deprecated` |
+//!
+//! A request property that became `readOnly` (or a response property that became
+//! `writeOnly`) is reported as removed from that side, with a message saying why. A
+//! parameter moved to another `in` is a removal plus an addition. Response statuses
+//! include `default`.
 //!
 //! A new enum value in a *response* breaks a client that matches the field exhaustively
 //! (a closed Rust `enum`), so it is breaking, as oasdiff's
@@ -80,16 +93,21 @@
 //!   are walked breadth-first, each once: this is the cycle guard for recursive schemas,
 //!   and a change is reported at the shortest property path that reaches it (a schema used
 //!   twice in one response is reported once, at the nearer place).
-//! - `allOf` members are merged: the union of `properties` (first definition wins) and of
-//!   `required`; `type`, `format`, `enum`, `items`, `additionalProperties`, `oneOf`,
-//!   `anyOf` come from the schema itself, else from the first member that has them. The
-//!   merged schema is nullable when the schema itself says so, or when every member does.
+//! - `allOf` members are merged, so a member added, removed or changed is diffed as the
+//!   change it makes to the merged schema: the union of `properties` (first definition
+//!   wins) and of `required`; the intersection of `enum`s; the tightest of each bound
+//!   (`maximum`, `minLength`, ..., an exclusive bound being tighter than an inclusive one
+//!   at the same value); every `pattern` and `multipleOf`; `uniqueItems` when any says so.
+//!   `type`, `format`, `items`, `additionalProperties`, `oneOf`, `anyOf` come from the
+//!   schema itself, else from the first member that has them. The merged schema is
+//!   nullable when the schema itself says so, or when every member does.
 //! - A missing `type` is inferred as `object` when the schema has `properties` or
 //!   `additionalProperties`, and as `array` when it has `items`; otherwise it accepts any type.
 //! - `readOnly` properties are ignored in requests and `writeOnly` ones in responses.
-//! - Validation keywords are read from the schema itself, not from `allOf` members.
-//! - Not compared: security, servers, parameter style/explode, `exclusiveMinimum`/
-//!   `exclusiveMaximum`, `multipleOf`, `uniqueItems`.
+//! - Security is the operation's `security`, else the document's; each list holds
+//!   alternatives, matched by their set of scheme names.
+//! - Not compared: servers, `allowReserved`, `not`, `additionalProperties: false`/`true`,
+//!   the `default` of body properties, `x-extensible-enum`, callbacks, links.
 //!
 //! [`diff`] never panics: what is malformed or unresolvable (non-local refs, refs to
 //! nowhere, ref loops, values of the wrong JSON type) is skipped. The output is sorted by
@@ -254,6 +272,20 @@ pub enum ChangeKind {
     ResponseHeaderMadeOptional,
     /// A response header is now `required`.
     ResponseHeaderMadeRequired,
+    /// A parameter's serialization (`style`, `explode`, defaults included) changed.
+    ParameterStyleChanged,
+    /// A security requirement the client could satisfy was removed.
+    SecurityRemoved,
+    /// A security requirement was added (breaking when the operation had none).
+    SecurityAdded,
+    /// A security requirement needs a scope it did not need before.
+    SecurityScopeAdded,
+    /// A security requirement no longer needs a scope.
+    SecurityScopeRemoved,
+    /// A security scheme the operation uses changed (type, location, name, flow URL).
+    SecuritySchemeChanged,
+    /// The operation became `deprecated: true`.
+    OperationDeprecated,
 }
 
 impl ChangeKind {
@@ -296,6 +328,13 @@ impl ChangeKind {
             ChangeKind::ParameterDefaultChanged => "parameter_default_changed",
             ChangeKind::ResponseHeaderMadeOptional => "response_header_made_optional",
             ChangeKind::ResponseHeaderMadeRequired => "response_header_made_required",
+            ChangeKind::ParameterStyleChanged => "parameter_style_changed",
+            ChangeKind::SecurityRemoved => "security_removed",
+            ChangeKind::SecurityAdded => "security_added",
+            ChangeKind::SecurityScopeAdded => "security_scope_added",
+            ChangeKind::SecurityScopeRemoved => "security_scope_removed",
+            ChangeKind::SecuritySchemeChanged => "security_scheme_changed",
+            ChangeKind::OperationDeprecated => "operation_deprecated",
         }
     }
 }
@@ -557,6 +596,23 @@ impl<'a> Param<'a> {
         self.location == "path" || is_true(self.node.value, "required")
     }
 
+    /// The effective `style` and `explode` (OpenAPI 3.0.3 defaults: `form` for query and
+    /// cookie, `simple` for path and header; `explode` is true for `form` only).
+    fn style(&self) -> (String, bool) {
+        let style = match self.node.value.get("style").and_then(Value::as_str) {
+            Some(s) => s.to_owned(),
+            None if matches!(self.location.as_str(), "query" | "cookie") => "form".to_owned(),
+            None => "simple".to_owned(),
+        };
+        let explode = self
+            .node
+            .value
+            .get("explode")
+            .and_then(Value::as_bool)
+            .unwrap_or(style == "form");
+        (style, explode)
+    }
+
     fn schema(&self) -> Option<Node<'a>> {
         child(&self.node, "schema").or_else(|| {
             let content = child(&self.node, "content")?;
@@ -606,6 +662,78 @@ fn parameters<'a>(doc: &'a Value, op: &Operation<'a>) -> Vec<Param<'a>> {
         }
     }
     out
+}
+
+fn show_style((style, explode): &(String, bool)) -> String {
+    format!("`style: {style}, explode: {explode}`")
+}
+
+/// One security requirement: every scheme it names, each with its scopes.
+struct Requirement<'a> {
+    ptr: String,
+    schemes: Vec<(&'a str, Vec<&'a str>)>,
+}
+
+impl Requirement<'_> {
+    fn same_schemes(&self, other: &Requirement<'_>) -> bool {
+        self.schemes.len() == other.schemes.len()
+            && self
+                .schemes
+                .iter()
+                .all(|(s, _)| other.schemes.iter().any(|(t, _)| s == t))
+    }
+
+    fn label(&self) -> String {
+        if self.schemes.is_empty() {
+            return "none".to_owned();
+        }
+        self.schemes
+            .iter()
+            .map(|(s, _)| *s)
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+}
+
+/// The `security` list in effect for an operation: its own, else the document's, else
+/// an empty list (no authentication).
+fn security_of<'a>(doc: &'a Value, op: &Operation<'a>) -> Node<'a> {
+    let root = Node {
+        value: doc,
+        ptr: String::new(),
+    };
+    child(&op.node, "security")
+        .or_else(|| child(&root, "security"))
+        .filter(|n| n.value.is_array())
+        .unwrap_or_else(|| Node {
+            value: &EMPTY_LIST,
+            ptr: format!("{}/security", op.node.ptr),
+        })
+}
+
+static EMPTY_LIST: Value = Value::Array(Vec::new());
+
+fn requirements<'a>(list: &Node<'a>) -> Vec<Requirement<'a>> {
+    elements(list)
+        .into_iter()
+        .filter_map(|r| {
+            let map = r.value.as_object()?;
+            let schemes = map
+                .iter()
+                .map(|(name, scopes)| {
+                    let scopes = scopes
+                        .as_array()
+                        .map(|a| a.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
+                    (name.as_str(), scopes)
+                })
+                .collect();
+            Some(Requirement {
+                ptr: r.ptr,
+                schemes,
+            })
+        })
+        .collect()
 }
 
 fn is_json(media_type: &str) -> bool {
@@ -715,13 +843,129 @@ struct View<'a> {
     ty: Option<String>,
     format: Option<&'a str>,
     nullable: bool,
-    enum_values: Option<Node<'a>>,
+    /// The allowed values: the `enum` of the schema, intersected with its members' ones.
+    enum_values: Option<Vec<Node<'a>>>,
     props: Vec<(&'a str, Node<'a>)>,
     required: BTreeSet<&'a str>,
     items: Option<Node<'a>>,
     additional: Option<Node<'a>>,
     one_of: Option<Node<'a>>,
     any_of: Option<Node<'a>>,
+    limits: Limits<'a>,
+}
+
+/// A numeric bound (`maximum`, `minLength`, ...) and where it is written.
+#[derive(Clone, Debug)]
+struct Bound {
+    value: f64,
+    /// `exclusiveMaximum: true` / `exclusiveMinimum: true` beside `maximum` / `minimum`.
+    exclusive: bool,
+    /// Pointer of the schema that holds the keyword.
+    schema: String,
+}
+
+/// The validation keywords of a schema and of its `allOf` members: a value must satisfy
+/// all of them, so the tightest bound of each kind applies and every `pattern` and
+/// `multipleOf` counts.
+#[derive(Default, Debug)]
+struct Limits<'a> {
+    bounds: BTreeMap<&'static str, Bound>,
+    /// (pattern, pointer of its keyword)
+    patterns: Vec<(&'a str, String)>,
+    /// (divisor, pointer of its keyword)
+    multiple_of: Vec<(f64, String)>,
+    /// Pointer of a `uniqueItems: true`.
+    unique_items: Option<String>,
+}
+
+/// Upper bounds: lowering or setting one narrows what is accepted.
+const UPPER_BOUNDS: [&str; 4] = ["maxLength", "maximum", "maxItems", "maxProperties"];
+/// Lower bounds: raising or setting one narrows what is accepted.
+const LOWER_BOUNDS: [&str; 4] = ["minLength", "minimum", "minItems", "minProperties"];
+
+impl Bound {
+    /// True when `self` accepts strictly less than `other` (both upper or both lower bounds).
+    fn tighter_than(&self, other: &Bound, upper: bool) -> bool {
+        if self.value == other.value {
+            self.exclusive && !other.exclusive
+        } else {
+            (self.value < other.value) == upper
+        }
+    }
+
+    fn show(&self) -> String {
+        if self.exclusive {
+            format!("{} (exclusive)", self.value)
+        } else {
+            self.value.to_string()
+        }
+    }
+}
+
+impl<'a> Limits<'a> {
+    fn read(node: &Node<'a>) -> Limits<'a> {
+        let mut limits = Limits::default();
+        let Some(obj) = node.value.as_object() else {
+            return limits;
+        };
+        for key in UPPER_BOUNDS.iter().chain(&LOWER_BOUNDS) {
+            let exclusive_key = match *key {
+                "maximum" => Some("exclusiveMaximum"),
+                "minimum" => Some("exclusiveMinimum"),
+                _ => None,
+            };
+            let exclusive = exclusive_key.is_some_and(|k| is_true(node.value, k));
+            if let Some(value) = obj.get(*key).and_then(Value::as_f64) {
+                limits.bounds.insert(
+                    key,
+                    Bound {
+                        value,
+                        exclusive,
+                        schema: node.ptr.clone(),
+                    },
+                );
+            }
+        }
+        if let Some(p) = obj.get("pattern").and_then(Value::as_str) {
+            limits.patterns.push((p, format!("{}/pattern", node.ptr)));
+        }
+        if let Some(m) = obj.get("multipleOf").and_then(Value::as_f64) {
+            if m > 0.0 {
+                limits
+                    .multiple_of
+                    .push((m, format!("{}/multipleOf", node.ptr)));
+            }
+        }
+        if is_true(node.value, "uniqueItems") {
+            limits.unique_items = Some(format!("{}/uniqueItems", node.ptr));
+        }
+        limits
+    }
+
+    fn merge(&mut self, member: Limits<'a>) {
+        for (key, bound) in member.bounds {
+            let upper = UPPER_BOUNDS.contains(&key);
+            match self.bounds.get(key) {
+                Some(mine) if !bound.tighter_than(mine, upper) => {}
+                _ => {
+                    self.bounds.insert(key, bound);
+                }
+            }
+        }
+        for (p, ptr) in member.patterns {
+            if !self.patterns.iter().any(|(q, _)| *q == p) {
+                self.patterns.push((p, ptr));
+            }
+        }
+        for (m, ptr) in member.multiple_of {
+            if !self.multiple_of.iter().any(|(n, _)| *n == m) {
+                self.multiple_of.push((m, ptr));
+            }
+        }
+        if self.unique_items.is_none() {
+            self.unique_items = member.unique_items;
+        }
+    }
 }
 
 impl<'a> View<'a> {
@@ -768,7 +1012,10 @@ impl<'a> View<'a> {
         }
         view.format = obj.get("format").and_then(Value::as_str);
         view.nullable |= is_true(node.value, "nullable");
-        view.enum_values = child(node, "enum").filter(|n| n.value.is_array());
+        view.enum_values = child(node, "enum")
+            .filter(|n| n.value.is_array())
+            .map(|n| elements(&n));
+        view.limits = Limits::read(node);
         if let Some(props) = child(node, "properties") {
             view.props = entries(&props);
         }
@@ -813,9 +1060,14 @@ impl<'a> View<'a> {
         if self.format.is_none() {
             self.format = member.format;
         }
-        if self.enum_values.is_none() {
-            self.enum_values = member.enum_values;
+        match (&mut self.enum_values, member.enum_values) {
+            (Some(mine), Some(theirs)) => {
+                mine.retain(|v| theirs.iter().any(|t| t.value == v.value));
+            }
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
         }
+        self.limits.merge(member.limits);
         for (name, node) in member.props {
             if !self.props.iter().any(|(n, _)| *n == name) {
                 self.props.push((name, node));
@@ -928,9 +1180,165 @@ impl<'a> Differ<'a> {
     }
 
     fn operation(&mut self, old: &Operation<'a>, new: &Operation<'a>) {
+        if !is_true(old.node.value, "deprecated") && is_true(new.node.value, "deprecated") {
+            self.push(
+                Severity::Additive,
+                ChangeKind::OperationDeprecated,
+                format!("{}/deprecated", new.node.ptr),
+                "the operation was deprecated".to_owned(),
+            );
+        }
         self.parameters(old, new);
         self.request_body(old, new);
         self.responses(old, new);
+        self.security(old, new);
+    }
+
+    /// Compares the security requirements in effect (the operation's `security`, else the
+    /// document's). The list holds alternatives; each requirement needs all its schemes.
+    fn security(&mut self, old: &Operation<'a>, new: &Operation<'a>) {
+        let (old_list, new_list) = (security_of(self.old, old), security_of(self.new, new));
+        let (old_reqs, new_reqs) = (requirements(&old_list), requirements(&new_list));
+        let anonymous =
+            |reqs: &[Requirement<'_>]| reqs.is_empty() || reqs.iter().any(|r| r.schemes.is_empty());
+        let (old_anonymous, new_anonymous) = (anonymous(&old_reqs), anonymous(&new_reqs));
+        let now_required = old_anonymous && !new_anonymous;
+        if now_required {
+            let names: Vec<String> = new_reqs.iter().map(Requirement::label).collect();
+            self.push(
+                Severity::Breaking,
+                ChangeKind::SecurityAdded,
+                new_list.ptr.clone(),
+                format!(
+                    "the operation now requires authentication ({})",
+                    names.join(" or ")
+                ),
+            );
+        }
+        for o in old_reqs.iter().filter(|r| !r.schemes.is_empty()) {
+            let Some(n) = new_reqs.iter().find(|n| n.same_schemes(o)) else {
+                self.push(
+                    if new_anonymous {
+                        Severity::Additive
+                    } else {
+                        Severity::Breaking
+                    },
+                    ChangeKind::SecurityRemoved,
+                    o.ptr.clone(),
+                    format!("security requirement `{}` was removed", o.label()),
+                );
+                continue;
+            };
+            for (scheme, old_scopes) in &o.schemes {
+                let new_scopes = n
+                    .schemes
+                    .iter()
+                    .find(|(s, _)| s == scheme)
+                    .map(|(_, scopes)| scopes.clone())
+                    .unwrap_or_default();
+                for scope in new_scopes.iter().filter(|s| !old_scopes.contains(s)) {
+                    self.push(
+                        Severity::Breaking,
+                        ChangeKind::SecurityScopeAdded,
+                        n.ptr.clone(),
+                        format!("security scheme `{scheme}` now needs scope `{scope}`"),
+                    );
+                }
+                for scope in old_scopes.iter().filter(|s| !new_scopes.contains(s)) {
+                    self.push(
+                        Severity::Additive,
+                        ChangeKind::SecurityScopeRemoved,
+                        n.ptr.clone(),
+                        format!("security scheme `{scheme}` no longer needs scope `{scope}`"),
+                    );
+                }
+                self.security_scheme(scheme);
+            }
+        }
+        // When authentication became required, that one change already names them.
+        if !now_required {
+            for n in new_reqs.iter().filter(|r| !r.schemes.is_empty()) {
+                if !old_reqs.iter().any(|o| o.same_schemes(n)) {
+                    self.push(
+                        Severity::Additive,
+                        ChangeKind::SecurityAdded,
+                        n.ptr.clone(),
+                        format!(
+                            "security requirement `{}` was added as an alternative",
+                            n.label()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Compares the definition of a security scheme used on both sides.
+    fn security_scheme(&mut self, name: &str) {
+        let at = format!("/components/securitySchemes/{}", escape(name));
+        let resolve_scheme = |doc: &'a Value| {
+            let node = Node {
+                value: doc.pointer(&at)?,
+                ptr: at.clone(),
+            };
+            resolve(doc, node).map(|(n, _)| n)
+        };
+        let (Some(o), Some(n)) = (resolve_scheme(self.old), resolve_scheme(self.new)) else {
+            return;
+        };
+        let text = |node: &Node<'_>, pointer: &str| {
+            node.value
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let mut fields: Vec<String> = ["/type", "/in", "/name", "/scheme", "/openIdConnectUrl"]
+            .iter()
+            .map(|f| (*f).to_owned())
+            .collect();
+        for flow in [
+            "implicit",
+            "password",
+            "clientCredentials",
+            "authorizationCode",
+        ] {
+            if o.value.pointer(&format!("/flows/{flow}")).is_some() {
+                fields.push(format!("/flows/{flow}"));
+                fields.push(format!("/flows/{flow}/tokenUrl"));
+                fields.push(format!("/flows/{flow}/authorizationUrl"));
+            }
+        }
+        for field in fields {
+            let (ov, nv) = (text(&o, &field), text(&n, &field));
+            let exists = |node: &Node<'_>| node.value.pointer(&field).is_some();
+            let same = match field.as_str() {
+                // Header names and HTTP auth schemes are case-insensitive.
+                "/name" | "/scheme" => {
+                    ov.as_deref().map(str::to_ascii_lowercase)
+                        == nv.as_deref().map(str::to_ascii_lowercase)
+                }
+                f if f.matches('/').count() == 2 => exists(&o) == exists(&n),
+                _ => ov == nv,
+            };
+            if !same {
+                let show = |v: Option<String>, present: bool| match v {
+                    Some(v) => format!("`{v}`"),
+                    None if present => "present".to_owned(),
+                    None => "none".to_owned(),
+                };
+                self.push(
+                    Severity::Breaking,
+                    ChangeKind::SecuritySchemeChanged,
+                    format!("{}{}", n.ptr, if exists(&n) { field.as_str() } else { "" }),
+                    format!(
+                        "security scheme `{name}`: `{}` changed from {} to {}",
+                        field.trim_start_matches('/'),
+                        show(ov, exists(&o)),
+                        show(nv, exists(&n))
+                    ),
+                );
+            }
+        }
     }
 
     fn parameters(&mut self, old: &Operation<'a>, new: &Operation<'a>) {
@@ -963,6 +1371,20 @@ impl<'a> Differ<'a> {
                     format!("{} is no longer required", n.label()),
                 ),
                 _ => {}
+            }
+            let (old_style, new_style) = (o.style(), n.style());
+            if old_style != new_style {
+                self.push(
+                    Severity::Breaking,
+                    ChangeKind::ParameterStyleChanged,
+                    n.node.ptr.clone(),
+                    format!(
+                        "{}: serialization changed from {} to {}",
+                        n.label(),
+                        show_style(&old_style),
+                        show_style(&new_style)
+                    ),
+                );
             }
             if let (Some(os), Some(ns)) = (o.schema(), n.schema()) {
                 let default = |doc: &'a Value, s: &Node<'a>| {
@@ -1397,7 +1819,7 @@ impl<'a> Differ<'a> {
                 ),
             );
         }
-        constraints(dir, local, path, old, new);
+        constraints(dir, local, path, &ov, &nv);
         match (ov.nullable, nv.nullable) {
             (false, true) => local.push(
                 dir.pick(Severity::Additive, Severity::Breaking),
@@ -1514,17 +1936,31 @@ impl<'a> Differ<'a> {
         for (name, o) in &old_props {
             let path = format!("{path}/{name}");
             let Some((_, n)) = new_props.iter().find(|(k, _)| k == name) else {
-                let kind = match dir {
-                    Dir::Request => ChangeKind::RequestPropertyRemoved,
-                    Dir::Response => ChangeKind::ResponsePropertyRemoved,
+                // Still there but now hidden on this side: say why.
+                let hidden = nv.props.iter().find(|(k, _)| k == name);
+                let (kind, pointer, what) = match (dir, hidden) {
+                    (Dir::Request, Some((_, n))) => (
+                        ChangeKind::RequestPropertyRemoved,
+                        &n.ptr,
+                        "became readOnly: requests may no longer send it",
+                    ),
+                    (Dir::Response, Some((_, n))) => (
+                        ChangeKind::ResponsePropertyRemoved,
+                        &n.ptr,
+                        "became writeOnly: responses no longer carry it",
+                    ),
+                    (Dir::Request, None) => (
+                        ChangeKind::RequestPropertyRemoved,
+                        &o.ptr,
+                        "property was removed",
+                    ),
+                    (Dir::Response, None) => (
+                        ChangeKind::ResponsePropertyRemoved,
+                        &o.ptr,
+                        "property was removed",
+                    ),
                 };
-                local.push(
-                    Severity::Breaking,
-                    kind,
-                    &o.ptr,
-                    &path,
-                    "property was removed".to_owned(),
-                );
+                local.push(Severity::Breaking, kind, pointer, &path, what.to_owned());
                 continue;
             };
             let required = (ov.required.contains(name), nv.required.contains(name));
@@ -1600,9 +2036,8 @@ fn enums(dir: Dir, local: &mut Local, path: &str, ov: &View<'_>, nv: &View<'_>) 
     let removed = dir.pick(Severity::Breaking, Severity::Additive);
     let added = dir.pick(Severity::Additive, Severity::Breaking);
     match (&ov.enum_values, &nv.enum_values) {
-        (Some(oe), Some(ne)) => {
-            let (old_values, new_values) = (elements(oe), elements(ne));
-            for o in &old_values {
+        (Some(old_values), Some(new_values)) => {
+            for o in old_values {
                 if !new_values.iter().any(|n| n.value == o.value) {
                     local.push(
                         removed,
@@ -1613,7 +2048,7 @@ fn enums(dir: Dir, local: &mut Local, path: &str, ov: &View<'_>, nv: &View<'_>) 
                     );
                 }
             }
-            for n in &new_values {
+            for n in new_values {
                 if !old_values.iter().any(|o| o.value == n.value) {
                     local.push(
                         added,
@@ -1632,72 +2067,110 @@ fn enums(dir: Dir, local: &mut Local, path: &str, ov: &View<'_>, nv: &View<'_>) 
             path,
             "enum constraint was dropped, any value is now allowed".to_owned(),
         ),
-        (None, Some(ne)) => local.push(
+        (None, Some(new_values)) => local.push(
             removed,
             ChangeKind::EnumValueRemoved,
             &ov.ptr,
             path,
             format!(
                 "enum constraint was added, only {} value(s) are now allowed",
-                elements(ne).len()
+                new_values.len()
             ),
         ),
         (None, None) => {}
     }
 }
 
-/// Upper bounds: lowering or setting one narrows what is accepted.
-const UPPER_BOUNDS: [&str; 4] = ["maxLength", "maximum", "maxItems", "maxProperties"];
-/// Lower bounds: raising or setting one narrows what is accepted.
-const LOWER_BOUNDS: [&str; 4] = ["minLength", "minimum", "minItems", "minProperties"];
-
-/// Compares validation bounds and `pattern` of two (resolved) schemas.
-fn constraints<'a>(dir: Dir, local: &mut Local, path: &str, old: &Node<'a>, new: &Node<'a>) {
-    let num = |node: &Node<'_>, key: &str| node.value.get(key).and_then(Value::as_f64);
+/// Compares the validation keywords of two merged schemas: bounds (with their
+/// `exclusiveMinimum`/`exclusiveMaximum` flags), `pattern`, `multipleOf`, `uniqueItems`.
+fn constraints(dir: Dir, local: &mut Local, path: &str, ov: &View<'_>, nv: &View<'_>) {
+    let (old, new) = (&ov.limits, &nv.limits);
     let bounds = UPPER_BOUNDS
         .iter()
         .map(|k| (*k, true))
         .chain(LOWER_BOUNDS.iter().map(|k| (*k, false)));
     for (key, upper) in bounds {
-        let (o, n) = (num(old, key), num(new, key));
+        let (o, n) = (old.bounds.get(key), new.bounds.get(key));
         let rel = match (o, n) {
             (None, None) => Rel::Same,
             (Some(_), None) => Rel::Widened,
             (None, Some(_)) => Rel::Narrowed,
-            (Some(o), Some(n)) if o == n => Rel::Same,
-            (Some(o), Some(n)) if (n < o) == upper => Rel::Narrowed,
-            _ => Rel::Widened,
+            (Some(o), Some(n)) if n.tighter_than(o, upper) => Rel::Narrowed,
+            (Some(o), Some(n)) if o.tighter_than(n, upper) => Rel::Widened,
+            _ => Rel::Same,
         };
         if rel == Rel::Same {
             continue;
         }
-        let show = |v: Option<f64>| v.map_or("none".to_owned(), |v| v.to_string());
-        let pointer = match n {
-            Some(_) => format!("{}/{key}", new.ptr),
-            None => format!("{}/{key}", old.ptr),
+        let show = |b: Option<&Bound>| b.map_or("none".to_owned(), Bound::show);
+        let exclusive_key = match key {
+            "maximum" => "exclusiveMaximum",
+            _ => "exclusiveMinimum",
+        };
+        let (keyword, what) = match (o, n) {
+            // Only the flag moved: name the flag.
+            (Some(o), Some(n)) if o.value == n.value => (
+                exclusive_key,
+                format!(
+                    "`{exclusive_key}` changed from {} to {} (bound {})",
+                    o.exclusive, n.exclusive, n.value
+                ),
+            ),
+            _ => (
+                key,
+                format!("`{key}` changed from {} to {}", show(o), show(n)),
+            ),
+        };
+        // Into the document that has the keyword: the new one, the old one for a removal
+        // (a dropped bound, or an exclusive flag that went back to false).
+        let pointer = match (o, n) {
+            (Some(o), Some(n)) if keyword == exclusive_key && !n.exclusive => {
+                format!("{}/{keyword}", o.schema)
+            }
+            (_, Some(b)) | (Some(b), None) => format!("{}/{keyword}", b.schema),
+            (None, None) => continue,
         };
         local.push(
             rel.severity(dir),
             ChangeKind::ConstraintChanged,
             &pointer,
             path,
-            format!("`{key}` changed from {} to {}", show(o), show(n)),
+            what,
         );
     }
-    let (o, n) = (
-        old.value.get("pattern").and_then(Value::as_str),
-        new.value.get("pattern").and_then(Value::as_str),
-    );
-    let rel = match (o, n) {
-        (o, n) if o == n => Rel::Same,
-        (Some(_), None) => Rel::Widened,
-        (None, Some(_)) => Rel::Narrowed,
-        _ => Rel::Incompatible,
+
+    // Every pattern must match: a new one narrows, a dropped one widens.
+    let added: Vec<&(&str, String)> = new
+        .patterns
+        .iter()
+        .filter(|(p, _)| !old.patterns.iter().any(|(q, _)| q == p))
+        .collect();
+    let dropped: Vec<&(&str, String)> = old
+        .patterns
+        .iter()
+        .filter(|(p, _)| !new.patterns.iter().any(|(q, _)| q == p))
+        .collect();
+    let rel = match (added.is_empty(), dropped.is_empty()) {
+        (true, true) => Rel::Same,
+        (false, true) => Rel::Narrowed,
+        (true, false) => Rel::Widened,
+        (false, false) => Rel::Incompatible,
     };
     if rel != Rel::Same {
-        let pointer = match n {
-            Some(_) => format!("{}/pattern", new.ptr),
-            None => format!("{}/pattern", old.ptr),
+        let pointer = added
+            .first()
+            .or(dropped.first())
+            .map(|(_, ptr)| ptr.clone())
+            .unwrap_or_default();
+        let list = |ps: &[&(&str, String)]| {
+            if ps.is_empty() {
+                "none".to_owned()
+            } else {
+                ps.iter()
+                    .map(|(p, _)| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         };
         local.push(
             rel.severity(dir),
@@ -1705,11 +2178,78 @@ fn constraints<'a>(dir: Dir, local: &mut Local, path: &str, old: &Node<'a>, new:
             &pointer,
             path,
             format!(
-                "`pattern` changed from `{}` to `{}`",
-                o.unwrap_or("none"),
-                n.unwrap_or("none")
+                "`pattern` changed from {} to {}",
+                list(&dropped),
+                list(&added)
             ),
         );
+    }
+
+    // `multipleOf: m` is implied by `multipleOf: k m` (every multiple of 10 is one of 5).
+    let implied = |m: f64, by: &[(f64, String)]| {
+        by.iter().any(|(k, _)| {
+            let q = k / m;
+            q.is_finite() && (q - q.round()).abs() < 1e-9
+        })
+    };
+    let stricter = new
+        .multiple_of
+        .iter()
+        .find(|(m, _)| !implied(*m, &old.multiple_of));
+    let looser = old
+        .multiple_of
+        .iter()
+        .find(|(m, _)| !implied(*m, &new.multiple_of));
+    let rel = match (stricter, looser) {
+        (None, None) => Rel::Same,
+        (Some(_), None) => Rel::Narrowed,
+        (None, Some(_)) => Rel::Widened,
+        (Some(_), Some(_)) => Rel::Incompatible,
+    };
+    if rel != Rel::Same {
+        let show = |ms: &[(f64, String)]| {
+            if ms.is_empty() {
+                "none".to_owned()
+            } else {
+                ms.iter()
+                    .map(|(m, _)| m.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        let pointer = stricter
+            .or(looser)
+            .map(|(_, ptr)| ptr.clone())
+            .unwrap_or_default();
+        local.push(
+            rel.severity(dir),
+            ChangeKind::ConstraintChanged,
+            &pointer,
+            path,
+            format!(
+                "`multipleOf` changed from {} to {}",
+                show(&old.multiple_of),
+                show(&new.multiple_of)
+            ),
+        );
+    }
+
+    match (&old.unique_items, &new.unique_items) {
+        (None, Some(ptr)) => local.push(
+            Rel::Narrowed.severity(dir),
+            ChangeKind::ConstraintChanged,
+            ptr,
+            path,
+            "`uniqueItems` became true: repeated items are no longer allowed".to_owned(),
+        ),
+        (Some(ptr), None) => local.push(
+            Rel::Widened.severity(dir),
+            ChangeKind::ConstraintChanged,
+            ptr,
+            path,
+            "`uniqueItems` was dropped: items may now repeat".to_owned(),
+        ),
+        _ => {}
     }
 }
 
@@ -3083,6 +3623,21 @@ paths:
             edit(BASE, "  /user/repos:", "  /users/repos:"),
             edit(BASE, "required: [name]", "required: [private]"),
             edit(BASE, "X-RateLimit-Limit", "X-Limit"),
+            edit(
+                BASE,
+                "size: {type: integer}",
+                "size: {type: integer, minimum: 1, exclusiveMinimum: true, multipleOf: 2}",
+            ),
+            edit(
+                BASE,
+                "        labels:\n          type: array\n",
+                "        labels:\n          type: array\n          uniqueItems: true\n",
+            ),
+            edit(
+                BASE,
+                "{name: per_page, in: query, schema: {type: integer}}",
+                "{name: per_page, in: query, explode: false, schema: {type: integer}}",
+            ),
         ];
         for new in &cases {
             let (old_doc, new_doc) = (yaml(BASE), yaml(new));
@@ -3411,5 +3966,663 @@ paths:
         let mut diamond = doc(&serde_json::json!({"$ref": "#/components/schemas/D0"}));
         diamond["components"] = serde_json::json!({ "schemas": schemas });
         assert_eq!(diff(&diamond, &diamond), vec![]);
+    }
+
+    /// (severity, kind, pointer) of the changes of one operation.
+    fn of_op<'c>(changes: &'c [Change], operation: &str) -> Vec<(Severity, ChangeKind, &'c str)> {
+        changes
+            .iter()
+            .filter(|c| c.operation == operation)
+            .map(|c| (c.severity, c.kind, c.pointer.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn exclusive_bounds_follow_the_direction_of_minimum_and_maximum() {
+        let size = format!("{CREATE_BODY}/properties/size");
+        // Request: `minimum: 1` becoming exclusive narrows what the server accepts.
+        let inclusive = edit(
+            BASE,
+            "size: {type: integer}",
+            "size: {type: integer, minimum: 1}",
+        );
+        let exclusive = edit(
+            BASE,
+            "size: {type: integer}",
+            "size: {type: integer, minimum: 1, exclusiveMinimum: true}",
+        );
+        let pointer = format!("{size}/exclusiveMinimum");
+        let changes = run(&inclusive, &exclusive);
+        assert_eq!(
+            summary(&changes),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::ConstraintChanged,
+                "createRepo",
+                pointer.as_str()
+            )]
+        );
+        assert_eq!(
+            changes[0].message,
+            "request body: /size: `exclusiveMinimum` changed from false to true (bound 1)"
+        );
+        // ... and the reverse widens it (the pointer is into the old document, which has
+        // the flag).
+        let back = run(&exclusive, &inclusive);
+        assert!(yaml(&exclusive).pointer(&back[0].pointer).is_some());
+        assert_eq!(
+            summary(&back),
+            vec![(
+                Severity::Additive,
+                ChangeKind::ConstraintChanged,
+                "createRepo",
+                pointer.as_str()
+            )]
+        );
+        // An exclusive bound that moves outward is wider than an inclusive one inside it.
+        let exclusive_zero = edit(
+            BASE,
+            "size: {type: integer}",
+            "size: {type: integer, minimum: 0, exclusiveMinimum: true}",
+        );
+        let c = run(&inclusive, &exclusive_zero);
+        assert_eq!(c.len(), 1, "{c:#?}");
+        assert!(!c[0].is_breaking(), "{c:#?}");
+        assert_eq!(
+            c[0].message,
+            "request body: /size: `minimum` changed from 1 to 0 (exclusive)"
+        );
+
+        // Response: becoming exclusive narrows what the client receives (fine), the
+        // reverse widens it (breaking).
+        let id = "/components/schemas/Repo/properties/id";
+        let max = edit(
+            BASE,
+            "        id: {type: integer}",
+            "        id: {type: integer, maximum: 100}",
+        );
+        let max_exclusive = edit(
+            BASE,
+            "        id: {type: integer}",
+            "        id: {type: integer, maximum: 100, exclusiveMaximum: true}",
+        );
+        let pointer = format!("{id}/exclusiveMaximum");
+        assert_eq!(
+            of_op(&run(&max, &max_exclusive), "getRepo"),
+            vec![(
+                Severity::Additive,
+                ChangeKind::ConstraintChanged,
+                pointer.as_str()
+            )]
+        );
+        assert_eq!(
+            of_op(&run(&max_exclusive, &max), "getRepo"),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::ConstraintChanged,
+                pointer.as_str()
+            )]
+        );
+    }
+
+    #[test]
+    fn multiple_of_added_or_changed() {
+        let size = format!("{CREATE_BODY}/properties/size/multipleOf");
+        let with = |m: &str| {
+            edit(
+                BASE,
+                "size: {type: integer}",
+                &format!("size: {{type: integer, multipleOf: {m}}}"),
+            )
+        };
+        let (two, four, three) = (with("2"), with("4"), with("3"));
+        let request = |old: &str, new: &str| run(old, new);
+        // Added, or made stricter (every multiple of 4 is one of 2, not the other way):
+        // narrowed, breaking in a request.
+        for (old, new) in [(BASE, &two), (&two, &four), (&two, &three)] {
+            assert_eq!(
+                summary(&request(old, new)),
+                vec![(
+                    Severity::Breaking,
+                    ChangeKind::ConstraintChanged,
+                    "createRepo",
+                    size.as_str()
+                )],
+                "{old} -> {new}"
+            );
+        }
+        // Relaxed or dropped: widened, fine in a request.
+        let relaxed = request(&four, &two);
+        assert_eq!(
+            summary(&relaxed),
+            vec![(
+                Severity::Additive,
+                ChangeKind::ConstraintChanged,
+                "createRepo",
+                size.as_str()
+            )]
+        );
+        assert_eq!(
+            relaxed[0].message,
+            "request body: /size: `multipleOf` changed from 4 to 2"
+        );
+        assert!(request(&two, BASE).iter().all(|c| !c.is_breaking()));
+        assert_eq!(request(&two, &two), vec![]);
+
+        // Response: relaxing breaks a client that relied on the stricter values.
+        let id = |m: &str| {
+            edit(
+                BASE,
+                "        id: {type: integer}",
+                &format!("        id: {{type: integer, multipleOf: {m}}}"),
+            )
+        };
+        let c = run(&id("4"), &id("2"));
+        assert_eq!(
+            of_op(&c, "getRepo"),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::ConstraintChanged,
+                "/components/schemas/Repo/properties/id/multipleOf"
+            )]
+        );
+        assert!(run(&id("2"), &id("4")).iter().all(|c| !c.is_breaking()));
+    }
+
+    #[test]
+    fn unique_items_added_breaks_requests_only() {
+        let tags = "                size: {type: integer}\n";
+        let plain = edit(
+            BASE,
+            tags,
+            "                size: {type: integer}\n                tags: {type: array, items: {type: string}}\n",
+        );
+        let unique = edit(
+            BASE,
+            tags,
+            "                size: {type: integer}\n                tags: {type: array, items: {type: string}, uniqueItems: true}\n",
+        );
+        let pointer = format!("{CREATE_BODY}/properties/tags/uniqueItems");
+        let c = run(&plain, &unique);
+        assert_eq!(
+            summary(&c),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::ConstraintChanged,
+                "createRepo",
+                pointer.as_str()
+            )]
+        );
+        assert_eq!(
+            c[0].message,
+            "request body: /tags: `uniqueItems` became true: repeated items are no longer allowed"
+        );
+        assert_eq!(
+            summary(&run(&unique, &plain)),
+            vec![(
+                Severity::Additive,
+                ChangeKind::ConstraintChanged,
+                "createRepo",
+                pointer.as_str()
+            )]
+        );
+        // `uniqueItems: false` is the default: no change.
+        let explicit_false = edit(
+            BASE,
+            tags,
+            "                size: {type: integer}\n                tags: {type: array, items: {type: string}, uniqueItems: false}\n",
+        );
+        assert_eq!(run(&plain, &explicit_false), vec![]);
+
+        // Response: added is a narrowing (fine), dropped a widening (breaking).
+        let labels = "        labels:\n          type: array\n";
+        let unique_labels = edit(
+            BASE,
+            labels,
+            "        labels:\n          type: array\n          uniqueItems: true\n",
+        );
+        let pointer = "/components/schemas/Repo/properties/labels/uniqueItems";
+        assert_eq!(
+            of_op(&run(BASE, &unique_labels), "getRepo"),
+            vec![(Severity::Additive, ChangeKind::ConstraintChanged, pointer)]
+        );
+        assert_eq!(
+            of_op(&run(&unique_labels, BASE), "getRepo"),
+            vec![(Severity::Breaking, ChangeKind::ConstraintChanged, pointer)]
+        );
+    }
+
+    #[test]
+    fn all_of_member_added_removed_or_changed_is_diffed_as_the_merged_schema() {
+        // A member added to a request schema that requires a new property: breaking.
+        let added = edit(
+            ALL_OF,
+            "        - type: object\n          properties:\n            age: {type: integer}\n",
+            "        - type: object\n          properties:\n            age: {type: integer}\n        - type: object\n          required: [owner]\n          properties:\n            owner: {type: string}\n",
+        );
+        assert_eq!(
+            summary(&run(ALL_OF, &added)),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::RequestPropertyRequired,
+                "createPet",
+                "/components/schemas/NewPet/allOf/2/properties/owner"
+            )]
+        );
+        // ... and removing that member again takes the property out of the request type,
+        // like any request property removal.
+        assert_eq!(
+            summary(&run(&added, ALL_OF)),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::RequestPropertyRemoved,
+                "createPet",
+                "/components/schemas/NewPet/allOf/2/properties/owner"
+            )]
+        );
+
+        // A member removed from a response schema takes its properties along: breaking.
+        let removed = edit(ALL_OF, "        - $ref: '#/components/schemas/Base'\n", "");
+        let c = run(ALL_OF, &removed);
+        assert_eq!(
+            summary(&c),
+            vec![
+                (
+                    Severity::Breaking,
+                    ChangeKind::ResponsePropertyRemoved,
+                    "listPets",
+                    "/components/schemas/Base/properties/id"
+                ),
+                (
+                    Severity::Breaking,
+                    ChangeKind::ResponsePropertyRemoved,
+                    "listPets",
+                    "/components/schemas/Base/properties/tag"
+                ),
+            ]
+        );
+
+        // Validation keywords of a member count: a bound set in a member of a request
+        // property narrows it, and the tightest of several members applies.
+        let bounded = |member: &str| {
+            edit(
+                ALL_OF,
+                "            age: {type: integer}\n",
+                &format!(
+                    "            age: {{allOf: [{{type: integer, maximum: 30}}, {member}]}}\n"
+                ),
+            )
+        };
+        let loose = bounded("{maximum: 50}");
+        let tight = bounded("{maximum: 20}");
+        let c = run(&loose, &tight);
+        assert_eq!(
+            summary(&c),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::ConstraintChanged,
+                "createPet",
+                "/components/schemas/NewPet/allOf/1/properties/age/allOf/1/maximum"
+            )]
+        );
+        assert_eq!(
+            c[0].message,
+            "request body: /age: `maximum` changed from 30 to 20"
+        );
+        assert!(run(&tight, &loose).iter().all(|c| !c.is_breaking()));
+        // A member pattern, multipleOf or enum joins the merged schema too.
+        for member in [
+            "{pattern: '^[0-9]+$'}",
+            "{multipleOf: 5}",
+            "{enum: [1, 2, 3]}",
+            "{minimum: 1, exclusiveMinimum: true}",
+        ] {
+            let c = run(&loose, &bounded(&format!("{{maximum: 50}}, {member}")));
+            assert!(
+                !c.is_empty() && c.iter().all(Change::is_breaking),
+                "{member}: {c:#?}"
+            );
+        }
+        // Enums of several members intersect: only values every member allows remain.
+        let two_enums = bounded("{enum: [1, 2, 3]}, {enum: [2, 3, 4]}");
+        let narrower = bounded("{enum: [1, 2, 3]}, {enum: [3, 4]}");
+        let c = run(&two_enums, &narrower);
+        assert_eq!(
+            summary(&c),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::EnumValueRemoved,
+                "createPet",
+                "/components/schemas/NewPet/allOf/1/properties/age/allOf/1/enum/1"
+            )]
+        );
+        assert_eq!(
+            c[0].message,
+            "request body: /age: enum value `2` was removed"
+        );
+    }
+
+    #[test]
+    fn parameter_style_and_explode_changes_are_breaking() {
+        let param = "{name: per_page, in: query, schema: {type: integer}}";
+        let pointer = format!("{GET_REPO}/parameters/0");
+        // Spelling out the defaults changes nothing.
+        let explicit = edit(
+            BASE,
+            param,
+            "{name: per_page, in: query, style: form, explode: true, schema: {type: integer}}",
+        );
+        assert_eq!(run(BASE, &explicit), vec![]);
+        for changed in [
+            "{name: per_page, in: query, explode: false, schema: {type: integer}}",
+            "{name: per_page, in: query, style: spaceDelimited, schema: {type: integer}}",
+        ] {
+            let new = edit(BASE, param, changed);
+            let c = run(BASE, &new);
+            assert_eq!(
+                summary(&c),
+                vec![(
+                    Severity::Breaking,
+                    ChangeKind::ParameterStyleChanged,
+                    "getRepo",
+                    pointer.as_str()
+                )],
+                "{changed}"
+            );
+        }
+        let c = run(
+            BASE,
+            &edit(
+                BASE,
+                param,
+                "{name: per_page, in: query, explode: false, schema: {type: integer}}",
+            ),
+        );
+        assert_eq!(
+            c[0].message,
+            "query parameter `per_page`: serialization changed from `style: form, explode: true` to `style: form, explode: false`"
+        );
+    }
+
+    #[test]
+    fn parameter_moved_to_another_location_is_breaking() {
+        let new = edit(
+            BASE,
+            "{name: per_page, in: query, schema: {type: integer}}",
+            "{name: per_page, in: header, schema: {type: integer}}",
+        );
+        let c = run(BASE, &new);
+        let pointer = format!("{GET_REPO}/parameters/0");
+        assert_eq!(
+            summary(&c),
+            vec![
+                (
+                    Severity::Additive,
+                    ChangeKind::ParameterAdded,
+                    "getRepo",
+                    pointer.as_str()
+                ),
+                (
+                    Severity::Breaking,
+                    ChangeKind::ParameterRemoved,
+                    "getRepo",
+                    pointer.as_str()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn operation_deprecated_is_reported_not_breaking() {
+        let new = edit(
+            BASE,
+            "      operationId: getRepo\n",
+            "      operationId: getRepo\n      deprecated: true\n",
+        );
+        let pointer = format!("{GET_REPO}/deprecated");
+        assert_eq!(
+            summary(&run(BASE, &new)),
+            vec![(
+                Severity::Additive,
+                ChangeKind::OperationDeprecated,
+                "getRepo",
+                pointer.as_str()
+            )]
+        );
+        assert_eq!(run(&new, &new), vec![]);
+    }
+
+    #[test]
+    fn property_becoming_read_only_or_write_only_is_named() {
+        let new = edit(
+            BASE,
+            "private: {type: boolean}",
+            "private: {type: boolean, readOnly: true}",
+        );
+        let c = run(BASE, &new);
+        let pointer = format!("{CREATE_BODY}/properties/private");
+        assert_eq!(
+            summary(&c),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::RequestPropertyRemoved,
+                "createRepo",
+                pointer.as_str()
+            )]
+        );
+        assert_eq!(
+            c[0].message,
+            "request body: /private: became readOnly: requests may no longer send it"
+        );
+        // Back to writable: a new optional request property.
+        assert_eq!(
+            summary(&run(&new, BASE)),
+            vec![(
+                Severity::Additive,
+                ChangeKind::RequestPropertyAdded,
+                "createRepo",
+                pointer.as_str()
+            )]
+        );
+        let new = edit(
+            BASE,
+            "        login: {type: string}",
+            "        login: {type: string, writeOnly: true}",
+        );
+        let c = run(BASE, &new);
+        assert_eq!(
+            of_op(&c, "getRepo"),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::ResponsePropertyRemoved,
+                "/components/schemas/User/properties/login"
+            )]
+        );
+        assert_eq!(
+            message_of(&c, ChangeKind::ResponsePropertyRemoved, "getRepo"),
+            "response 200 body: /owner/login: became writeOnly: responses no longer carry it"
+        );
+    }
+
+    #[test]
+    fn default_response_removed_is_breaking() {
+        let new = edit(
+            BASE,
+            "        '404': {$ref: '#/components/responses/NotFound'}\n",
+            "        '404': {$ref: '#/components/responses/NotFound'}\n        default: {description: error}\n",
+        );
+        assert_eq!(
+            summary(&run(&new, BASE)),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::ResponseStatusRemoved,
+                "getRepo",
+                "/paths/~1repos~1{owner}~1{repo}/get/responses/default"
+            )]
+        );
+    }
+
+    const SECURED: &str = r##"
+openapi: 3.0.3
+security:
+  - token: [repo]
+paths:
+  /repos:
+    get:
+      operationId: listRepos
+      responses:
+        '200': {description: ok}
+  /meta:
+    get:
+      operationId: getMeta
+      security: []
+      responses:
+        '200': {description: ok}
+components:
+  securitySchemes:
+    token: {type: apiKey, in: header, name: Authorization}
+    oauth:
+      type: oauth2
+      flows:
+        clientCredentials: {tokenUrl: 'https://example.com/token', scopes: {repo: r}}
+"##;
+
+    #[test]
+    fn security_requirements_and_scopes() {
+        assert_eq!(run(SECURED, SECURED), vec![]);
+        // An operation that needed no authentication now needs it: breaking.
+        let c = run(
+            SECURED,
+            &edit(
+                SECURED,
+                "      security: []\n",
+                "      security: [{token: []}]\n",
+            ),
+        );
+        assert_eq!(
+            summary(&c),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::SecurityAdded,
+                "getMeta",
+                "/paths/~1meta/get/security"
+            )]
+        );
+        assert_eq!(
+            c[0].message,
+            "the operation now requires authentication (token)"
+        );
+        // ... the reverse removes a requirement the client meets anyway: fine.
+        let c = run(
+            &edit(
+                SECURED,
+                "      security: []\n",
+                "      security: [{token: []}]\n",
+            ),
+            SECURED,
+        );
+        assert!(
+            !c.is_empty()
+                && c.iter()
+                    .all(|c| c.kind == ChangeKind::SecurityRemoved && !c.is_breaking()),
+            "{c:#?}"
+        );
+
+        // A scope added to the document-level requirement: breaking for every operation
+        // that uses it (not for getMeta, which overrides it).
+        let more_scopes = edit(SECURED, "  - token: [repo]", "  - token: [repo, admin]");
+        assert_eq!(
+            summary(&run(SECURED, &more_scopes)),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::SecurityScopeAdded,
+                "listRepos",
+                "/security/0"
+            )]
+        );
+        assert_eq!(
+            summary(&run(&more_scopes, SECURED)),
+            vec![(
+                Severity::Additive,
+                ChangeKind::SecurityScopeRemoved,
+                "listRepos",
+                "/security/0"
+            )]
+        );
+
+        // A new alternative is fine; removing the one the client used is not.
+        let alternative = edit(
+            SECURED,
+            "      operationId: listRepos\n",
+            "      operationId: listRepos\n      security: [{token: [repo]}, {oauth: [repo]}]\n",
+        );
+        assert_eq!(
+            summary(&run(SECURED, &alternative)),
+            vec![(
+                Severity::Additive,
+                ChangeKind::SecurityAdded,
+                "listRepos",
+                "/paths/~1repos/get/security/1"
+            )]
+        );
+        let only_oauth = edit(
+            SECURED,
+            "      operationId: listRepos\n",
+            "      operationId: listRepos\n      security: [{oauth: [repo]}]\n",
+        );
+        let c = run(SECURED, &only_oauth);
+        assert_eq!(
+            breaking(&c),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::SecurityRemoved,
+                "listRepos",
+                "/security/0"
+            )]
+        );
+        assert_eq!(
+            message_of(&c, ChangeKind::SecurityRemoved, "listRepos"),
+            "security requirement `token` was removed"
+        );
+
+        // The scheme itself changed: the client sends its key in the wrong place.
+        let renamed_header = edit(SECURED, "name: Authorization}", "name: X-Api-Key}");
+        let c = run(SECURED, &renamed_header);
+        assert_eq!(
+            summary(&c),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::SecuritySchemeChanged,
+                "listRepos",
+                "/components/securitySchemes/token/name"
+            )]
+        );
+        assert_eq!(
+            c[0].message,
+            "security scheme `token`: `name` changed from `Authorization` to `X-Api-Key`"
+        );
+        // Header names are case-insensitive.
+        assert_eq!(
+            run(
+                SECURED,
+                &edit(SECURED, "name: Authorization}", "name: authorization}")
+            ),
+            vec![]
+        );
+        let new_token_url = edit(
+            &alternative,
+            "https://example.com/token",
+            "https://example.com/oauth/token",
+        );
+        let c = run(&alternative, &new_token_url);
+        assert_eq!(
+            summary(&c),
+            vec![(
+                Severity::Breaking,
+                ChangeKind::SecuritySchemeChanged,
+                "listRepos",
+                "/components/securitySchemes/oauth/flows/clientCredentials/tokenUrl"
+            )]
+        );
     }
 }

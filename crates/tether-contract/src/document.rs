@@ -354,11 +354,21 @@ pub fn resolve_ref<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
 
 /// Every `$ref` must be local (`#/…`) and resolve. Returns the first failure with the
 /// pointer of the `$ref` itself.
+///
+/// The keys of a schema's `properties` map are property names, so a property literally
+/// named `$ref` is a schema to check, not a reference.
 pub fn check_refs(path: &Path, doc: &Value) -> Result<(), ContractError> {
-    fn visit(path: &Path, doc: &Value, node: &Value, at: &mut String) -> Result<(), ContractError> {
+    /// `names`: `node` is a `properties` map (its keys are names, not keywords).
+    fn visit(
+        path: &Path,
+        doc: &Value,
+        node: &Value,
+        at: &mut String,
+        names: bool,
+    ) -> Result<(), ContractError> {
         match node {
             Value::Object(map) => {
-                if let Some(r) = map.get("$ref") {
+                if let Some(r) = map.get("$ref").filter(|_| !names) {
                     let Some(r) = r.as_str() else {
                         return Err(ContractError::invalid(
                             path,
@@ -385,21 +395,18 @@ pub fn check_refs(path: &Path, doc: &Value) -> Result<(), ContractError> {
                     }
                 }
                 for (k, v) in map {
-                    // Examples are data, not schema: a `$ref` key inside one is just a value.
                     // Examples are data, not schema: a `$ref` inside one is just a value. A
                     // schema *property* named `example`/`examples` is schema, though.
-                    let parent = at.rsplit('/').next();
                     let in_examples = at.rsplit('/').nth(1) == Some("examples")
                         && at.rsplit('/').nth(2) != Some("properties");
-                    if (k == "example" && parent != Some("properties"))
-                        || (k == "value" && in_examples)
-                    {
+                    if (k == "example" && !names) || (k == "value" && in_examples) {
                         continue;
                     }
                     let len = at.len();
                     at.push('/');
                     at.push_str(&escape_token(k));
-                    visit(path, doc, v, at)?;
+                    // A `properties` keyword (not a property named `properties`) holds names.
+                    visit(path, doc, v, at, !names && k == "properties")?;
                     at.truncate(len);
                 }
             }
@@ -407,7 +414,7 @@ pub fn check_refs(path: &Path, doc: &Value) -> Result<(), ContractError> {
                 for (i, v) in items.iter().enumerate() {
                     let len = at.len();
                     at.push_str(&format!("/{i}"));
-                    visit(path, doc, v, at)?;
+                    visit(path, doc, v, at, false)?;
                     at.truncate(len);
                 }
             }
@@ -415,5 +422,5 @@ pub fn check_refs(path: &Path, doc: &Value) -> Result<(), ContractError> {
         }
         Ok(())
     }
-    visit(path, doc, doc, &mut String::new())
+    visit(path, doc, doc, &mut String::new(), false)
 }

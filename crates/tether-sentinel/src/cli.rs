@@ -6,7 +6,7 @@ use crate::result::{CheckResult, ProviderResult};
 use crate::run::{run_provider, Mode, RunOptions};
 use crate::SentinelError;
 
-/// `sentinel-<provider> [--root DIR] [--mode auto|live|offline] [--drift D]... [--report-dir DIR] [--out FILE]`
+/// `sentinel-<provider> [--root DIR] [--mode auto|live|offline] [--drift D]... [--report-dir DIR] [--out FILE] [--repeat N]`
 #[derive(Debug, clap::Parser)]
 #[command(
     about = "Call this provider's sentinel checks (sentinels/checks.yaml) and classify drift. \
@@ -28,6 +28,9 @@ pub struct Args {
     /// Write the result JSON here (atomically); otherwise it is only summarised.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Calls per check; the report gives each check's latency p50/p95/max over them.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: u32,
 }
 
 /// Run `provider` as `args` say on the generated clients `linked` into the binary, write
@@ -45,6 +48,7 @@ pub fn run(
         drift: args.drift.clone(),
         observed_dir: args.report_dir.clone(),
         linked: linked.to_vec(),
+        repeat: args.repeat,
     };
     let result = run_provider(&options, progress)?;
     if let Some(out) = &args.out {

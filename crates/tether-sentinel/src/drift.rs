@@ -10,7 +10,7 @@
 //!   fixtures, the policy nor HTTP itself accounts for (`undeclared-header`). Fields and
 //!   headers present in the operation's good fixtures were accepted by a person (a fixture
 //!   is a reviewed provider answer) and are not reported again.
-//! - **operational**: see [`operational`].
+//! - **operational**: see [`operational`] and [`latency`].
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -19,7 +19,7 @@ use serde_json::Value;
 use tether_contract::document::resolve_ref;
 use tether_contract::validate::ContractValidator;
 
-use crate::result::{Finding, Severity};
+use crate::result::{Finding, Latency, Severity};
 use crate::target::Target;
 
 /// How deep the undeclared-field walk goes (instances nest far less in practice).
@@ -324,12 +324,11 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// Operational findings: the policy's deprecation headers, rate-limit headroom below
-/// 10 %, latency above the attempt timeout.
+/// Operational findings of one response: the policy's deprecation headers, rate-limit
+/// headroom below 10 %. (Latency is judged over all calls of a check: [`latency`].)
 pub fn operational(
     target: &Target,
     headers: &reqwest::header::HeaderMap,
-    latency_ms: u64,
     remaining: Option<u64>,
     limit: Option<u64>,
 ) -> Vec<Finding> {
@@ -354,16 +353,23 @@ pub fn operational(
             });
         }
     }
-    let timeout = target.defaults.attempt_timeout.as_millis() as u64;
-    if latency_ms > timeout {
-        out.push(Finding {
-            severity: Severity::Operational,
-            kind: "latency".into(),
-            pointer: String::new(),
-            evidence: format!("{latency_ms} ms > attempt timeout {timeout} ms"),
-        });
-    }
     out
+}
+
+/// "Latency above policy": the check's p95 (over its `--repeat` calls) exceeds the
+/// policy's attempt timeout.
+pub fn latency(target: &Target, latency: &Latency) -> Option<Finding> {
+    let timeout = target.defaults.attempt_timeout.as_millis() as u64;
+    (latency.p95_ms > timeout).then(|| Finding {
+        severity: Severity::Operational,
+        kind: "latency".into(),
+        pointer: String::new(),
+        evidence: format!(
+            "p95 {} ms over {} call(s) > attempt timeout {timeout} ms",
+            latency.p95_ms,
+            latency.samples_ms.len()
+        ),
+    })
 }
 
 #[cfg(test)]

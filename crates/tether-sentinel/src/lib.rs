@@ -24,6 +24,6 @@ pub mod run;
 pub mod target;
 
 pub use error::SentinelError;
-pub use result::{CheckResult, Finding, ProviderResult, Severity};
+pub use result::{CheckResult, Finding, Latency, ProviderResult, Severity};
 pub use run::{run_provider, Mode, RunOptions};
 pub use target::Linked;

@@ -4,10 +4,12 @@
 //!
 //! `report.json` schema:
 //! (JSON Schema: `sentinels/report.schema.json`, checked by the xtask tests)
-//! `{checks: [{contract, operation, mode, status, latency_ms, ratelimit_remaining,
-//! ratelimit_limit, error, findings: [{severity, kind, pointer, evidence}]}],
-//! providers: [{provider, mode, checks, error_rate, ratelimit: {remaining, limit,
-//! headroom} | null, operations: [{contract, operation, samples, p95_latency_ms}]}]}`.
+//! `{checks: [{contract, operation, mode, status, latency_ms, latency: {samples_ms, p50_ms,
+//! p95_ms, max_ms}, ratelimit_remaining, ratelimit_limit, error, findings: [{severity, kind,
+//! pointer, evidence}]}], providers: [{provider, mode, checks, error_rate, ratelimit:
+//! {remaining, limit, headroom} | null, operations: [{contract, operation, samples,
+//! p50_latency_ms, p95_latency_ms, max_latency_ms}]}]}`. With `--repeat N` each check holds
+//! N latency samples; an operation's figures pool the samples of all its checks.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,10 +19,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::observed::write_atomic;
-use crate::result::{CheckResult, ProviderResult, Severity};
+use crate::result::{percentile, CheckResult, Latency, ProviderResult, Severity};
 use crate::SentinelError;
 
-/// p95 latency of one operation over the checks of a run.
+/// Latency of one operation over the calls of its checks in a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OperationFigures {
     /// `provider.resource.vN`.
@@ -29,8 +31,12 @@ pub struct OperationFigures {
     pub operation: String,
     /// Calls measured.
     pub samples: usize,
+    /// Median (nearest rank) of the latencies, milliseconds.
+    pub p50_latency_ms: u64,
     /// 95th percentile (nearest rank) of the latencies, milliseconds.
     pub p95_latency_ms: u64,
+    /// Slowest call, milliseconds.
+    pub max_latency_ms: u64,
 }
 
 /// Rate-limit state seen by a provider's checks: the lowest headroom.
@@ -65,10 +71,7 @@ pub struct ProviderFigures {
 
 /// 95th percentile by nearest rank (`ceil(0.95 n)`-th smallest); 0 for no samples.
 pub fn p95(samples: &[u64]) -> u64 {
-    let mut sorted = samples.to_vec();
-    sorted.sort_unstable();
-    let rank = (sorted.len() * 95).div_ceil(100);
-    sorted.get(rank.saturating_sub(1)).copied().unwrap_or(0)
+    percentile(samples, 95)
 }
 
 fn failed(c: &CheckResult) -> bool {
@@ -84,18 +87,28 @@ pub fn figures(result: &ProviderResult) -> ProviderFigures {
         .collect();
     let mut by_op: BTreeMap<(&str, &str), Vec<u64>> = BTreeMap::new();
     for c in &calls {
-        by_op
+        let samples = by_op
             .entry((c.contract.as_str(), c.operation.as_str()))
-            .or_default()
-            .push(c.latency_ms);
+            .or_default();
+        if c.latency.samples_ms.is_empty() {
+            // A result written without per-call samples: its one figure.
+            samples.push(c.latency_ms);
+        } else {
+            samples.extend(&c.latency.samples_ms);
+        }
     }
     let operations = by_op
         .into_iter()
-        .map(|((contract, operation), samples)| OperationFigures {
-            contract: contract.to_owned(),
-            operation: operation.to_owned(),
-            samples: samples.len(),
-            p95_latency_ms: p95(&samples),
+        .map(|((contract, operation), samples)| {
+            let l = Latency::of(samples);
+            OperationFigures {
+                contract: contract.to_owned(),
+                operation: operation.to_owned(),
+                samples: l.samples_ms.len(),
+                p50_latency_ms: l.p50_ms,
+                p95_latency_ms: l.p95_ms,
+                max_latency_ms: l.max_ms,
+            }
         })
         .collect();
     let errors = calls.iter().filter(|c| failed(c)).count();
@@ -152,7 +165,7 @@ pub fn write_reports(dir: &Path, results: &[ProviderResult]) -> Result<(), Senti
 }
 
 fn markdown(checks: &[&CheckResult], providers: &[ProviderFigures]) -> String {
-    let mut md = String::from("# Sentinel report\n\n| contract | operation | mode | status | latency | findings |\n|---|---|---|---|---|---|\n");
+    let mut md = String::from("# Sentinel report\n\n| contract | operation | mode | status | calls | latency p50 | p95 | max | findings |\n|---|---|---|---|---|---|---|---|---|\n");
     for c in checks {
         let findings = if let Some(e) = &c.error {
             format!("could not check: {}", e.replace('|', "/"))
@@ -165,15 +178,32 @@ fn markdown(checks: &[&CheckResult], providers: &[ProviderFigures]) -> String {
                 .collect::<Vec<_>>()
                 .join("; ")
         };
+        let l = &c.latency;
+        let (calls, p50, p95, max) = match l.samples_ms.len() {
+            0 if c.mode == "upstream" => (
+                "-".to_owned(),
+                "-".to_owned(),
+                "-".to_owned(),
+                "-".to_owned(),
+            ),
+            0 => {
+                let ms = format!("{} ms", c.latency_ms);
+                ("1".to_owned(), ms.clone(), ms.clone(), ms)
+            }
+            n => (
+                n.to_string(),
+                format!("{} ms", l.p50_ms),
+                format!("{} ms", l.p95_ms),
+                format!("{} ms", l.max_ms),
+            ),
+        };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} ms | {} |",
+            "| {} | {} | {} | {} | {calls} | {p50} | {p95} | {max} | {findings} |",
             c.contract,
             c.operation,
             c.mode,
             c.status.map_or("-".to_owned(), |s| s.to_string()),
-            c.latency_ms,
-            findings
         );
     }
     md.push_str("\n| provider | mode | checks | error rate | rate-limit headroom |\n|---|---|---|---|---|\n");
@@ -391,6 +421,7 @@ mod tests {
             mode: "offline".into(),
             status,
             latency_ms,
+            latency: Latency::of(vec![latency_ms]),
             ratelimit_remaining: rl.map(|r| r.0),
             ratelimit_limit: rl.map(|r| r.1),
             error: None,
@@ -446,5 +477,46 @@ mod tests {
         assert_eq!((repos.samples, repos.p95_latency_ms), (2, 50));
         assert_eq!(f.findings["additive"], 1);
         assert_eq!(f.findings["breaking"], 0);
+    }
+
+    #[test]
+    fn latency_percentiles_by_nearest_rank() {
+        let l = Latency::of(vec![30, 10, 20, 50, 40]);
+        assert_eq!((l.p50_ms, l.p95_ms, l.max_ms), (30, 50, 50));
+        assert_eq!(l.samples_ms, vec![30, 10, 20, 50, 40], "call order kept");
+        let l = Latency::of((1..=100).collect());
+        assert_eq!((l.p50_ms, l.p95_ms, l.max_ms), (50, 95, 100));
+        assert_eq!(Latency::of(vec![]), Latency::default());
+    }
+
+    #[test]
+    fn repeated_checks_pool_their_samples_and_the_markdown_shows_them() {
+        let mut a = check("repos/get", 0, Some(200), None);
+        a.latency = Latency::of(vec![10, 12, 90]);
+        a.latency_ms = a.latency.p50_ms;
+        let mut b = check("repos/get", 0, Some(200), None);
+        b.latency = Latency::of(vec![11, 13]);
+        b.latency_ms = b.latency.p50_ms;
+        let result = ProviderResult {
+            provider: "github".into(),
+            mode: "offline".into(),
+            checks: vec![a.clone(), b],
+        };
+        let f = figures(&result);
+        let op = &f.operations[0];
+        assert_eq!(
+            (
+                op.samples,
+                op.p50_latency_ms,
+                op.p95_latency_ms,
+                op.max_latency_ms
+            ),
+            (5, 12, 90, 90)
+        );
+        let md = markdown(&[&a], &[f]);
+        assert!(
+            md.contains("| github.repos.v1 | repos/get | offline | 200 | 3 | 12 ms | 90 ms | 90 ms | none |"),
+            "{md}"
+        );
     }
 }

@@ -42,7 +42,41 @@ pub struct Finding {
     pub evidence: String,
 }
 
-/// One check: one call of one operation.
+/// Latency of a check's calls (one call, or `--repeat N` calls).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Latency {
+    /// Each call's time to the whole response, milliseconds, in call order.
+    pub samples_ms: Vec<u64>,
+    /// Median (nearest rank).
+    pub p50_ms: u64,
+    /// 95th percentile (nearest rank).
+    pub p95_ms: u64,
+    /// Slowest call.
+    pub max_ms: u64,
+}
+
+impl Latency {
+    /// The percentiles of `samples_ms` (all 0 when there are none).
+    pub fn of(samples_ms: Vec<u64>) -> Self {
+        Self {
+            p50_ms: percentile(&samples_ms, 50),
+            p95_ms: percentile(&samples_ms, 95),
+            max_ms: samples_ms.iter().copied().max().unwrap_or(0),
+            samples_ms,
+        }
+    }
+}
+
+/// The `pct`-th percentile by nearest rank (the `ceil(pct/100 · n)`-th smallest); 0 for
+/// no samples.
+pub fn percentile(samples: &[u64], pct: usize) -> u64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_unstable();
+    let rank = (sorted.len() * pct).div_ceil(100);
+    sorted.get(rank.saturating_sub(1)).copied().unwrap_or(0)
+}
+
+/// One check: one operation called once, or `--repeat N` times.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
     /// `provider.resource.vN`.
@@ -53,8 +87,12 @@ pub struct CheckResult {
     pub mode: String,
     /// HTTP status, when a response came back.
     pub status: Option<u16>,
-    /// Time to the whole response, milliseconds.
+    /// Time to the whole response, milliseconds: the median ([`Latency::p50_ms`]) of the
+    /// check's calls (the one call's time without `--repeat`).
     pub latency_ms: u64,
+    /// Every call's latency and their p50/p95/max (empty for `upstream` checks).
+    #[serde(default)]
+    pub latency: Latency,
     /// Requests left in the rate-limit window, from the response headers.
     pub ratelimit_remaining: Option<u64>,
     /// The window's size, from the response headers.
@@ -90,13 +128,23 @@ impl CheckResult {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let latency = if self.latency.samples_ms.len() > 1 {
+            format!(
+                "p50 {} / p95 {} / max {} ms over {} calls",
+                self.latency.p50_ms,
+                self.latency.p95_ms,
+                self.latency.max_ms,
+                self.latency.samples_ms.len()
+            )
+        } else {
+            format!("{} ms", self.latency_ms)
+        };
         format!(
-            "{} {} [{}] {} {} ms: {outcome}",
+            "{} {} [{}] {} {latency}: {outcome}",
             self.contract,
             self.operation,
             self.mode,
             self.status.map_or("-".to_owned(), |s| s.to_string()),
-            self.latency_ms
         )
     }
 }

@@ -1,5 +1,14 @@
 //! Running one provider's checks: live with its credential, else offline against an
 //! in-process `tether-sandbox`.
+//!
+//! Calls go through the runtime (`Inner::execute`) on the linked generated crate's
+//! `DEFAULTS`, with the request built from the contract ([`Target::request`]), not through
+//! the typed builders (`client.repos_get().owner(…).repo(…).call()`): a builder takes typed
+//! setters per operation (checks.yaml holds strings, so each crate would need a generated
+//! string→setter dispatch), and `call()` hands back the typed value, not the status,
+//! headers and raw bytes drift classification needs (a capture through the hooks' task-local
+//! would be required). The builders' own encoding is covered by the client tests instead;
+//! the generated types are checked here through `deserialize_response`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,8 +18,8 @@ use tether_contract::validate::{ContractValidator, ValidatorOptions};
 use tether_runtime::{CallOptions, Credentials, Secret, Settings, ValidationMode};
 
 use crate::config::Checks;
-use crate::drift::{operational, Classifier};
-use crate::result::{CheckResult, ProviderResult};
+use crate::drift::{latency, operational, Classifier};
+use crate::result::{CheckResult, Finding, Latency, ProviderResult, Severity};
 use crate::target::Target;
 use crate::SentinelError;
 
@@ -43,6 +52,9 @@ pub struct RunOptions {
     /// be linked, calls run on the generated crate's tables and each response must also
     /// deserialize into the generated type.
     pub linked: Vec<crate::target::Linked>,
+    /// Calls per check (at least 1): the latency percentiles are taken over them, and
+    /// every response is classified (findings are merged).
+    pub repeat: u32,
 }
 
 /// Run every check of one provider; `progress` sees each check as it completes.
@@ -127,70 +139,99 @@ pub fn run_provider(
             let index = target.operation_index(operation)?;
             let params: Vec<(String, String)> =
                 params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            let request = target.request(&inner, &base, index, &params, None)?;
             let meta = &target.defaults.operations[index];
             let classifier = Classifier::new(&options.root, &target, &validator, operation);
-            let started = Instant::now();
-            let result = runtime.block_on(inner.execute(&http, request, meta, &CallOptions::new()));
-            let latency_ms = started.elapsed().as_millis() as u64;
             let mut check = CheckResult {
                 contract: contract_name.clone(),
                 operation: operation.clone(),
                 mode: if live { "live" } else { "offline" }.to_owned(),
                 status: None,
-                latency_ms,
+                latency_ms: 0,
+                latency: Latency::default(),
                 ratelimit_remaining: None,
                 ratelimit_limit: None,
                 error: None,
                 findings: Vec::new(),
             };
-            match result {
-                Ok(x) => {
+            let repeat = options.repeat.max(1);
+            let mut samples = Vec::with_capacity(repeat as usize);
+            for call in 1..=repeat {
+                // Each call sends a request of its own (sending consumes it).
+                let request = target.request(&inner, &base, index, &params, None)?;
+                let started = Instant::now();
+                let result =
+                    runtime.block_on(inner.execute(&http, request, meta, &CallOptions::new()));
+                samples.push(started.elapsed().as_millis() as u64);
+                let of_calls = if repeat > 1 {
+                    format!(" (call {call} of {repeat})")
+                } else {
+                    String::new()
+                };
+                let x = match result {
+                    Ok(x) => x,
+                    Err(e) => {
+                        check.error.get_or_insert_with(|| format!("{e}{of_calls}"));
+                        continue;
+                    }
+                };
+                if call == 1 {
                     check.status = Some(x.status);
-                    let pairs: Vec<(String, String)> = x
-                        .headers
-                        .iter()
-                        .filter_map(|(k, v)| {
-                            Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned()))
-                        })
-                        .collect();
-                    check.findings = classifier.classify(x.status, &pairs, &x.body);
-                    if let Some(deserialize) = target.deserialize {
-                        if let Err(e) = deserialize(operation, x.status, &x.body) {
-                            check.findings.push(crate::result::Finding {
-                                severity: crate::result::Severity::Breaking,
-                                kind: "generated-type".to_owned(),
-                                pointer: String::new(),
-                                evidence: format!(
-                                    "the generated client cannot read this {} response: {e}",
-                                    x.status
-                                ),
-                            });
-                        }
+                }
+                let pairs: Vec<(String, String)> = x
+                    .headers
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                    .collect();
+                let mut findings = classifier.classify(x.status, &pairs, &x.body);
+                if let Some(deserialize) = target.deserialize {
+                    if let Err(e) = deserialize(operation, x.status, &x.body) {
+                        findings.push(Finding {
+                            severity: Severity::Breaking,
+                            kind: "generated-type".to_owned(),
+                            pointer: String::new(),
+                            evidence: format!(
+                                "the generated client cannot read this {} response: {e}",
+                                x.status
+                            ),
+                        });
                     }
-                    let number = |name: &str| {
-                        x.headers
-                            .get(name)
-                            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
-                    };
-                    check.ratelimit_limit = number("x-ratelimit-limit");
-                    check.ratelimit_remaining = number("x-ratelimit-remaining");
-                    check.findings.extend(operational(
-                        &target,
-                        &x.headers,
-                        latency_ms,
-                        check.ratelimit_remaining,
-                        check.ratelimit_limit,
-                    ));
-                    if x.status >= 400 && !check.is_breaking() {
-                        check.error = Some(format!("HTTP {}", x.status));
+                }
+                let number = |name: &str| {
+                    x.headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                };
+                let (remaining, limit) =
+                    (number("x-ratelimit-remaining"), number("x-ratelimit-limit"));
+                // Keep the lowest headroom seen over the calls.
+                if remaining.is_some()
+                    && (check.ratelimit_remaining.is_none()
+                        || remaining < check.ratelimit_remaining)
+                {
+                    check.ratelimit_remaining = remaining;
+                    check.ratelimit_limit = limit;
+                }
+                findings.extend(operational(&target, &x.headers, remaining, limit));
+                // A finding seen on several calls is reported once (the first evidence).
+                for f in findings {
+                    if !check.findings.iter().any(|g| {
+                        g.severity == f.severity && g.kind == f.kind && g.pointer == f.pointer
+                    }) {
+                        check.findings.push(f);
                     }
+                }
+                if x.status >= 400 && check.error.is_none() && !check.is_breaking() {
+                    check.error = Some(format!("HTTP {}{of_calls}", x.status));
+                }
+                if call == 1 {
                     if let Some(dir) = &options.observed_dir {
                         crate::observed::save(dir, contract_name, operation, x.status, &x.body)?;
                     }
                 }
-                Err(e) => check.error = Some(e.to_string()),
             }
+            check.latency = Latency::of(samples);
+            check.latency_ms = check.latency.p50_ms;
+            check.findings.extend(latency(&target, &check.latency));
             progress(&check);
             results.push(check);
         }

@@ -18,6 +18,7 @@ fn options(provider: &str, drift: &[&str]) -> RunOptions {
         drift: drift.iter().map(|d| d.to_string()).collect(),
         observed_dir: None,
         linked: Vec::new(),
+        repeat: 1,
     }
 }
 
@@ -91,4 +92,61 @@ fn unknown_drift_is_refused_before_any_call() {
     .unwrap_err();
     assert!(matches!(err, SentinelError::Sandbox(_)), "{err:?}");
     assert!(err.to_string().contains("drift kinds"), "{err}");
+}
+
+#[test]
+fn repeat_calls_each_check_n_times_and_merges_findings() {
+    let mut opts = options(
+        "github",
+        &["github.repos.v1:repos/get:add:/license/spdx_family:\"MIT-like\""],
+    );
+    opts.repeat = 4;
+    let result = run_provider(&opts, &mut |_| {}).unwrap();
+    assert_eq!(result.checks.len(), 3);
+    for c in &result.checks {
+        assert_eq!(c.latency.samples_ms.len(), 4, "{c:?}");
+        assert!(c.latency.p50_ms <= c.latency.p95_ms && c.latency.p95_ms <= c.latency.max_ms);
+        assert_eq!(c.latency_ms, c.latency.p50_ms);
+        assert_eq!(c.status, Some(200));
+    }
+    let repos = result
+        .checks
+        .iter()
+        .find(|c| c.operation == "repos/get")
+        .unwrap();
+    // Seen on all four calls, reported once.
+    assert_eq!(repos.findings.len(), 1, "{:?}", repos.findings);
+    assert_eq!(result.exit_code(), 0);
+}
+
+#[test]
+fn latency_above_policy_is_judged_on_the_p95() {
+    use tether_sentinel::drift::latency;
+    use tether_sentinel::target::Target;
+    use tether_sentinel::Latency;
+
+    let target = Target::load(&root(), "github.repos.v1").unwrap();
+    let timeout = target.defaults.attempt_timeout.as_millis() as u64;
+    // One slow call in twenty is above the p95: no finding.
+    let mut calls = vec![10; 19];
+    calls.push(timeout * 3);
+    let one_slow = Latency::of(calls);
+    assert_eq!(one_slow.max_ms, timeout * 3);
+    assert_eq!(latency(&target, &one_slow), None);
+    // Two in twenty are the p95: a finding.
+    let mut calls = vec![10; 18];
+    calls.extend([timeout + 1, timeout + 1]);
+    let finding = latency(&target, &Latency::of(calls)).unwrap();
+    assert_eq!(finding.severity, Severity::Operational);
+    assert_eq!(finding.kind, "latency");
+    assert!(
+        finding
+            .evidence
+            .contains(&format!("p95 {} ms over 20 call(s)", timeout + 1)),
+        "{}",
+        finding.evidence
+    );
+    // A single call is its own p95.
+    assert!(latency(&target, &Latency::of(vec![timeout + 1])).is_some());
+    assert!(latency(&target, &Latency::of(vec![timeout])).is_none());
 }

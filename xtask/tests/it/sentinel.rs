@@ -504,3 +504,71 @@ fn live_against_an_unreachable_provider_exits_2_with_the_reason_per_check() {
     assert!(junit.contains("failures=\"3\""), "{junit}");
     assert_eq!(report["providers"][0]["error_rate"], 1.0);
 }
+
+#[test]
+fn repeat_records_latency_percentiles_per_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sentinel(&[
+        "--provider",
+        "github",
+        "--repeat",
+        "5",
+        "--report-dir",
+        dir.path().to_str().unwrap(),
+        "--drift",
+        "github.repos.v1:repos/get:add:/license/spdx_family:\"MIT-like\"",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_matches_schema(&report);
+    let checks = report["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 3);
+    for c in checks {
+        let l = &c["latency"];
+        let samples: Vec<u64> = l["samples_ms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        assert_eq!(samples.len(), 5, "{c}");
+        // Nearest rank over 5 samples: p50 is the 3rd smallest, p95 and max the largest.
+        let mut sorted = samples.clone();
+        sorted.sort_unstable();
+        assert_eq!(l["p50_ms"], sorted[2], "{c}");
+        assert_eq!(l["p95_ms"], sorted[4], "{c}");
+        assert_eq!(l["max_ms"], sorted[4], "{c}");
+        assert_eq!(c["latency_ms"], l["p50_ms"], "{c}");
+    }
+    // The drift shows on every call but is reported once.
+    let repos = checks
+        .iter()
+        .find(|c| c["operation"] == "repos/get")
+        .unwrap();
+    assert_eq!(repos["findings"].as_array().unwrap().len(), 1, "{repos}");
+    // The operation figures pool every call.
+    let ops = report["providers"][0]["operations"].as_array().unwrap();
+    assert!(ops.iter().all(|o| o["samples"] == 5), "{ops:?}");
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("| calls | latency p50 | p95 | max |")
+            && md.contains("| github.repos.v1 | repos/get | offline | 200 | 5 |"),
+        "{md}"
+    );
+    // Progress lines name the percentiles.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("over 5 calls"), "{stdout}");
+}
+
+#[test]
+fn repeat_must_be_at_least_one() {
+    let out = sentinel(&["--repeat", "0", "--offline"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
