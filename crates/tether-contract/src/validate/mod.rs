@@ -66,6 +66,7 @@ mod coerce;
 mod compile;
 mod convert;
 mod error;
+mod fast;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -75,6 +76,7 @@ use serde_json::Value;
 pub use error::ValidationError;
 
 use compile::{BodyValidator, Engine};
+use fast::Verdict;
 use convert::{Converter, View};
 
 use crate::error::{escape_token, ContractError};
@@ -362,14 +364,7 @@ impl ContractValidator {
             // Not JSON: nothing more to check.
             return finish(errors);
         }
-        match serde_json::from_slice::<Value>(body) {
-            Ok(value) => {
-                if let Some(v) = &media.validator {
-                    check_value(v, &value, &mut errors);
-                }
-            }
-            Err(e) => errors.push(json_error(media, &e)),
-        }
+        check_bytes(media, body, &mut errors);
         finish(errors)
     }
 
@@ -509,14 +504,7 @@ impl ContractValidator {
                 }
             }
             RequestBody::Raw(bytes) if media.json || is_json_media_type(content_type) => {
-                match serde_json::from_slice::<Value>(bytes) {
-                    Ok(value) => {
-                        if let Some(v) = &media.validator {
-                            check_value(v, &value, &mut errors);
-                        }
-                    }
-                    Err(e) => errors.push(json_error(media, &e)),
-                }
+                check_bytes(media, bytes, &mut errors);
             }
             // Neither JSON nor form: the schema does not describe bytes.
             RequestBody::Raw(_) => {}
@@ -688,6 +676,24 @@ fn header_errors(response: &ResponseCheck, headers: &[(String, String)]) -> Vec<
             )
         })
         .collect()
+}
+
+/// Validate a JSON body: the fast path first; when it does not say valid, parse into a
+/// `Value` and let the `jsonschema` validator decide and explain.
+fn check_bytes(media: &MediaCheck, bytes: &[u8], errors: &mut Vec<ValidationError>) {
+    if let Some(v) = &media.validator {
+        if v.fast_check(bytes) == Verdict::Valid {
+            return;
+        }
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => {
+            if let Some(v) = &media.validator {
+                check_value(v, &value, errors);
+            }
+        }
+        Err(e) => errors.push(json_error(media, &e)),
+    }
 }
 
 fn check_value(v: &BodyValidator, value: &Value, errors: &mut Vec<ValidationError>) {
