@@ -395,6 +395,15 @@ impl Compiler<'_> {
                 _ => Node::Unsupported(format!("{at}: `if`/`then`/`else`")),
             };
         }
+        let composes = ["allOf", "anyOf", "oneOf"]
+            .iter()
+            .any(|k| obj.contains_key(*k));
+        if !composes {
+            return match self.leaf(obj, at) {
+                Ok(leaf) => Node::Leaf(Box::new(leaf)),
+                Err(why) => Node::Unsupported(why),
+            };
+        }
         let mut parts = Vec::new();
         let own: Map<String, Value> = obj
             .iter()
