@@ -446,7 +446,10 @@ pub(crate) fn fits_int_format(bits32: bool, n: &serde_json::Number) -> bool {
 /// that range therefore had a fraction or exponent part. Beyond it the literal form is
 /// lost, and `int64` (format) reports the range instead.
 pub(crate) fn integer_literal(n: &serde_json::Number) -> bool {
-    n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.abs() >= 9_223_372_036_854_775_808.0)
+    n.is_i64()
+        || n.is_u64()
+        || n.as_f64()
+            .is_some_and(|f| f.abs() >= 9_223_372_036_854_775_808.0)
 }
 
 impl IntFormat {

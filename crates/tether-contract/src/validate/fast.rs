@@ -42,7 +42,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
-use serde::de::{self, DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Number, Value};
 
@@ -275,7 +277,10 @@ impl Program {
             Node::AnyOf(m) | Node::OneOf(m) => {
                 m.iter().fold(0, |a, t| a | self.kinds(*t, depth + 1))
             }
-            Node::Dispatch(m) => m.iter().flatten().fold(0, |a, t| a | self.kinds(*t, depth + 1)),
+            Node::Dispatch(m) => m
+                .iter()
+                .flatten()
+                .fold(0, |a, t| a | self.kinds(*t, depth + 1)),
         }
     }
 
@@ -317,7 +322,10 @@ impl Program {
         match &self.nodes[i] {
             Node::All(_) | Node::AnyOf(_) | Node::OneOf(_) | Node::Discriminator(_) => true,
             Node::Ref(t) | Node::Nullable(t) => self.needs_capture(*t, depth + 1),
-            Node::Dispatch(m) => m.iter().flatten().any(|t| self.needs_capture(*t, depth + 1)),
+            Node::Dispatch(m) => m
+                .iter()
+                .flatten()
+                .any(|t| self.needs_capture(*t, depth + 1)),
             Node::Any | Node::Never | Node::Leaf(_) | Node::Unsupported(_) => false,
         }
     }
@@ -476,7 +484,10 @@ impl Compiler<'_> {
                             _ => return Err(unsupported(key)),
                         };
                     }
-                    if value.as_array().is_some_and(|l| l.len() != k.count_ones() as usize) {
+                    if value
+                        .as_array()
+                        .is_some_and(|l| l.len() != k.count_ones() as usize)
+                    {
                         return Err(unsupported(key));
                     }
                     leaf.kinds = k;
@@ -532,10 +543,16 @@ impl Compiler<'_> {
         }
         leaf.object = object;
         if !string_check.is_empty() {
-            leaf.string_check = Some(self.check(string_check).ok_or_else(|| unsupported("format"))?);
+            leaf.string_check = Some(
+                self.check(string_check)
+                    .ok_or_else(|| unsupported("format"))?,
+            );
         }
         if !number_check.is_empty() {
-            leaf.number_check = Some(self.check(number_check).ok_or_else(|| unsupported("enum"))?);
+            leaf.number_check = Some(
+                self.check(number_check)
+                    .ok_or_else(|| unsupported("enum"))?,
+            );
         }
         Ok(leaf)
     }
@@ -627,7 +644,8 @@ impl Compiler<'_> {
                 .and_then(|p| p.get(property))
                 .and_then(|p| p.get("const"))
                 .and_then(Value::as_str);
-            let expected = value.map(|v| json!({"properties": {property: {"const": v}}, "required": [property]}));
+            let expected = value
+                .map(|v| json!({"properties": {property: {"const": v}}, "required": [property]}));
             let (Some(value), true, Some(then)) = (
                 value,
                 cond.is_some() && cond == expected.as_ref(),
@@ -647,7 +665,9 @@ impl Compiler<'_> {
         let otherwise = self.node(otherwise, &format!("{at}/else"));
         let own: Map<String, Value> = obj
             .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "if" | "then" | "else") && *k != DISCRIMINATOR_KEYWORD)
+            .filter(|(k, _)| {
+                !matches!(k.as_str(), "if" | "then" | "else") && *k != DISCRIMINATOR_KEYWORD
+            })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let own = if own.is_empty() {
@@ -801,7 +821,9 @@ fn check_text(ctx: &mut Ctx<'_>, node: usize, raw: &str) -> Result<bool, ()> {
     ctx.fail = Fail::None;
     let depth = ctx.depth;
     let mut de = serde_json::Deserializer::from_str(raw);
-    let result = Seed { ctx, node }.deserialize(&mut de).and_then(|()| de.end());
+    let result = Seed { ctx, node }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
     let fail = std::mem::replace(&mut ctx.fail, Fail::None);
     // A failure leaves the containers it was in counted.
     ctx.depth = depth;
@@ -945,7 +967,12 @@ impl<'p> NodeVisitor<'_, 'p> {
         }
     }
 
-    fn scalar_enum<E: de::Error>(&mut self, kind: usize, bit: Kinds, value: &Value) -> Result<(), E> {
+    fn scalar_enum<E: de::Error>(
+        &mut self,
+        kind: usize,
+        bit: Kinds,
+        value: &Value,
+    ) -> Result<(), E> {
         let Some(l) = self.scalar::<E>(kind, bit)? else {
             return Ok(());
         };
@@ -966,9 +993,9 @@ impl<'p> NodeVisitor<'_, 'p> {
         let kind_ok = l.kinds & NUMBER != 0 || (l.kinds & INTEGER != 0 && is_integer(&n));
         let ok = kind_ok
             && (!l.integer_literal || integer_literal(&n))
-            && l.int_format.is_none_or(|bits32| fits_int_format(bits32, &n))
-            && l
-                .number_check
+            && l.int_format
+                .is_none_or(|bits32| fits_int_format(bits32, &n))
+            && l.number_check
                 .as_ref()
                 .is_none_or(|v| v.is_valid(&Value::Number(n)));
         if ok {

@@ -90,8 +90,8 @@ use serde_json::Value;
 pub use error::ValidationError;
 
 use compile::{BodyValidator, Engine};
-use fast::Verdict;
 use convert::{Converter, View};
+use fast::Verdict;
 
 use crate::error::{escape_token, ContractError};
 use crate::model::is_json_media_type;
