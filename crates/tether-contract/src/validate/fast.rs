@@ -167,6 +167,9 @@ pub(crate) struct Program {
     capture: Vec<bool>,
     /// Converted-document pointer → node.
     at: HashMap<String, usize>,
+    /// serde_json hands numbers over as u64/i64/f64 (not `arbitrary_precision`, under
+    /// which they arrive as maps and compare differently): the rules here assume it.
+    plain_numbers: bool,
 }
 
 /// A body's entry point into a [`Program`].
@@ -199,10 +202,15 @@ impl Program {
                 c.node(schema, &format!("/$defs/{}", escape_token(name)));
             }
         }
+        // Under `arbitrary_precision` a long integer keeps its digits; otherwise it is
+        // read as an f64 and written back in exponent form.
+        let plain_numbers = serde_json::from_str::<Value>("100000000000000000000000")
+            .is_ok_and(|v| v.to_string() != "100000000000000000000000");
         let mut program = Program {
             nodes: c.nodes,
             capture: Vec::new(),
             at: c.at,
+            plain_numbers,
         };
         program.dispatch_disjoint();
         program.capture = (0..program.nodes.len())
@@ -215,6 +223,9 @@ impl Program {
     /// this path does not implement.
     /// `Err` names the first such keyword.
     pub fn body(self: &Arc<Self>, pointer: &str) -> Result<FastBody, String> {
+        if !self.plain_numbers {
+            return Err("serde_json is built with `arbitrary_precision`".into());
+        }
         let root = *self
             .at
             .get(pointer)
