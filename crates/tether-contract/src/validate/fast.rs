@@ -24,9 +24,11 @@
 //!   `additionalProperties`, `items`, `minItems`/`maxItems`, `minLength`/`maxLength`
 //!   (characters, as `jsonschema` counts them) and string `enum`s are checked here with
 //!   the engine's own rules (see `compile.rs` for the custom keywords).
-//! * `format`, `pattern`, number bounds, `multipleOf` and `enum` on numbers are handed to a
-//!   tiny `jsonschema` validator of just those keywords, built once per distinct keyword
-//!   set with the options the body validators use: same verdicts by construction.
+//! * `format: uri` / `ipv4` / `ipv6` call the function the engine calls
+//!   (`jsonschema::Uri::parse`, `std::net`'s parsers).
+//! * Other formats, `pattern`, number bounds, `multipleOf` and `enum` on numbers are handed
+//!   to a tiny `jsonschema` validator of just those keywords, built once per distinct
+//!   keyword set with the options the body validators use: same verdicts by construction.
 //! * `allOf`/`anyOf`/`oneOf`: when every member accepts different JSON types (Stripe's
 //!   expandable `anyOf: [string, object]`, the converter's nullable wrappers), the value's
 //!   type picks the only member that can match, with no copy. Otherwise the value is
@@ -130,6 +132,8 @@ struct Leaf {
     enumeration: Option<Vec<Value>>,
     min_length: Option<u64>,
     max_length: Option<u64>,
+    /// A `format` checked by calling what the engine calls.
+    format: Option<NativeFormat>,
     /// `format` / `pattern` (and non-integer length bounds) on strings.
     string_check: Option<Arc<jsonschema::Validator>>,
     /// Bounds, `multipleOf` and `enum` on numbers.
@@ -138,6 +142,28 @@ struct Leaf {
     items: Option<usize>,
     min_items: Option<u64>,
     max_items: Option<u64>,
+}
+
+/// Formats whose engine check is a public function: called directly (no copy into a
+/// `Value`). The engine (`keywords/format.rs`) runs exactly these on strings.
+#[derive(Clone, Copy)]
+enum NativeFormat {
+    /// `referencing::Uri::parse(s).is_ok()` (`jsonschema::Uri` is that type).
+    Uri,
+    /// `Ipv4Addr::from_str(s).is_ok()`.
+    Ipv4,
+    /// `Ipv6Addr::from_str(s).is_ok()`.
+    Ipv6,
+}
+
+impl NativeFormat {
+    fn check(self, s: &str) -> bool {
+        match self {
+            NativeFormat::Uri => jsonschema::Uri::parse(s).is_ok(),
+            NativeFormat::Ipv4 => s.parse::<std::net::Ipv4Addr>().is_ok(),
+            NativeFormat::Ipv6 => s.parse::<std::net::Ipv6Addr>().is_ok(),
+        }
+    }
 }
 
 struct Object {
@@ -522,6 +548,17 @@ impl Compiler<'_> {
                         string_check.insert(key.clone(), value.clone());
                     }
                 },
+                "format" if self.formats == FormatPolicy::Assert => {
+                    leaf.format = match value.as_str() {
+                        Some("uri") => Some(NativeFormat::Uri),
+                        Some("ipv4") => Some(NativeFormat::Ipv4),
+                        Some("ipv6") => Some(NativeFormat::Ipv6),
+                        _ => None,
+                    };
+                    if leaf.format.is_none() {
+                        string_check.insert(key.clone(), value.clone());
+                    }
+                }
                 "format" | "pattern" => {
                     string_check.insert(key.clone(), value.clone());
                 }
@@ -738,7 +775,12 @@ impl FastBody {
             fail: Fail::None,
             scratch: Value::String(String::new()),
         };
-        let mut de = serde_json::Deserializer::from_slice(bytes);
+        // One UTF-8 check for the whole body instead of one per string (`from_slice`):
+        // bytes that are not UTF-8 do not parse into a `Value` either.
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Verdict::Invalid;
+        };
+        let mut de = serde_json::Deserializer::from_str(text);
         let seed = Seed {
             ctx: &mut ctx,
             node: self.root,
@@ -1031,6 +1073,9 @@ impl<'p> NodeVisitor<'_, 'p> {
         }
         if let Some(values) = &l.enumeration {
             ok &= values.iter().any(|v| v.as_str() == Some(s));
+        }
+        if let Some(format) = l.format {
+            ok &= format.check(s);
         }
         if ok {
             if let Some(check) = &l.string_check {
