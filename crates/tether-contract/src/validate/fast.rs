@@ -228,10 +228,10 @@ impl Program {
                 c.node(schema, &format!("/$defs/{}", escape_token(name)));
             }
         }
-        // Under `arbitrary_precision` a long integer keeps its digits; otherwise it is
-        // read as an f64 and written back in exponent form.
-        let plain_numbers = serde_json::from_str::<Value>("100000000000000000000000")
-            .is_ok_and(|v| v.to_string() != "100000000000000000000000");
+        // An integer beyond u64 is read as an f64, unless `arbitrary_precision` keeps
+        // its digits (then it is not an f64).
+        let plain_numbers =
+            serde_json::from_str::<Value>("100000000000000000000000").is_ok_and(|v| v.is_f64());
         let mut program = Program {
             nodes: c.nodes,
             capture: Vec::new(),
