@@ -35,8 +35,11 @@
 //!   captured as a `RawValue` and each member checks the captured text.
 //! * `discriminator` (the converter's `if`/`then`/`else` form): captured; the property is
 //!   read from the object (last occurrence, like `Value`), then the mapped schema checks it.
-//! * Everything else (`not`, `uniqueItems`, `minProperties`/`maxProperties`, `const`,
-//!   other `if` forms, `$ref` with siblings) is unsupported.
+//! * `uniqueItems`, `minProperties`/`maxProperties` depend on `Value` equality and on
+//!   duplicate keys collapsing: the captured array/object is parsed into a `Value` (just
+//!   that subtree) and the engine checks those keywords on it.
+//! * Everything else (`not`, `const`, other `if` forms, `$ref` with siblings) is
+//!   unsupported.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -117,6 +120,10 @@ enum Node {
     Dispatch([Option<usize>; 6]),
     /// The converter's discriminator form (captured).
     Discriminator(Box<Discriminator>),
+    /// Keywords about a whole array/object that `Value` equality or key counting decides
+    /// (`uniqueItems`, `minProperties`, `maxProperties`): the captured value is parsed into
+    /// a `Value`, as the `jsonschema` path would have it, and checked by the engine.
+    Whole(Arc<jsonschema::Validator>),
     /// A keyword this path does not implement.
     Unsupported(String),
 }
@@ -272,7 +279,7 @@ impl Program {
             }
             match &self.nodes[i] {
                 Node::Unsupported(why) => return Err(why.clone()),
-                Node::Any | Node::Never => {}
+                Node::Any | Node::Never | Node::Whole(_) => {}
                 Node::Ref(t) | Node::Nullable(t) => stack.push(*t),
                 Node::All(m) | Node::AnyOf(m) | Node::OneOf(m) => stack.extend(m),
                 Node::Dispatch(m) => stack.extend(m.iter().flatten()),
@@ -299,7 +306,7 @@ impl Program {
             return ALL;
         }
         match &self.nodes[i] {
-            Node::Any | Node::Unsupported(_) | Node::Discriminator(_) => ALL,
+            Node::Any | Node::Unsupported(_) | Node::Discriminator(_) | Node::Whole(_) => ALL,
             Node::Never => 0,
             Node::Ref(t) => self.kinds(*t, depth + 1),
             Node::Nullable(t) => NULL | self.kinds(*t, depth + 1),
@@ -357,7 +364,11 @@ impl Program {
             return true;
         }
         match &self.nodes[i] {
-            Node::All(_) | Node::AnyOf(_) | Node::OneOf(_) | Node::Discriminator(_) => true,
+            Node::All(_)
+            | Node::AnyOf(_)
+            | Node::OneOf(_)
+            | Node::Discriminator(_)
+            | Node::Whole(_) => true,
             Node::Ref(t) | Node::Nullable(t) => self.needs_capture(*t, depth + 1),
             Node::Dispatch(m) => m
                 .iter()
@@ -445,7 +456,11 @@ impl Compiler<'_> {
             .any(|k| obj.contains_key(*k));
         if !composes {
             return match self.leaf(obj, at) {
-                Ok(leaf) => Node::Leaf(Box::new(leaf)),
+                Ok((leaf, None)) => Node::Leaf(Box::new(leaf)),
+                Ok((leaf, Some(whole))) => {
+                    let leaf = self.push(Node::Leaf(Box::new(leaf)));
+                    Node::All(vec![leaf, self.push(Node::Whole(whole))])
+                }
                 Err(why) => Node::Unsupported(why),
             };
         }
@@ -457,7 +472,12 @@ impl Compiler<'_> {
             .collect();
         if !own.is_empty() {
             match self.leaf(&own, at) {
-                Ok(leaf) => parts.push(self.push(Node::Leaf(Box::new(leaf)))),
+                Ok((leaf, whole)) => {
+                    parts.push(self.push(Node::Leaf(Box::new(leaf))));
+                    if let Some(whole) = whole {
+                        parts.push(self.push(Node::Whole(whole)));
+                    }
+                }
                 Err(why) => return Node::Unsupported(why),
             }
         }
@@ -490,14 +510,21 @@ impl Compiler<'_> {
         Some(self.node(target, &pointer))
     }
 
-    /// One schema's own keywords; `Err` names the first one not implemented.
-    fn leaf(&mut self, obj: &Map<String, Value>, at: &str) -> Result<Leaf, String> {
+    /// One schema's own keywords, and the engine check of those about the whole value;
+    /// `Err` names the first keyword not implemented.
+    #[allow(clippy::type_complexity)]
+    fn leaf(
+        &mut self,
+        obj: &Map<String, Value>,
+        at: &str,
+    ) -> Result<(Leaf, Option<Arc<jsonschema::Validator>>), String> {
         let mut leaf = Leaf {
             kinds: ALL | INTEGER,
             ..Leaf::default()
         };
         let mut string_check = Map::new();
         let mut number_check = Map::new();
+        let mut whole = Map::new();
         let unsupported = |key: &str| format!("{at}/{key}");
         let mut object: Option<Object> = None;
         for (key, value) in obj {
@@ -581,6 +608,9 @@ impl Compiler<'_> {
                     }
                     leaf.items = Some(self.node(value, &format!("{at}/items")));
                 }
+                "uniqueItems" | "minProperties" | "maxProperties" => {
+                    whole.insert(key.clone(), value.clone());
+                }
                 "properties" | "required" | "additionalProperties" => {
                     if object.is_none() {
                         object = Some(self.object(obj, at).ok_or_else(|| unsupported(key))?);
@@ -602,7 +632,15 @@ impl Compiler<'_> {
                     .ok_or_else(|| unsupported("enum"))?,
             );
         }
-        Ok(leaf)
+        let whole = if whole.is_empty() {
+            None
+        } else {
+            Some(
+                self.check(whole)
+                    .ok_or_else(|| unsupported("uniqueItems"))?,
+            )
+        };
+        Ok((leaf, whole))
     }
 
     fn object(&mut self, obj: &Map<String, Value>, at: &str) -> Option<Object> {
@@ -863,10 +901,48 @@ fn check_raw(ctx: &mut Ctx<'_>, node: usize, raw: &str) -> Result<bool, ()> {
                 None => Ok(false),
             }
         }
+        Node::Whole(check) => {
+            // Parsed on its own, the value gets serde_json's nesting limit afresh: the
+            // depth so far counts too.
+            let nesting = max_nesting(raw);
+            if ctx.depth + nesting >= PARSE_DEPTH {
+                return Err(());
+            }
+            match serde_json::from_str::<Value>(raw) {
+                Ok(value) => Ok(check.is_valid(&value)),
+                Err(_) => Err(()),
+            }
+        }
         Node::Any | Node::Never | Node::Leaf(_) | Node::Unsupported(_) | Node::Ref(_) => {
             check_text(ctx, node, raw)
         }
     }
+}
+
+/// How deeply arrays/objects nest in a JSON text (brackets inside strings skipped).
+fn max_nesting(raw: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for b in raw.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Parse `raw` again and check it against a node that does not capture.

@@ -356,14 +356,50 @@ fn recursive_schema() {
 #[test]
 fn unsupported_keywords_fall_back() {
     for schema in [
-        json!({"type": "array", "uniqueItems": true}),
         json!({"not": {"type": "string"}}),
-        json!({"type": "object", "minProperties": 1}),
+        json!({"type": "object", "properties": {"a": {"not": {"type": "string"}}}}),
     ] {
         let bv = body(schema.clone(), json!({}), FormatPolicy::Assert);
         assert!(bv.fast_unsupported().is_some(), "{schema}");
         assert_eq!(bv.fast_check(b"[]"), Verdict::Unsupported);
     }
+}
+
+#[test]
+fn whole_value_keywords() {
+    let bv = body(
+        json!({"type": "object", "minProperties": 1, "maxProperties": 2, "properties": {
+            "u": {"type": "array", "uniqueItems": true, "items": {"nullable": true}},
+            "o": {"type": "object", "additionalProperties": {"type": "integer"}, "maxProperties": 1}
+        }}),
+        json!({}),
+        FormatPolicy::Assert,
+    );
+    assert_eq!(bv.fast_unsupported(), None);
+    check_all(
+        &bv,
+        &[
+            (r#"{}"#, false),
+            (r#"{"u": []}"#, true),
+            (r#"{"u": [1, 2, "1"]}"#, true),
+            (r#"{"u": [1, 1.0]}"#, false),
+            // The engine's verdict on objects differing only in key order (whatever it
+            // is, the fast path must give the same).
+            (r#"{"u": [{"a": 1, "b": [2]}, {"b": [2], "a": 1}]}"#, true),
+            (r#"{"u": [{"a": 1, "b": [2]}, {"a": 1, "b": [2]}]}"#, false),
+            (r#"{"u": [{"a": 1}, {"a": 2}, null]}"#, true),
+            (r#"{"u": [null, null]}"#, false),
+            (r#"{"u": "x"}"#, false),
+            (r#"{"o": {"a": 1}}"#, true),
+            (r#"{"o": {"a": 1, "b": 2}}"#, false),
+            (r#"{"o": {"a": "1"}}"#, false),
+            (r#"{"u": [], "o": {}, "x": 1}"#, false),
+            (r#"{"u": [[[[1]]], [[[1]]]]}"#, false),
+        ],
+    );
+    // A repeated key counts once in a `Value`; the fast path gives up on it.
+    let (fast, slow) = both(&bv, br#"{"o": {"a": 1, "a": 2}}"#);
+    assert_eq!((fast, slow), (Verdict::Invalid, true));
 }
 
 // ---------------------------------------------------------------------------------------
