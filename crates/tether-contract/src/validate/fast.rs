@@ -512,7 +512,6 @@ impl Compiler<'_> {
 
     /// One schema's own keywords, and the engine check of those about the whole value;
     /// `Err` names the first keyword not implemented.
-    #[allow(clippy::type_complexity)]
     fn leaf(
         &mut self,
         obj: &Map<String, Value>,
