@@ -3,11 +3,11 @@
 //!
 //! [`Program::compile`] turns the converted document (the one [`super::convert`] writes,
 //! with its custom keywords) into an arena of [`Node`]s once; `$ref`s become node indices,
-//! so recursive schemas stay recursive. [`Program::check`] then drives
-//! `serde_json::Deserializer::from_slice` with one `DeserializeSeed` per node: keys and
-//! strings are borrowed from the input, unknown properties are walked (not skipped with
-//! `IgnoredAny`, whose scanner is laxer than the parser: it accepts `1e400`), and the
-//! value is checked as it is read.
+//! so recursive schemas stay recursive. [`FastBody::check`] then checks the body is UTF-8
+//! (once) and drives `serde_json::Deserializer::from_str` with one `DeserializeSeed` per
+//! node: keys and strings are borrowed from the input, unknown properties are walked (not
+//! skipped with `IgnoredAny`, whose scanner is laxer than the parser: it accepts `1e400`),
+//! and the value is checked as it is read; `Deserializer::end` refuses trailing characters.
 //!
 //! The answer is [`Verdict::Valid`], [`Verdict::Invalid`] or [`Verdict::Unsupported`]
 //! (decided per body when compiling: a keyword this module does not implement exactly
