@@ -19,6 +19,7 @@ use super::convert::{
     INT_FORMAT_KEYWORD,
 };
 use super::error::{display_pointer, short_value};
+use super::fast::{FastBody, Program, Verdict};
 use super::{FormatPolicy, ValidationError};
 use crate::error::{escape_token, json_type, ContractError};
 
@@ -31,6 +32,8 @@ pub(crate) struct Engine {
     registry: jsonschema::Registry,
     formats: FormatPolicy,
     cache: HashMap<String, Arc<BodyValidator>>,
+    /// The same document compiled for the fast path.
+    fast: Arc<Program>,
 }
 
 /// A compiled body schema.
@@ -39,6 +42,8 @@ pub(crate) struct BodyValidator {
     /// `/$defs/<key>` in the converted document.
     target: String,
     converted: Arc<Converted>,
+    /// `Err`: the schema reaches a keyword the fast path does not implement (which).
+    fast: Result<FastBody, String>,
 }
 
 impl Engine {
@@ -53,11 +58,13 @@ impl Engine {
             .draft(Draft::Draft202012)
             .build([(BASE, resource)])
             .map_err(|e| engine_error(file, format!("cannot index the converted schemas: {e}")))?;
+        let fast = Arc::new(Program::compile(&converted.root, formats));
         Ok(Self {
             converted: Arc::new(converted),
             registry,
             formats,
             cache: HashMap::new(),
+            fast,
         })
     }
 
@@ -85,8 +92,10 @@ impl Engine {
                     .to_owned();
                 engine_error(file, format!("schema at {at} does not compile: {e}"))
             })?;
+        let fast = self.fast.body(&target);
         let body = Arc::new(BodyValidator {
             validator,
+            fast,
             target,
             converted: Arc::clone(&self.converted),
         });
@@ -105,6 +114,21 @@ fn engine_error(file: &Path, message: String) -> ContractError {
 }
 
 impl BodyValidator {
+    /// Check JSON bytes on the fast path ([`Verdict::Valid`] is final; anything else
+    /// needs [`is_valid`](Self::is_valid) / [`errors`](Self::errors) on the parsed value).
+    pub fn fast_check(&self, bytes: &[u8]) -> Verdict {
+        match &self.fast {
+            Ok(fast) => fast.check(bytes),
+            Err(_) => Verdict::Unsupported,
+        }
+    }
+
+    /// Why the fast path does not take this body (`None`: it does).
+    #[cfg(test)]
+    pub fn fast_unsupported(&self) -> Option<&str> {
+        self.fast.as_ref().err().map(String::as_str)
+    }
+
     /// Fast check, no error collection.
     pub fn is_valid(&self, instance: &Value) -> bool {
         self.validator.is_valid(instance)
@@ -395,25 +419,42 @@ fn int_format_keyword<'a>(
     }))
 }
 
+/// Whether a number is an integer in the `int32` (`bits32`) or `int64` range.
+pub(crate) fn fits_int_format(bits32: bool, n: &serde_json::Number) -> bool {
+    let (lo, hi) = if bits32 {
+        (i64::from(i32::MIN), i64::from(i32::MAX))
+    } else {
+        (i64::MIN, i64::MAX)
+    };
+    if let Some(i) = n.as_i64() {
+        return (lo..=hi).contains(&i);
+    }
+    if n.as_u64().is_some() {
+        // Beyond i64::MAX.
+        return false;
+    }
+    // A float: integral and inside the range (2^63 is the first f64 past i64::MAX).
+    n.as_f64().is_some_and(|f| {
+        // `hi as f64 + 1.0` is 2^31, or 2^63 (i64::MAX rounds up to it).
+        f.fract() == 0.0 && f >= lo as f64 && f < (hi as f64) + 1.0
+    })
+}
+
+/// `x-tether-integer` on a number: written without a fraction or exponent part.
+///
+/// serde_json reads a literal without `.`/exponent as i64/u64 when it fits; an f64 inside
+/// that range therefore had a fraction or exponent part. Beyond it the literal form is
+/// lost, and `int64` (format) reports the range instead.
+pub(crate) fn integer_literal(n: &serde_json::Number) -> bool {
+    n.is_i64()
+        || n.is_u64()
+        || n.as_f64()
+            .is_some_and(|f| f.abs() >= 9_223_372_036_854_775_808.0)
+}
+
 impl IntFormat {
     fn fits(&self, n: &serde_json::Number) -> bool {
-        let (lo, hi) = if self.bits32 {
-            (i64::from(i32::MIN), i64::from(i32::MAX))
-        } else {
-            (i64::MIN, i64::MAX)
-        };
-        if let Some(i) = n.as_i64() {
-            return (lo..=hi).contains(&i);
-        }
-        if n.as_u64().is_some() {
-            // Beyond i64::MAX.
-            return false;
-        }
-        // A float: integral and inside the range (2^63 is the first f64 past i64::MAX).
-        n.as_f64().is_some_and(|f| {
-            // `hi as f64 + 1.0` is 2^31, or 2^63 (i64::MAX rounds up to it).
-            f.fract() == 0.0 && f >= lo as f64 && f < (hi as f64) + 1.0
-        })
+        fits_int_format(self.bits32, n)
     }
 }
 
@@ -488,15 +529,7 @@ impl Keyword for Integer {
 
     fn is_valid(&self, instance: &Value) -> bool {
         match instance {
-            // serde_json reads a literal without `.`/exponent as i64/u64 when it fits; an
-            // f64 inside that range therefore had a fraction or exponent part. Beyond it the
-            // literal form is lost, and `int64` (format) reports the range instead.
-            Value::Number(n) => {
-                n.is_i64()
-                    || n.is_u64()
-                    || n.as_f64()
-                        .is_some_and(|f| f.abs() >= 9_223_372_036_854_775_808.0)
-            }
+            Value::Number(n) => integer_literal(n),
             _ => true,
         }
     }

@@ -2,10 +2,24 @@
 //!
 //! [`ContractValidator::new`] converts every request and response body schema of a
 //! [`Document`] (OpenAPI 3.0 Schema Objects) into one JSON Schema 2020-12 document and
-//! compiles each body schema once; validation then parses the body once into a
-//! [`serde_json::Value`], runs the compiled validator's `is_valid` and only when that
-//! fails collects the errors, each mapped back to the place in the contract that the
-//! value breaks ([`ValidationError::schema_path`]).
+//! compiles each body schema once, twice over:
+//!
+//! * for the **fast path** (`fast`): an arena of nodes checked while `serde_json` reads
+//!   the bytes, with no [`serde_json::Value`] built (keys and strings borrowed from the
+//!   input). It answers valid, invalid, or unsupported (the body's schema reaches a
+//!   keyword it does not implement exactly: decided once, when compiling);
+//! * for the **`jsonschema` path** (`compile`): the `jsonschema` crate's validator, the
+//!   authority on errors.
+//!
+//! A JSON body given as bytes ([`ContractValidator::validate_response`], a raw JSON
+//! [`RequestBody`]) goes through the fast path first; when it says valid, that is the
+//! answer. Otherwise (invalid, unsupported, not JSON) the body is parsed into a `Value`,
+//! the `jsonschema` validator's `is_valid` decides and, when that fails, the errors are
+//! collected, each mapped back to the place in the contract that the value breaks
+//! ([`ValidationError::schema_path`]). So errors are exactly what the `jsonschema` path
+//! says, and the fast path may only say "valid" where the `jsonschema` path would too
+//! (tested on every fixture body and on mutated ones). Bodies handed in as a `Value`
+//! (and form bodies, typed from strings first) use the `jsonschema` path only.
 //!
 //! # OpenAPI 3.0 semantics
 //!
@@ -68,6 +82,7 @@ mod coerce;
 mod compile;
 mod convert;
 mod error;
+mod fast;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -78,6 +93,7 @@ pub use error::ValidationError;
 
 use compile::{BodyValidator, Engine};
 use convert::{Converter, View};
+use fast::Verdict;
 
 use crate::error::{escape_token, ContractError};
 use crate::model::is_json_media_type;
@@ -389,14 +405,7 @@ impl ContractValidator {
             // Not JSON: nothing more to check.
             return finish(errors);
         }
-        match serde_json::from_slice::<Value>(body) {
-            Ok(value) => {
-                if let Some(v) = &media.validator {
-                    check_value(v, &value, &mut errors);
-                }
-            }
-            Err(e) => errors.push(json_error(media, &e)),
-        }
+        check_bytes(media, body, &mut errors);
         finish(errors)
     }
 
@@ -536,14 +545,7 @@ impl ContractValidator {
                 }
             }
             RequestBody::Raw(bytes) if media.json || is_json_media_type(content_type) => {
-                match serde_json::from_slice::<Value>(bytes) {
-                    Ok(value) => {
-                        if let Some(v) = &media.validator {
-                            check_value(v, &value, &mut errors);
-                        }
-                    }
-                    Err(e) => errors.push(json_error(media, &e)),
-                }
+                check_bytes(media, bytes, &mut errors);
             }
             // Neither JSON nor form: the schema does not describe bytes.
             RequestBody::Raw(_) => {}
@@ -715,6 +717,24 @@ fn header_errors(response: &ResponseCheck, headers: &[(String, String)]) -> Vec<
             )
         })
         .collect()
+}
+
+/// Validate a JSON body: the fast path first; when it does not say valid, parse into a
+/// `Value` and let the `jsonschema` validator decide and explain.
+fn check_bytes(media: &MediaCheck, bytes: &[u8], errors: &mut Vec<ValidationError>) {
+    if let Some(v) = &media.validator {
+        if v.fast_check(bytes) == Verdict::Valid {
+            return;
+        }
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => {
+            if let Some(v) = &media.validator {
+                check_value(v, &value, errors);
+            }
+        }
+        Err(e) => errors.push(json_error(media, &e)),
+    }
 }
 
 fn check_value(v: &BodyValidator, value: &Value, errors: &mut Vec<ValidationError>) {
