@@ -70,7 +70,14 @@ fn body(schema: Value, components: Value, formats: FormatPolicy) -> Arc<BodyVali
     });
     let bytes = serde_json::to_vec(&doc).unwrap();
     let doc = Document::from_bytes(Path::new("t.json"), &bytes).unwrap();
-    let v = ContractValidator::new(&doc, &ValidatorOptions { formats }).unwrap();
+    let v = ContractValidator::new(
+        &doc,
+        &ValidatorOptions {
+            formats,
+            ..ValidatorOptions::default()
+        },
+    )
+    .unwrap();
     let op = v.operation("op").unwrap();
     let media = &response_for(op, 200).unwrap().media[0];
     Arc::clone(media.validator.as_ref().unwrap())
