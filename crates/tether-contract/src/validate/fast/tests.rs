@@ -415,6 +415,11 @@ fn whole_value_keywords() {
 
 /// Every fixture envelope with a JSON body: (file, its body validator, the body bytes).
 fn fixture_bodies() -> Vec<(PathBuf, Arc<BodyValidator>, Vec<u8>)> {
+    fixture_bodies_with(&ValidatorOptions::default())
+}
+
+/// [`fixture_bodies`] with validators built with `options`.
+fn fixture_bodies_with(options: &ValidatorOptions) -> Vec<(PathBuf, Arc<BodyValidator>, Vec<u8>)> {
     let mut out = Vec::new();
     let fixtures = root().join("fixtures");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&fixtures)
@@ -429,7 +434,7 @@ fn fixture_bodies() -> Vec<(PathBuf, Arc<BodyValidator>, Vec<u8>)> {
         let (provider, rest) = name.split_once('.').unwrap();
         let contract = root().join(format!("contracts/{provider}/{rest}.yaml"));
         let doc = Document::load(&contract).unwrap();
-        let v = ContractValidator::new(&doc, &ValidatorOptions::default()).unwrap();
+        let v = ContractValidator::new(&doc, options).unwrap();
         for sub in ["good", "bad"] {
             let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(sub))
                 .unwrap()
@@ -491,6 +496,39 @@ fn fixtures_same_verdict() {
     }
     // Most bodies take the fast path (the rest fall back by design).
     assert!(fast * 10 >= bodies.len() * 8, "{fast} of {}", bodies.len());
+}
+
+/// Under `NullableReading::Spec` the converter writes no null wrappers and `nullable`
+/// enums keep their values, so many good fixtures (Stripe's and GitHub's nulls) become
+/// invalid: the fast path must still agree with the `jsonschema` path on every one.
+#[test]
+fn fixtures_same_verdict_under_the_spec_nullable_reading() {
+    let options = ValidatorOptions {
+        nullable: super::super::NullableReading::Spec,
+        ..ValidatorOptions::default()
+    };
+    let bodies = fixture_bodies_with(&options);
+    let (mut fast, mut invalid) = (0, 0);
+    for (file, bv, bytes) in &bodies {
+        let (verdict, slow) = both(bv, bytes);
+        if verdict != Verdict::Unsupported {
+            fast += 1;
+            assert_eq!(
+                verdict == Verdict::Valid,
+                slow,
+                "{}: fast {verdict:?}, jsonschema {slow}",
+                file.display()
+            );
+        }
+        invalid += usize::from(!slow);
+    }
+    assert!(fast * 10 >= bodies.len() * 8, "{fast} of {}", bodies.len());
+    // The reading changes verdicts: more bodies are refused than under the default.
+    let default_invalid = fixture_bodies()
+        .iter()
+        .filter(|(_, bv, bytes)| !slow(bv, bytes))
+        .count();
+    assert!(invalid > default_invalid, "{invalid} vs {default_invalid}");
 }
 
 #[test]
