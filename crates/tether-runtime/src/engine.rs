@@ -898,8 +898,17 @@ impl Inner {
         let status = response.status().as_u16();
         let version = response.version();
         let headers = std::mem::take(response.headers_mut());
-        // Pre-sized from Content-Length (already checked against the limit).
-        let mut body = BytesMut::with_capacity(response.content_length().unwrap_or(0) as usize);
+        if response.content_length().is_some() {
+            // A declared length (checked against the limit above) bounds the body: hyper
+            // reads exactly that many bytes. `bytes()` hands a single-chunk body through
+            // without the copy the loop below makes (a body-sized allocation and memcpy
+            // per call, BENCHMARKS.md § Runtime).
+            let body = response.bytes().await.map_err(SendError::from_reqwest)?;
+            return Ok((status, version, headers, body));
+        }
+        // No length declared (chunked): read chunk by chunk, refusing past the limit
+        // without buffering the rest.
+        let mut body = BytesMut::new();
         while let Some(chunk) = response.chunk().await.map_err(SendError::from_reqwest)? {
             if body.len() as u64 + chunk.len() as u64 > limit {
                 return Err(SendError::TooLarge);
