@@ -50,9 +50,7 @@ fn offline_run_passes_and_writes_three_reports() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let report: serde_json::Value = report_of(dir.path());
     assert_matches_schema(&report);
     let checks = report["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 4, "sentinels/checks.yaml lists 4 checks");
@@ -104,9 +102,7 @@ fn breaking_drift_is_found_with_its_pointer_and_exits_1() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let report: serde_json::Value = report_of(dir.path());
     let repos_get = report["checks"]
         .as_array()
         .unwrap()
@@ -524,9 +520,7 @@ fn repeat_records_latency_percentiles_per_check() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let report: serde_json::Value = report_of(dir.path());
     assert_matches_schema(&report);
     let checks = report["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 3);

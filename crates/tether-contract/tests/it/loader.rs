@@ -824,16 +824,7 @@ fn property_named_ref_is_a_property_not_a_reference() {
     let errors = validator
         .validate_response_value("scim/get-group", 200, &headers, Some(&missing))
         .unwrap_err();
-    let got: Vec<(&str, &str, &str)> = errors
-        .iter()
-        .map(|e| {
-            (
-                e.pointer.as_str(),
-                e.keyword.as_str(),
-                e.schema_path.as_str(),
-            )
-        })
-        .collect();
+    let got = triples(&errors);
     assert_eq!(
         got,
         [(
@@ -847,16 +838,7 @@ fn property_named_ref_is_a_property_not_a_reference() {
     let errors = validator
         .validate_response_value("scim/get-group", 200, &headers, Some(&retyped))
         .unwrap_err();
-    let got: Vec<(&str, &str, &str)> = errors
-        .iter()
-        .map(|e| {
-            (
-                e.pointer.as_str(),
-                e.keyword.as_str(),
-                e.schema_path.as_str(),
-            )
-        })
-        .collect();
+    let got = triples(&errors);
     assert_eq!(
         got,
         [(
@@ -932,4 +914,18 @@ fn property_named_ref_is_a_property_not_a_reference() {
     assert!(diff(&old, &removed)
         .iter()
         .any(|c| c.kind == ChangeKind::ResponsePropertyRemoved && c.pointer == pointer));
+}
+
+/// `(pointer, keyword, schema_path)` of each validation error, in order.
+fn triples(errors: &[tether_contract::validate::ValidationError]) -> Vec<(&str, &str, &str)> {
+    errors
+        .iter()
+        .map(|e| {
+            (
+                e.pointer.as_str(),
+                e.keyword.as_str(),
+                e.schema_path.as_str(),
+            )
+        })
+        .collect()
 }
