@@ -24,6 +24,11 @@ use tether_runtime::limit::{LimitSpec, LocalLimits};
 use tether_runtime::{Credentials, Secret, ValidationMode};
 
 const SECS_OVERHEAD: u64 = 5;
+
+/// Seconds per round: `TETHER_BENCH_SECS` (shorter runs under valgrind), else `default`.
+fn secs(default: u64) -> u64 {
+    std::env::var("TETHER_BENCH_SECS").map_or(default, |s| s.parse().unwrap())
+}
 const SECS_QUOTA: u64 = 10;
 
 #[derive(Clone)]
@@ -175,50 +180,60 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
     };
     if std::env::var_os("TETHER_BENCH_BARE_ONLY").is_some() {
         // The baseline alone, for `perf stat` per-request comparisons with FULL_ONLY.
-        let r = throughput(workers, 2 * SECS_OVERHEAD, bare.clone()).await;
-        println!("bare only, {workers} worker(s): {r:.0} req/s");
+        let r = throughput(workers, secs(2 * SECS_OVERHEAD), bare.clone()).await;
+        let calls = r * secs(2 * SECS_OVERHEAD) as f64;
+        println!("bare only, {workers} worker(s): {r:.0} req/s, {calls:.0} calls");
         return;
     }
     if std::env::var_os("TETHER_BENCH_FULL_ONLY").is_some() {
         // For profiling the runtime alone: `perf record` this mode.
-        let r = throughput(workers, 2 * SECS_OVERHEAD, full.clone()).await;
-        println!("full stack only, {workers} worker(s), validation {validation:?}: {r:.0} req/s");
+        let r = throughput(workers, secs(2 * SECS_OVERHEAD), full.clone()).await;
+        let calls = r * secs(2 * SECS_OVERHEAD) as f64;
+        println!("full stack only, {workers} worker(s), validation {validation:?}: {r:.0} req/s, {calls:.0} calls");
         return;
     }
     // Warm up both (connection pools, validator build), then alternate rounds.
     throughput(workers, 1, bare.clone()).await;
     throughput(workers, 1, full.clone()).await;
-    let (mut b, mut t) = (0.0, 0.0);
     // CPU seconds of the whole process (client, server, runtime threads) per call: on a
     // machine other work is loading, throughput swings from round to round while the
     // CPU a call costs stays put, so this ratio is reported beside the throughput one.
-    let (mut b_cpu, mut t_cpu) = (0.0, 0.0);
-    for _ in 0..2 {
+    // `TETHER_BENCH_ROUNDS` pairs of rounds (default 2) of `TETHER_BENCH_SECS` each;
+    // the median of the per-pair ratios is printed too (robust to one noisy round).
+    let rounds: usize = std::env::var("TETHER_BENCH_ROUNDS").map_or(2, |s| s.parse().unwrap());
+    let secs = secs(SECS_OVERHEAD);
+    let (mut b, mut t, mut b_cpu, mut t_cpu) = (0.0, 0.0, 0.0, 0.0);
+    let mut pair_ratios = Vec::new();
+    for _ in 0..rounds {
         let c0 = process_cpu_seconds();
-        let r = throughput(workers, SECS_OVERHEAD, bare.clone()).await;
-        b_cpu += (process_cpu_seconds() - c0) / (r * SECS_OVERHEAD as f64);
-        b += r;
+        let rb = throughput(workers, secs, bare.clone()).await;
+        b_cpu += (process_cpu_seconds() - c0) / (rb * secs as f64);
+        b += rb;
         let c0 = process_cpu_seconds();
-        let r = throughput(workers, SECS_OVERHEAD, full.clone()).await;
-        t_cpu += (process_cpu_seconds() - c0) / (r * SECS_OVERHEAD as f64);
-        t += r;
+        let rt = throughput(workers, secs, full.clone()).await;
+        t_cpu += (process_cpu_seconds() - c0) / (rt * secs as f64);
+        t += rt;
+        pair_ratios.push(rt / rb);
     }
+    pair_ratios.sort_by(f64::total_cmp);
+    let n = rounds as f64;
     println!(
         "cpu per call, {workers} worker(s), validation {validation:?}: bare {:.1} us, tether {:.1} us, ratio {:.3}",
-        b_cpu / 2.0 * 1e6,
-        t_cpu / 2.0 * 1e6,
+        b_cpu / n * 1e6,
+        t_cpu / n * 1e6,
         b_cpu / t_cpu
     );
     println!(
-        "overhead, {workers} worker(s), validation {validation:?} {}: bare reqwest+serde {:.0} req/s, tether full stack {:.0} req/s, ratio {:.3} (goal >= 0.90)",
+        "overhead, {workers} worker(s), validation {validation:?} {}: bare reqwest+serde {:.0} req/s, tether full stack {:.0} req/s, ratio {:.3}, median of {rounds} paired rounds {:.3} (goal >= 0.90)",
         match (validation, sample) {
             (ValidationMode::Report, None) => "(sampled, policy 10/s per operation)".to_owned(),
             (ValidationMode::Report, Some(s)) => format!("({s}/s: every response)"),
             _ => String::new(),
         },
-        b / 2.0,
-        t / 2.0,
-        t / b
+        b / n,
+        t / n,
+        t / b,
+        pair_ratios[rounds / 2],
     );
 }
 
@@ -304,17 +319,37 @@ fn main() {
             .with_writer(std::io::sink)
             .init();
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    // `TETHER_BENCH_RUNTIME=current_thread`: client and server on one thread, so
+    // throughput is exactly one over the CPU a call costs (no cross-thread wake-ups or
+    // idle spinning): the steadiest way to compare the two sides' CPU.
+    let rt = match std::env::var("TETHER_BENCH_RUNTIME").as_deref() {
+        Ok("current_thread") => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    }
+    .enable_all()
+    .build()
+    .unwrap();
     rt.block_on(async {
         let only = std::env::var("TETHER_BENCH").unwrap_or_default();
         if only.is_empty() || only == "overhead" {
+            // `TETHER_BENCH_WORKERS=1` and `TETHER_BENCH_VALIDATION=sampled|every|off` pick
+            // one configuration (for `perf stat` / `valgrind` runs of one side).
+            let pick = |var: &str, value: &str| {
+                std::env::var(var).map_or(true, |v| v.split(',').any(|p| p == value))
+            };
             for workers in [1, 8] {
-                overhead(workers, ValidationMode::Report, None).await;
-                overhead(workers, ValidationMode::Report, Some(f64::INFINITY)).await;
-                overhead(workers, ValidationMode::Off, None).await;
+                if !pick("TETHER_BENCH_WORKERS", &workers.to_string()) {
+                    continue;
+                }
+                if pick("TETHER_BENCH_VALIDATION", "sampled") {
+                    overhead(workers, ValidationMode::Report, None).await;
+                }
+                if pick("TETHER_BENCH_VALIDATION", "every") {
+                    overhead(workers, ValidationMode::Report, Some(f64::INFINITY)).await;
+                }
+                if pick("TETHER_BENCH_VALIDATION", "off") {
+                    overhead(workers, ValidationMode::Off, None).await;
+                }
             }
         }
         if only.is_empty() || only == "quota" {

@@ -234,19 +234,25 @@ fn call_methods(contract: &Contract, policy: &Policy, sends: &SendSignatures) ->
         let call = quote! {
             /// Send through the Tether runtime (auth, limits, retries, validation,
             /// telemetry) and get [`tether_runtime::Error`] on failure.
-            pub async fn call(self) -> Result<ResponseValue<#ok>, tether_runtime::Error<#err>> {
-                self.call_with(tether_runtime::CallOptions::new()).await
+            pub fn call(
+                self,
+            ) -> impl ::std::future::Future<
+                Output = Result<ResponseValue<#ok>, tether_runtime::Error<#err>>,
+            > + 'a {
+                self.call_with(tether_runtime::CallOptions::new())
             }
             /// Like `call`, with per-call options (idempotency key, correlation id,
             /// validation mode, deadline).
-            pub async fn call_with(
+            pub fn call_with(
                 self,
                 options: tether_runtime::CallOptions,
-            ) -> Result<ResponseValue<#ok>, tether_runtime::Error<#err>> {
-                // Boxed once here: the progenitor future is kilobytes, and every async
-                // layer above would otherwise move it (BENCHMARKS.md § Runtime).
+            ) -> impl ::std::future::Future<
+                Output = Result<ResponseValue<#ok>, tether_runtime::Error<#err>>,
+            > + 'a {
+                // No `async fn` layers of our own: the typed response is moved once
+                // (by `Call`), and progenitor's future is boxed once (it is kilobytes)
+                // (BENCHMARKS.md § Runtime).
                 tether_runtime::call::run(&DEFAULTS, #rust_name, options, Box::pin(self.send()))
-                    .await
             }
         };
         let stream = policy.paginates(op).then(|| {

@@ -216,8 +216,34 @@ impl Credentials {
         http: &reqwest::Client,
         clock: &dyn Clock,
     ) -> Result<(), AuthError> {
-        let (name, mut value) = match self {
+        let (name, value) = match self {
             Self::Anonymous => return Ok(()),
+            Self::OAuth2(source) => (
+                AUTHORIZATION,
+                bearer(&source.token(http, clock).await?).map(sensitive),
+            ),
+            _ => match self.fixed_header() {
+                Some(pair) => pair,
+                None => return Ok(()),
+            },
+        };
+        let Some(value) = value else {
+            return Err(AuthError::BadValue {
+                provider: String::new(),
+                var: "credential".to_owned(),
+            });
+        };
+        headers.insert(name, value);
+        Ok(())
+    }
+
+    /// The header of a credential that does not change between calls (all but OAuth2,
+    /// whose token is refreshed), marked sensitive; `None` for no credential and OAuth2.
+    /// The engine builds it once per client instead of formatting it on every attempt;
+    /// the value is `None` inside when the credential is not a valid header value.
+    pub(crate) fn fixed_header(&self) -> Option<(HeaderName, Option<HeaderValue>)> {
+        let (name, value) = match self {
+            Self::Anonymous | Self::OAuth2(_) => return None,
             Self::Bearer(token) => (AUTHORIZATION, bearer(token)),
             Self::Basic { username, password } => {
                 let raw = format!("{username}:{}", password.expose());
@@ -230,18 +256,14 @@ impl Credentials {
             Self::ApiKey { header, key } => {
                 (header.clone(), HeaderValue::from_str(key.expose()).ok())
             }
-            Self::OAuth2(source) => (AUTHORIZATION, bearer(&source.token(http, clock).await?)),
         };
-        let Some(v) = value.as_mut() else {
-            return Err(AuthError::BadValue {
-                provider: String::new(),
-                var: "credential".to_owned(),
-            });
-        };
-        v.set_sensitive(true);
-        headers.insert(name, v.clone());
-        Ok(())
+        Some((name, value.map(sensitive)))
     }
+}
+
+fn sensitive(mut value: HeaderValue) -> HeaderValue {
+    value.set_sensitive(true);
+    value
 }
 
 fn bearer(token: &Secret) -> Option<HeaderValue> {

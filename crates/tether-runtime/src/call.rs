@@ -8,7 +8,9 @@
 //! failure reaches the caller as progenitor's `Error::Custom` with the same message.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use progenitor_client::ResponseValue;
@@ -97,16 +99,85 @@ pub(crate) fn current() -> Option<Arc<CallContext>> {
 }
 
 /// Run a generated `send()` future as one call and type its error.
-pub async fn run<T, E, Fut>(
+///
+/// The generated `call()` returns this future directly: it is the only layer between the
+/// caller and progenitor's `send()`, so the typed response (kilobytes for a large
+/// resource: GitHub's `FullRepository` is 9 KB) is moved once here instead of once per
+/// nested `async fn` (BENCHMARKS.md § Runtime).
+pub fn run<T, E, Fut>(
     defaults: &'static RequestDefaults,
     operation: &'static str,
     options: CallOptions,
-    send: Fut,
-) -> Result<ResponseValue<T>, Error<E>>
+    send: Pin<Box<Fut>>,
+) -> Call<Fut>
 where
     Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
 {
-    run_inner(defaults, operation, options, send).await.0
+    Call {
+        defaults,
+        operation,
+        ctx: Arc::new(CallContext {
+            options,
+            outcome: Mutex::default(),
+        }),
+        send,
+        next: None,
+    }
+}
+
+/// One call in flight: polls the generated `send()` future with the call's context in
+/// the task-local [`CALL`] (where the `exec` hook finds its options and leaves its
+/// outcome), then types progenitor's error from that outcome.
+#[must_use = "a call does nothing unless awaited"]
+pub struct Call<Fut> {
+    defaults: &'static RequestDefaults,
+    operation: &'static str,
+    ctx: Arc<CallContext>,
+    send: Pin<Box<Fut>>,
+    /// The next page the engine found, once the call has finished (pagination).
+    next: Option<NextPage>,
+}
+
+impl<Fut> std::fmt::Debug for Call<Fut> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("provider", &self.defaults.provider)
+            .field("operation", &self.operation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, E, Fut> Future for Call<Fut>
+where
+    Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+{
+    type Output = Result<ResponseValue<T>, Error<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Every field is `Unpin` (the send future is boxed).
+        let this = self.get_mut();
+        let send = &mut this.send;
+        // The result is written into this slot rather than returned through
+        // `sync_scope`: a `Poll` of a large response moved out of the closure is copied
+        // whole on every poll, `Pending` or not (seen as memcpy in the profile).
+        let mut slot = None;
+        CALL.sync_scope(Arc::clone(&this.ctx), || {
+            if let Poll::Ready(result) = send.as_mut().poll(cx) {
+                slot = Some(result);
+            }
+        });
+        let Some(result) = slot else {
+            return Poll::Pending;
+        };
+        let outcome = this.ctx.take();
+        Poll::Ready(match result {
+            Ok(v) => {
+                this.next = outcome.next;
+                Ok(v)
+            }
+            Err(e) => Err(map_error(this.defaults, this.operation, e, outcome)),
+        })
+    }
 }
 
 pub(crate) async fn run_inner<T, E, Fut>(
@@ -118,16 +189,9 @@ pub(crate) async fn run_inner<T, E, Fut>(
 where
     Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
 {
-    let ctx = Arc::new(CallContext {
-        options,
-        outcome: Mutex::default(),
-    });
-    let result = CALL.scope(Arc::clone(&ctx), send).await;
-    let outcome = ctx.take();
-    match result {
-        Ok(v) => (Ok(v), outcome.next),
-        Err(e) => (Err(map_error(defaults, operation, e, outcome)), None),
-    }
+    let mut call = run(defaults, operation, options, Box::pin(send));
+    let result = (&mut call).await;
+    (result, call.next.take())
 }
 
 fn map_error<E>(

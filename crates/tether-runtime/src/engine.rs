@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::ResponseBuilderExt;
 use tether_contract::policy::{PaginationStyle, Policy, ValidationMode};
 use tether_contract::validate::{ContractValidator, ValidatorOptions};
 use tracing::Instrument;
@@ -36,6 +37,9 @@ struct State {
     defaults: &'static RequestDefaults,
     policy: Arc<Policy>,
     credentials: Credentials,
+    /// The credential's header when it never changes, built once (see
+    /// [`Credentials::fixed_header`]); OAuth2 and no credential go through `apply`.
+    auth_header: Option<(HeaderName, HeaderValue)>,
     clock: Arc<dyn Clock>,
     retry: RetryPolicy,
     overall: Duration,
@@ -305,6 +309,9 @@ impl<C> Settings<C> {
         };
         let state = State {
             defaults: d,
+            auth_header: credentials
+                .fixed_header()
+                .and_then(|(name, value)| Some((name, value?))),
             credentials,
             retry,
             overall: self.overall.unwrap_or(d.overall_timeout),
@@ -460,6 +467,8 @@ pub struct Exchange {
     pub headers: HeaderMap,
     /// Body.
     pub body: Bytes,
+    /// The URL that answered (after redirects).
+    pub url: reqwest::Url,
     /// Attempts and ids.
     pub report: CallReport,
     /// Error fields of a non-2xx body.
@@ -690,33 +699,55 @@ impl Inner {
                     None => unreachable_request(s, op)?,
                 },
             };
-            s.credentials
-                .apply(req.headers_mut(), http, s.clock.as_ref())
-                .await?;
-            let now = s.clock.now();
-            let remaining = deadline.saturating_duration_since(now);
-            if remaining.is_zero() {
-                return Err(Error::Timeout {
-                    report: Box::new(report),
-                    elapsed: now.saturating_duration_since(started),
-                });
+            let timed_out = |report: CallReport| Error::Timeout {
+                report: Box::new(report),
+                elapsed: s.clock.now().saturating_duration_since(started),
+            };
+            match &s.auth_header {
+                Some((name, value)) => {
+                    req.headers_mut().insert(name.clone(), value.clone());
+                }
+                None => {
+                    // An OAuth2 token fetch counts against the call's deadline.
+                    let left = deadline.saturating_duration_since(s.clock.now());
+                    let apply = s
+                        .credentials
+                        .apply(req.headers_mut(), http, s.clock.as_ref());
+                    match tokio::time::timeout(left, apply).await {
+                        Ok(applied) => applied?,
+                        Err(_) => return Err(timed_out(report)),
+                    }
+                }
             }
-            *req.timeout_mut() = Some(s.attempt_timeout.min(remaining));
+            let remaining = deadline.saturating_duration_since(s.clock.now());
+            if remaining.is_zero() {
+                return Err(timed_out(report));
+            }
             let attempt_span = tracing::debug_span!(target: "tether", "tether.attempt", attempt, status = tracing::field::Empty);
             let t0 = Instant::now();
-            let sent = self
-                .send_once(http, req)
-                .instrument(attempt_span.clone())
-                .await;
+            // The attempt's bound (connect, headers and body) is a timer here rather than
+            // reqwest's per-request timeout, which costs an extensions map on every
+            // request and its clone (BENCHMARKS.md § Runtime).
+            let sent =
+                tokio::time::timeout(s.attempt_timeout.min(remaining), self.send_once(http, req))
+                    .instrument(attempt_span.clone())
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(SendError::Transport {
+                            timed_out: true,
+                            message: "timeout: operation timed out".to_owned(),
+                        })
+                    });
             let elapsed = t0.elapsed();
             let wall = s.clock.wall();
             let (verdict, response) = match sent {
-                Ok((status, version, headers, body)) => {
+                Ok(received) => {
+                    let (status, headers) = (received.status, &received.headers);
                     attempt_span.record("status", status);
                     probe.record(status >= 500, s.clock.now());
                     s.shared.adaptive.observe(
                         status,
-                        Headroom::from_headers(&headers),
+                        Headroom::from_headers(headers),
                         s.clock.now(),
                         wall,
                     );
@@ -726,7 +757,7 @@ impl Inner {
                     {
                         report.request_id = Some(id.to_owned());
                     }
-                    let v = s.retry.classify(status, &headers, &body, wall);
+                    let v = s.retry.classify(status, headers, &received.body, wall);
                     crate::telemetry::attempt(
                         s.defaults.provider,
                         op.id,
@@ -734,7 +765,7 @@ impl Inner {
                         v.throttled,
                         elapsed,
                     );
-                    (v, Ok((status, version, headers, body)))
+                    (v, Ok(received))
                 }
                 Err(SendError::TooLarge) => {
                     probe.record(false, s.clock.now()); // the host answered
@@ -757,13 +788,13 @@ impl Inner {
                 }
             };
             let outcome = match &response {
-                Ok((status, ..)) if verdict.reason == "success" => status.to_string(),
-                Ok((status, ..)) => format!("{status} {}", verdict.reason),
+                Ok(r) if verdict.reason == "success" => r.status.to_string(),
+                Ok(r) => format!("{} {}", r.status, verdict.reason),
                 Err((_, m)) => m.clone(),
             };
             report.attempts.push(Attempt {
                 number: attempt,
-                status: response.as_ref().ok().map(|r| r.0),
+                status: response.as_ref().ok().map(|r| r.status),
                 outcome,
                 elapsed,
                 waited,
@@ -783,11 +814,11 @@ impl Inner {
                 continue;
             }
             return match response {
-                Ok((status, version, headers, body)) => {
-                    if (200..300).contains(&status) {
+                Ok(received) => {
+                    if (200..300).contains(&received.status) {
                         s.shared.quota.release(last_retry_cost);
                     }
-                    self.finish(op, options, &origin, report, status, version, headers, body)
+                    self.finish(op, options, &origin, report, received)
                 }
                 Err((true, _)) => Err(Error::Timeout {
                     report: Box::new(report),
@@ -889,7 +920,7 @@ impl Inner {
         &self,
         http: &reqwest::Client,
         req: reqwest::Request,
-    ) -> Result<(u16, http::Version, HeaderMap, Bytes), SendError> {
+    ) -> Result<Received, SendError> {
         let mut response = http.execute(req).await.map_err(SendError::from_reqwest)?;
         let limit = self.0.max_body_bytes;
         if response.content_length().is_some_and(|n| n > limit) {
@@ -898,13 +929,20 @@ impl Inner {
         let status = response.status().as_u16();
         let version = response.version();
         let headers = std::mem::take(response.headers_mut());
+        let url = response.url().clone();
         if response.content_length().is_some() {
             // A declared length (checked against the limit above) bounds the body: hyper
             // reads exactly that many bytes. `bytes()` hands a single-chunk body through
             // without the copy the loop below makes (a body-sized allocation and memcpy
             // per call, BENCHMARKS.md § Runtime).
             let body = response.bytes().await.map_err(SendError::from_reqwest)?;
-            return Ok((status, version, headers, body));
+            return Ok(Received {
+                status,
+                version,
+                headers,
+                body,
+                url,
+            });
         }
         // No length declared (chunked): read chunk by chunk, refusing past the limit
         // without buffering the rest.
@@ -915,22 +953,31 @@ impl Inner {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok((status, version, headers, body.freeze()))
+        Ok(Received {
+            status,
+            version,
+            headers,
+            body: body.freeze(),
+            url,
+        })
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
         op: &'static OperationMeta,
         options: &CallOptions,
         origin: &reqwest::Url,
         report: CallReport,
-        status: u16,
-        version: http::Version,
-        headers: HeaderMap,
-        body: Bytes,
+        received: Received,
     ) -> Result<Exchange, Error> {
         let s = &*self.0;
+        let Received {
+            status,
+            version,
+            headers,
+            body,
+            url,
+        } = received;
         let mode = options.validation.unwrap_or(s.validation);
         let check = || ValidationJob {
             defaults: s.defaults,
@@ -976,6 +1023,7 @@ impl Inner {
             version,
             headers,
             body,
+            url,
             report,
             detail,
             next,
@@ -1048,6 +1096,15 @@ fn unreachable_request<T>(s: &State, op: &OperationMeta) -> Result<T, Error> {
     })
 }
 
+/// One response, read whole.
+struct Received {
+    status: u16,
+    version: http::Version,
+    headers: HeaderMap,
+    body: Bytes,
+    url: reqwest::Url,
+}
+
 enum SendError {
     TooLarge,
     Transport { timed_out: bool, message: String },
@@ -1068,15 +1125,18 @@ fn to_response(result: Result<Exchange, Error>, ctx: Option<&CallContext>) -> re
         Ok(x) => {
             if let Some(ctx) = ctx {
                 ctx.set(|o| {
-                    o.report = Some(x.report.clone());
+                    o.report = Some(x.report);
                     o.status = Some(x.status);
-                    o.detail = x.detail.clone();
-                    o.next = x.next.clone();
+                    o.detail = x.detail;
+                    o.next = x.next;
                 });
             }
+            // The URL travels as reqwest's own extension: the rebuilt response keeps
+            // `url()` (reqwest would otherwise parse a placeholder URL for every call).
             let mut builder = http::Response::builder()
                 .status(x.status)
-                .version(x.version);
+                .version(x.version)
+                .url(x.url);
             if let Some(h) = builder.headers_mut() {
                 *h = x.headers;
             }

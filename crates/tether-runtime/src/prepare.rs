@@ -54,10 +54,12 @@ impl crate::engine::Inner {
         // policy's version header, and a stray header only confuses the provider's logs.
         headers.remove("api-version");
         for (name, value) in d.headers {
-            let value = HeaderValue::from_str(value).map_err(|_| PrepareError::BadHeader {
-                provider: d.provider,
-                name,
-            })?;
+            // Static bytes: checked, never copied (a copy per header per call otherwise).
+            let value = HeaderValue::from_maybe_shared(bytes::Bytes::from_static(value.as_bytes()))
+                .map_err(|_| PrepareError::BadHeader {
+                    provider: d.provider,
+                    name,
+                })?;
             headers.insert(HeaderName::from_static(name), value);
         }
         if op.form_body {
@@ -164,10 +166,12 @@ fn set_query(url: &mut reqwest::Url, name: &str, value: &str) {
     q.append_pair(name, value);
 }
 
-/// A reqwest client with the policy's connect and per-attempt timeouts.
+/// A reqwest client with the policy's connect timeout. The engine bounds every attempt
+/// (the policy's per-attempt timeout, within the call's deadline) and every OAuth2 token
+/// fetch it makes (the call's deadline) with its own timers, so the client sets no total
+/// timeout of its own (reqwest would arm a second timer per request).
 pub fn http_client(defaults: &RequestDefaults) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .connect_timeout(defaults.connect_timeout)
-        .timeout(defaults.attempt_timeout)
         .build()
 }

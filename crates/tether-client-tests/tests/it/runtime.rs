@@ -424,6 +424,38 @@ async fn the_breaker_opens_half_opens_and_closes() {
 }
 
 #[tokio::test]
+async fn a_response_handed_to_progenitor_keeps_the_url_that_answered() {
+    // A 301 the contract declares but progenitor's projection has no arm for comes back
+    // from `send()` as the response itself; the runtime rebuilt it from the bytes it
+    // read, and its `url()` must still be the real one (reqwest puts a placeholder there
+    // when a response is rebuilt without it). No `Location`: nothing to follow.
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r"))
+        .respond_with(
+            ResponseTemplate::new(301).set_body_json(json!({"message": "Moved Permanently"})),
+        )
+        .mount(&server)
+        .await;
+    let client = github(&server, &ManualClock::default());
+    let err = client
+        .repos_get()
+        .owner("o")
+        .repo("r")
+        .send()
+        .await
+        .unwrap_err();
+    let github_repos_v1::Error::UnexpectedResponse(response) = err else {
+        panic!("expected progenitor's UnexpectedResponse, got {err:?}");
+    };
+    assert_eq!(response.status(), 301);
+    assert_eq!(
+        response.url().as_str(),
+        format!("{}/repos/o/r", server.uri())
+    );
+}
+
+#[tokio::test]
 async fn oauth2_token_is_fetched_once_for_50_concurrent_calls() {
     let server = fresh_server().await;
     Mock::given(method("POST"))
