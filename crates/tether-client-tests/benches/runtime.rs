@@ -126,13 +126,26 @@ where
 
 async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64>) {
     let (url, _) = serve(false).await;
-    let bare_http = match std::env::var("TETHER_BENCH_BARE_TIMEOUT_MS") {
-        Ok(ms) => reqwest::Client::builder()
-            .timeout(Duration::from_millis(ms.parse().unwrap()))
-            .build()
-            .unwrap(),
-        Err(_) => reqwest::Client::new(),
-    };
+    // The baseline sends what the provider requires of any client (GitHub refuses a
+    // request without `User-Agent`; the API version and media type are pinned by the
+    // policy): the generated table's headers, set once as reqwest default headers, the
+    // way a hand-written client would. `TETHER_BENCH_BARE_MINIMAL=1` sends only
+    // `Authorization` (the baseline of the figures before 2026-12-05).
+    let mut bare_builder = reqwest::Client::builder();
+    if std::env::var_os("TETHER_BENCH_BARE_MINIMAL").is_none() {
+        let mut provider_headers = reqwest::header::HeaderMap::new();
+        for (name, value) in github_repos_v1::DEFAULTS.headers {
+            provider_headers.insert(
+                reqwest::header::HeaderName::from_static(name),
+                reqwest::header::HeaderValue::from_static(value),
+            );
+        }
+        bare_builder = bare_builder.default_headers(provider_headers);
+    }
+    if let Ok(ms) = std::env::var("TETHER_BENCH_BARE_TIMEOUT_MS") {
+        bare_builder = bare_builder.timeout(Duration::from_millis(ms.parse().unwrap()));
+    }
+    let bare_http = bare_builder.build().unwrap();
     let bare_url = format!("{url}/repos/octocat/Hello-World");
     let bare = move || {
         let http = bare_http.clone();

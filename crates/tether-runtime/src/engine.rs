@@ -643,7 +643,6 @@ impl Inner {
     ) -> Result<Exchange, Error> {
         let s = &*self.0;
         let deadline = started + options.timeout.unwrap_or(s.overall);
-        let origin = request.url().clone();
         let mut original = Some(request);
         let mut waited = Duration::ZERO;
         let mut last_retry_cost = None;
@@ -670,18 +669,23 @@ impl Inner {
             waited += self.wait_for_slot(op, deadline, &mut report).await?;
             // Concurrency cap: wait for a slot, but never past the deadline.
             let _permit = match &s.shared.concurrency {
-                Some(sem) => {
-                    let left = deadline.saturating_duration_since(s.clock.now());
-                    match tokio::time::timeout(left, sem.acquire()).await {
-                        Ok(permit) => permit.ok(),
-                        Err(_) => {
-                            return Err(Error::Timeout {
-                                report: Box::new(report),
-                                elapsed: s.clock.now().saturating_duration_since(started),
-                            })
+                Some(sem) => match sem.try_acquire() {
+                    // A free slot is taken without arming a timer.
+                    Ok(permit) => Some(permit),
+                    Err(tokio::sync::TryAcquireError::Closed) => None,
+                    Err(tokio::sync::TryAcquireError::NoPermits) => {
+                        let left = deadline.saturating_duration_since(s.clock.now());
+                        match tokio::time::timeout(left, sem.acquire()).await {
+                            Ok(permit) => permit.ok(),
+                            Err(_) => {
+                                return Err(Error::Timeout {
+                                    report: Box::new(report),
+                                    elapsed: s.clock.now().saturating_duration_since(started),
+                                })
+                            }
                         }
                     }
-                }
+                },
                 None => None,
             };
             let Some(template) = original.as_ref() else {
@@ -744,13 +748,11 @@ impl Inner {
                 Ok(received) => {
                     let (status, headers) = (received.status, &received.headers);
                     attempt_span.record("status", status);
-                    probe.record(status >= 500, s.clock.now());
-                    s.shared.adaptive.observe(
-                        status,
-                        Headroom::from_headers(headers),
-                        s.clock.now(),
-                        wall,
-                    );
+                    let now = s.clock.now();
+                    probe.record(status >= 500, now);
+                    s.shared
+                        .adaptive
+                        .observe(status, Headroom::from_headers(headers), now, wall);
                     if let Some(id) = headers
                         .get(s.policy.request_id_header.as_str())
                         .and_then(|v| v.to_str().ok())
@@ -818,7 +820,10 @@ impl Inner {
                     if (200..300).contains(&received.status) {
                         s.shared.quota.release(last_retry_cost);
                     }
-                    self.finish(op, options, &origin, report, received)
+                    // The origin a next-page link must share: the request's (the one
+                    // that answered when the request could not be kept for retries).
+                    let origin = original.as_ref().map(reqwest::Request::url);
+                    self.finish(op, options, origin, report, received)
                 }
                 Err((true, _)) => Err(Error::Timeout {
                     report: Box::new(report),
@@ -966,7 +971,7 @@ impl Inner {
         &self,
         op: &'static OperationMeta,
         options: &CallOptions,
-        origin: &reqwest::Url,
+        origin: Option<&reqwest::Url>,
         report: CallReport,
         received: Received,
     ) -> Result<Exchange, Error> {
@@ -1014,7 +1019,7 @@ impl Inner {
         }
         let detail = (status >= 400).then(|| ProviderDetail::from_body(&body));
         let next = if op.paginated && (200..300).contains(&status) {
-            self.next_page(&headers, &body, origin)
+            self.next_page(&headers, &body, origin.unwrap_or(&url))
         } else {
             None
         };

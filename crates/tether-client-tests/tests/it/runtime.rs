@@ -455,6 +455,57 @@ async fn a_response_handed_to_progenitor_keeps_the_url_that_answered() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_concurrency_cap_holds_requests_in_flight_to_the_policy_ceiling() {
+    // GitHub's policy caps concurrent requests at 100 (its secondary limit). 150 calls at
+    // once against a server that holds each request 300 ms: never more than 100 are in
+    // flight, and every call succeeds (the rest wait for a slot, within the deadline).
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    #[derive(Clone, Default)]
+    struct Gauge {
+        now: Arc<AtomicUsize>,
+        max: Arc<AtomicUsize>,
+    }
+    async fn handler(
+        axum::extract::State(g): axum::extract::State<Gauge>,
+    ) -> axum::response::Response {
+        let n = g.now.fetch_add(1, Ordering::SeqCst) + 1;
+        g.max.fetch_max(n, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        g.now.fetch_sub(1, Ordering::SeqCst);
+        let body = serde_json::to_vec(&data("github-repos-get.json")).unwrap();
+        axum::response::IntoResponse::into_response(([("content-type", "application/json")], body))
+    }
+    let gauge = Gauge::default();
+    let router = axum::Router::new()
+        .route("/repos/{owner}/{repo}", axum::routing::get(handler))
+        .with_state(gauge.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let client = Arc::new(
+        github_repos_v1::Client::builder()
+            .base_url(&url)
+            .credentials(Credentials::Bearer(Secret::new("t")))
+            .validation(ValidationMode::Off)
+            .without_rate_limits()
+            .build()
+            .unwrap(),
+    );
+    let calls: Vec<_> = (0..150)
+        .map(|_| {
+            let c = Arc::clone(&client);
+            tokio::spawn(async move { c.repos_get().owner("o").repo("r").call().await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    server.abort();
+    let max = gauge.max.load(Ordering::SeqCst);
+    assert_eq!(max, 100, "requests in flight at most");
+}
+
 #[tokio::test]
 async fn oauth2_token_is_fetched_once_for_50_concurrent_calls() {
     let server = fresh_server().await;
