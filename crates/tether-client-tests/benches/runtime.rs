@@ -3,8 +3,12 @@
 //!
 //! 1. Overhead: the full stack (auth, a limiter with a quota that does not bind, retry,
 //!    breaker, validation in `report`, tracing at INFO into a sink) vs bare `reqwest` +
-//!    `serde_json` into the same generated type, same payload (GitHub repos/get, 23 KB).
-//!    Throughput ratio, goal ≥ 0.90.
+//!    `serde_json` into the same generated type, same payload (GitHub repos/get, 23 KB),
+//!    the bare side sending the headers the provider requires. Throughput ratio, goal
+//!    ≥ 0.90. Knobs (BENCHMARKS.md § Runtime): `TETHER_BENCH_WORKERS`,
+//!    `TETHER_BENCH_VALIDATION`, `TETHER_BENCH_SECS`, `TETHER_BENCH_ROUNDS`,
+//!    `TETHER_BENCH_RUNTIME=current_thread`, `TETHER_BENCH_{BARE,ENGINE,FULL}_ONLY`,
+//!    `TETHER_BENCH_BARE_MINIMAL`, `TETHER_BENCH_NO_TRACING`.
 //! 2. Quota use: the server enforces 100 req/s (token bucket, burst 10, 429 with
 //!    `Retry-After: 1` beyond it); 8 concurrent workers for 10 s. Tether's limiter set to
 //!    the same 100/s vs a naive client that retries a 429 after a fixed 100 ms.
@@ -124,6 +128,21 @@ where
     done.load(Ordering::Relaxed) as f64 / secs as f64
 }
 
+/// A limiter whose quota never binds (the overhead bench measures its cost, not waits).
+fn non_binding() -> Arc<LocalLimits> {
+    Arc::new(LocalLimits::new(
+        vec![LimitSpec {
+            name: "non-binding".into(),
+            requests: 1_000_000,
+            period: Duration::from_secs(1),
+            burst: 1_000_000,
+            per_endpoint: false,
+            methods: vec![],
+        }],
+        Arc::new(SystemClock),
+    ))
+}
+
 async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64>) {
     let (url, _) = serve(false).await;
     // The baseline sends what the provider requires of any client (GitHub refuses a
@@ -166,17 +185,7 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
         .credentials(Credentials::Bearer(Secret::new("t")))
         .validation(validation)
         .report_sample_per_second(sample.unwrap_or(10.0))
-        .rate_limit_store(Arc::new(LocalLimits::new(
-            vec![LimitSpec {
-                name: "non-binding".into(),
-                requests: 1_000_000,
-                period: Duration::from_secs(1),
-                burst: 1_000_000,
-                per_endpoint: false,
-                methods: vec![],
-            }],
-            Arc::new(SystemClock),
-        )))
+        .rate_limit_store(non_binding())
         .build()
         .unwrap();
     let client = Arc::new(client);
@@ -191,6 +200,37 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
                 .is_ok()
         }
     };
+    if std::env::var_os("TETHER_BENCH_ENGINE_ONLY").is_some() {
+        // The engine alone, for splitting the overhead: the same settings, the request
+        // built by hand and handed to `Inner::execute` (the `exec` hook's body), the body
+        // parsed as the bare side does. What it costs beyond bare is the engine's; what
+        // the full stack costs beyond it is the generated call path (progenitor's
+        // builder, response rebuild and `from_response`, the `Call` future).
+        let (base, http, inner) = tether_runtime::Settings::parts(&github_repos_v1::DEFAULTS)
+            .base_url(&url)
+            .credentials(Credentials::Bearer(Secret::new("t")))
+            .validation(validation)
+            .report_sample_per_second(sample.unwrap_or(10.0))
+            .rate_limit_store(non_binding())
+            .build()
+            .unwrap();
+        let op = github_repos_v1::DEFAULTS.operation("repos_get").unwrap();
+        let engine = move || {
+            let (base, http, inner) = (base.clone(), http.clone(), inner.clone());
+            async move {
+                let url = format!("{base}/repos/octocat/Hello-World");
+                let mut request = http.get(url).build().unwrap();
+                inner.prepare(&mut request, "repos_get").unwrap();
+                let options = tether_runtime::CallOptions::new();
+                let x = inner.execute(&http, request, op, &options).await.unwrap();
+                serde_json::from_slice::<github_repos_v1::types::FullRepository>(&x.body).is_ok()
+            }
+        };
+        let r = throughput(workers, secs(2 * SECS_OVERHEAD), engine).await;
+        let calls = r * secs(2 * SECS_OVERHEAD) as f64;
+        println!("engine only, {workers} worker(s), validation {validation:?}: {r:.0} req/s, {calls:.0} calls");
+        return;
+    }
     if std::env::var_os("TETHER_BENCH_BARE_ONLY").is_some() {
         // The baseline alone, for `perf stat` per-request comparisons with FULL_ONLY.
         let r = throughput(workers, secs(2 * SECS_OVERHEAD), bare.clone()).await;
