@@ -45,6 +45,7 @@ pub fn render(contract_path: &Path) -> Result<Generated, CodegenError> {
         message: e.to_string(),
     })?;
     RemoveProgenitorNew.visit_file_mut(&mut file);
+    BoxLargeFields::plan(&file).visit_file_mut(&mut file);
     let mut sends = SendSignatures::default();
     sends.visit_file_mut(&mut file);
     let extras = extras(&contract, &policy, &projection, contract_path);
@@ -119,6 +120,164 @@ impl VisitMut for RemoveProgenitorNew {
             item.items
                 .retain(|i| !matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
         }
+    }
+}
+
+/// A generated struct with at least this many fields is boxed where another struct holds
+/// it (GitHub's `Repository`: ~90 fields, 2,136 bytes).
+const BOX_FIELDS_AT: usize = 32;
+
+/// typify embeds nested structs by value, so a response type is as large as everything it
+/// contains: GitHub's `FullRepository` was 9,208 bytes, 6,408 of them the `parent`,
+/// `source` and `template_repository` repositories, and every move of a typed response
+/// (each async layer between `serde_json` and the caller) copied all of it (BENCHMARKS.md
+/// § Runtime). Fields in `mod types` whose type is a large generated struct — directly, in
+/// an `Option`, or behind a one-field newtype such as `NullableRepository` — become
+/// `Box<T>` / `Option<Box<T>>`, as octocrab's models hold a repository's parent and source;
+/// typify's builder conversions in `types::builder` are adjusted to match. Reading through
+/// a `Box` is unchanged (`repo.parent.as_ref().map(|p| &p.name)`), and serde reads and
+/// writes the same JSON.
+#[derive(Default)]
+struct BoxLargeFields {
+    /// Type names (in `mod types`) that are boxed where a field holds them.
+    large: std::collections::BTreeSet<String>,
+    /// Struct → field → whether the field is an `Option` (its box is inside it).
+    boxed: std::collections::BTreeMap<String, std::collections::BTreeMap<String, bool>>,
+    modules: Vec<String>,
+}
+
+impl BoxLargeFields {
+    fn plan(file: &syn::File) -> Self {
+        let mut plan = Self::default();
+        let Some(types) = file.items.iter().find_map(|i| match i {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
+            _ => None,
+        }) else {
+            return plan;
+        };
+        let mut newtypes = Vec::new();
+        for item in &types.1 {
+            let syn::Item::Struct(st) = item else {
+                continue;
+            };
+            match &st.fields {
+                syn::Fields::Named(n) if n.named.len() >= BOX_FIELDS_AT => {
+                    plan.large.insert(st.ident.to_string());
+                }
+                syn::Fields::Unnamed(u) if u.unnamed.len() == 1 => {
+                    newtypes.push((st.ident.to_string(), u.unnamed[0].ty.clone()));
+                }
+                _ => {}
+            }
+        }
+        for (name, inner) in newtypes {
+            if plan.large_inner(&inner).is_some() {
+                plan.large.insert(name);
+            }
+        }
+        plan
+    }
+
+    /// `Some(is_option)` when `ty` is a large type, or an `Option` of one.
+    fn large_inner(&self, ty: &syn::Type) -> Option<bool> {
+        let syn::Type::Path(p) = ty else { return None };
+        let last = p.path.segments.last()?;
+        if last.ident == "Option" {
+            let inner = generic_args(ty).into_iter().next()?;
+            return self
+                .large_inner(&inner)
+                .filter(|is_option| !is_option)
+                .map(|_| true);
+        }
+        (last.arguments.is_empty() && self.large.contains(&last.ident.to_string())).then_some(false)
+    }
+}
+
+impl VisitMut for BoxLargeFields {
+    fn visit_item_mod_mut(&mut self, item: &mut syn::ItemMod) {
+        self.modules.push(item.ident.to_string());
+        syn::visit_mut::visit_item_mod_mut(self, item);
+        self.modules.pop();
+    }
+
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        if self.modules != ["types"] {
+            return;
+        }
+        let syn::Fields::Named(named) = &mut item.fields else {
+            return;
+        };
+        for field in &mut named.named {
+            let (Some(ident), Some(is_option)) = (&field.ident, self.large_inner(&field.ty)) else {
+                continue;
+            };
+            let ty = &field.ty;
+            field.ty = if is_option {
+                let inner = generic_args(ty).into_iter().next();
+                syn::parse_quote!(::std::option::Option<::std::boxed::Box<#inner>>)
+            } else {
+                syn::parse_quote!(::std::boxed::Box<#ty>)
+            };
+            self.boxed
+                .entry(item.ident.to_string())
+                .or_default()
+                .insert(ident.to_string(), is_option);
+        }
+    }
+
+    /// typify's `TryFrom<builder::X> for super::X` (box what the builder holds) and
+    /// `From<super::X> for builder::X` (unbox it again).
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        if self.modules != ["types", "builder"] {
+            return syn::visit_mut::visit_item_impl_mut(self, item);
+        }
+        let Some((_, trait_path, _)) = &item.trait_ else {
+            return;
+        };
+        let Some(last) = trait_path.segments.last() else {
+            return;
+        };
+        let into_type = match last.ident.to_string().as_str() {
+            "TryFrom" => true,
+            "From" => false,
+            _ => return,
+        };
+        // The struct is the generated type on one side of the conversion.
+        let struct_name = match &*item.self_ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        let Some(fields) = struct_name.and_then(|n| self.boxed.get(&n)).cloned() else {
+            return;
+        };
+        let mut rewrite = RewriteFieldValues { fields, into_type };
+        rewrite.visit_item_impl_mut(item);
+    }
+}
+
+/// Rewrites the field values of the struct expression in one conversion impl.
+struct RewriteFieldValues {
+    fields: std::collections::BTreeMap<String, bool>,
+    into_type: bool,
+}
+
+impl VisitMut for RewriteFieldValues {
+    fn visit_field_value_mut(&mut self, fv: &mut syn::FieldValue) {
+        let syn::Member::Named(ident) = &fv.member else {
+            return;
+        };
+        let Some(&is_option) = self.fields.get(&ident.to_string()) else {
+            return;
+        };
+        let expr = &fv.expr;
+        fv.expr = match (self.into_type, is_option) {
+            // `field: value.field?` → boxed
+            (true, true) => syn::parse_quote!((#expr).map(::std::boxed::Box::new)),
+            (true, false) => syn::parse_quote!(::std::boxed::Box::new(#expr)),
+            // `field: Ok(value.field)` → unboxed
+            (false, true) => syn::parse_quote!(Ok(value.#ident.map(|b| *b))),
+            (false, false) => syn::parse_quote!(Ok(*value.#ident)),
+        };
     }
 }
 

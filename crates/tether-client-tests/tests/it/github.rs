@@ -211,3 +211,36 @@ fn deserialize_response_uses_the_generated_type_of_each_operation_and_status() {
         deserialize_response("repos/get", 200, &serde_json::to_vec(&broken).unwrap()).unwrap_err();
     assert!(err.to_string().contains("missing field `login`"), "{err}");
 }
+
+#[test]
+fn large_nested_repositories_are_boxed_and_read_and_write_the_same_json() {
+    // `parent`, `source` and `template_repository` are whole repositories (~90 fields
+    // each); held by value they made `FullRepository` 9,208 bytes, copied on every move of
+    // a response. Boxed, the type is a fraction of that and the JSON is unchanged.
+    let body = data("github-repos-get.json");
+    let repo: types::FullRepository = serde_json::from_value(body.clone()).unwrap();
+    let parent: &Option<Box<types::Repository>> = &repo.parent;
+    assert_eq!(
+        parent.as_ref().map(|p| p.full_name.as_str()),
+        body["parent"]["full_name"].as_str()
+    );
+    assert_eq!(
+        repo.template_repository
+            .as_ref()
+            .and_then(|t| t.0.as_ref())
+            .map(|t| t.full_name.as_str()),
+        body["template_repository"]["full_name"].as_str()
+    );
+    let size = std::mem::size_of::<types::FullRepository>();
+    assert!(size <= 4096, "FullRepository is {size} bytes");
+    // serde writes what it read (compared as the typed value: the JSON may hold fields
+    // the projection does not model).
+    let again: types::FullRepository =
+        serde_json::from_value(serde_json::to_value(&repo).unwrap()).unwrap();
+    assert_eq!(again, repo);
+    // typify's builder conversions box and unbox the same fields.
+    let rebuilt: types::FullRepository = types::builder::FullRepository::from(repo.clone())
+        .try_into()
+        .unwrap();
+    assert_eq!(rebuilt, repo);
+}
