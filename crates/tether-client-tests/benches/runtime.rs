@@ -143,6 +143,32 @@ fn non_binding() -> Arc<LocalLimits> {
     ))
 }
 
+/// One side alone (for `perf` / `valgrind` runs): its throughput and the calls it made.
+async fn alone<F, Fut>(label: &str, workers: usize, f: F)
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let secs = secs(2 * SECS_OVERHEAD);
+    let r = throughput(workers, secs, f).await;
+    println!("{label}: {r:.0} req/s, {:.0} calls", r * secs as f64);
+}
+
+/// The full stack's settings (both the generated client and the engine-only parts).
+fn full_stack<C>(
+    settings: tether_runtime::Settings<C>,
+    url: &str,
+    validation: ValidationMode,
+    sample: Option<f64>,
+) -> tether_runtime::Settings<C> {
+    settings
+        .base_url(url)
+        .credentials(Credentials::Bearer(Secret::new("t")))
+        .validation(validation)
+        .report_sample_per_second(sample.unwrap_or(10.0))
+        .rate_limit_store(non_binding())
+}
+
 async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64>) {
     let (url, _) = serve(false).await;
     // The baseline sends what the provider requires of any client (GitHub refuses a
@@ -180,15 +206,12 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
             serde_json::from_slice::<github_repos_v1::types::FullRepository>(&bytes).is_ok()
         }
     };
-    let client = github_repos_v1::Client::builder()
-        .base_url(&url)
-        .credentials(Credentials::Bearer(Secret::new("t")))
-        .validation(validation)
-        .report_sample_per_second(sample.unwrap_or(10.0))
-        .rate_limit_store(non_binding())
-        .build()
-        .unwrap();
-    let client = Arc::new(client);
+    let settings = github_repos_v1::Client::builder();
+    let client = Arc::new(
+        full_stack(settings, &url, validation, sample)
+            .build()
+            .unwrap(),
+    );
     let full = move || {
         let c = Arc::clone(&client);
         async move {
@@ -206,14 +229,8 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
         // parsed as the bare side does. What it costs beyond bare is the engine's; what
         // the full stack costs beyond it is the generated call path (progenitor's
         // builder, response rebuild and `from_response`, the `Call` future).
-        let (base, http, inner) = tether_runtime::Settings::parts(&github_repos_v1::DEFAULTS)
-            .base_url(&url)
-            .credentials(Credentials::Bearer(Secret::new("t")))
-            .validation(validation)
-            .report_sample_per_second(sample.unwrap_or(10.0))
-            .rate_limit_store(non_binding())
-            .build()
-            .unwrap();
+        let parts = tether_runtime::Settings::parts(&github_repos_v1::DEFAULTS);
+        let (base, http, inner) = full_stack(parts, &url, validation, sample).build().unwrap();
         let op = github_repos_v1::DEFAULTS.operation("repos_get").unwrap();
         let engine = move || {
             let (base, http, inner) = (base.clone(), http.clone(), inner.clone());
@@ -226,24 +243,17 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
                 serde_json::from_slice::<github_repos_v1::types::FullRepository>(&x.body).is_ok()
             }
         };
-        let r = throughput(workers, secs(2 * SECS_OVERHEAD), engine).await;
-        let calls = r * secs(2 * SECS_OVERHEAD) as f64;
-        println!("engine only, {workers} worker(s), validation {validation:?}: {r:.0} req/s, {calls:.0} calls");
-        return;
+        let label = format!("engine only, {workers} worker(s), validation {validation:?}");
+        return alone(&label, workers, engine).await;
     }
     if std::env::var_os("TETHER_BENCH_BARE_ONLY").is_some() {
         // The baseline alone, for `perf stat` per-request comparisons with FULL_ONLY.
-        let r = throughput(workers, secs(2 * SECS_OVERHEAD), bare.clone()).await;
-        let calls = r * secs(2 * SECS_OVERHEAD) as f64;
-        println!("bare only, {workers} worker(s): {r:.0} req/s, {calls:.0} calls");
-        return;
+        return alone(&format!("bare only, {workers} worker(s)"), workers, bare).await;
     }
     if std::env::var_os("TETHER_BENCH_FULL_ONLY").is_some() {
         // For profiling the runtime alone: `perf record` this mode.
-        let r = throughput(workers, secs(2 * SECS_OVERHEAD), full.clone()).await;
-        let calls = r * secs(2 * SECS_OVERHEAD) as f64;
-        println!("full stack only, {workers} worker(s), validation {validation:?}: {r:.0} req/s, {calls:.0} calls");
-        return;
+        let label = format!("full stack only, {workers} worker(s), validation {validation:?}");
+        return alone(&label, workers, full).await;
     }
     // Warm up both (connection pools, validator build), then alternate rounds.
     throughput(workers, 1, bare.clone()).await;
