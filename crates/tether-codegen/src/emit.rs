@@ -45,7 +45,7 @@ pub fn render(contract_path: &Path) -> Result<Generated, CodegenError> {
         message: e.to_string(),
     })?;
     RemoveProgenitorNew.visit_file_mut(&mut file);
-    BoxLargeFields::plan(&file).visit_file_mut(&mut file);
+    BoxLargeFields::default().apply(&mut file);
     let mut sends = SendSignatures::default();
     sends.visit_file_mut(&mut file);
     let extras = extras(&contract, &policy, &projection, contract_path);
@@ -143,26 +143,19 @@ struct BoxLargeFields {
     large: std::collections::BTreeSet<String>,
     /// Struct → field → whether the field is an `Option` (its box is inside it).
     boxed: std::collections::BTreeMap<String, std::collections::BTreeMap<String, bool>>,
-    modules: Vec<String>,
 }
 
 impl BoxLargeFields {
-    fn plan(file: &syn::File) -> Self {
-        let mut plan = Self::default();
-        let Some(types) = file.items.iter().find_map(|i| match i {
-            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
-            _ => None,
-        }) else {
-            return plan;
-        };
+    /// The large structs among `mod types`' items, and the one-field newtypes around them.
+    fn find_large(&mut self, types: &[syn::Item]) {
         let mut newtypes = Vec::new();
-        for item in &types.1 {
+        for item in types {
             let syn::Item::Struct(st) = item else {
                 continue;
             };
             match &st.fields {
                 syn::Fields::Named(n) if n.named.len() >= BOX_FIELDS_AT => {
-                    plan.large.insert(st.ident.to_string());
+                    self.large.insert(st.ident.to_string());
                 }
                 syn::Fields::Unnamed(u) if u.unnamed.len() == 1 => {
                     newtypes.push((st.ident.to_string(), u.unnamed[0].ty.clone()));
@@ -171,11 +164,10 @@ impl BoxLargeFields {
             }
         }
         for (name, inner) in newtypes {
-            if plan.large_inner(&inner).is_some() {
-                plan.large.insert(name);
+            if self.large_inner(&inner).is_some() {
+                self.large.insert(name);
             }
         }
-        plan
     }
 
     /// `Some(is_option)` when `ty` is a large type, or an `Option` of one.
@@ -193,17 +185,30 @@ impl BoxLargeFields {
     }
 }
 
-impl VisitMut for BoxLargeFields {
-    fn visit_item_mod_mut(&mut self, item: &mut syn::ItemMod) {
-        self.modules.push(item.ident.to_string());
-        syn::visit_mut::visit_item_mod_mut(self, item);
-        self.modules.pop();
+impl BoxLargeFields {
+    /// Box the fields in `mod types`' structs, then patch `mod types::builder`'s
+    /// conversions to match.
+    fn apply(&mut self, file: &mut syn::File) {
+        let Some(types) = items_of(&mut file.items, "types") else {
+            return;
+        };
+        self.find_large(types);
+        for item in types.iter_mut() {
+            if let syn::Item::Struct(st) = item {
+                self.box_fields(st);
+            }
+        }
+        let Some(builder) = items_of(types, "builder") else {
+            return;
+        };
+        for item in builder.iter_mut() {
+            if let syn::Item::Impl(imp) = item {
+                self.patch_conversion(imp);
+            }
+        }
     }
 
-    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
-        if self.modules != ["types"] {
-            return;
-        }
+    fn box_fields(&mut self, item: &mut syn::ItemStruct) {
         let syn::Fields::Named(named) = &mut item.fields else {
             return;
         };
@@ -227,10 +232,7 @@ impl VisitMut for BoxLargeFields {
 
     /// typify's `TryFrom<builder::X> for super::X` (box what the builder holds) and
     /// `From<super::X> for builder::X` (unbox it again).
-    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
-        if self.modules != ["types", "builder"] {
-            return syn::visit_mut::visit_item_impl_mut(self, item);
-        }
+    fn patch_conversion(&self, item: &mut syn::ItemImpl) {
         let Some((_, trait_path, _)) = &item.trait_ else {
             return;
         };
@@ -250,9 +252,16 @@ impl VisitMut for BoxLargeFields {
         let Some(fields) = struct_name.and_then(|n| self.boxed.get(&n)).cloned() else {
             return;
         };
-        let mut rewrite = RewriteFieldValues { fields, into_type };
-        rewrite.visit_item_impl_mut(item);
+        RewriteFieldValues { fields, into_type }.visit_item_impl_mut(item);
     }
+}
+
+/// The items of the inline module `name` among `items`.
+fn items_of<'a>(items: &'a mut [syn::Item], name: &str) -> Option<&'a mut Vec<syn::Item>> {
+    items.iter_mut().find_map(|i| match i {
+        syn::Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
 }
 
 /// Rewrites the field values of the struct expression in one conversion impl.
