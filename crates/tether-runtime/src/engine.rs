@@ -4,6 +4,7 @@
 //! with telemetry around each step. Its state ([`Inner`]) is what the generated `Client`
 //! carries.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
@@ -24,6 +25,7 @@ use crate::limit::{applicable_limits, Adaptive, Headroom, LocalLimits, RateLimit
 use crate::meta::{OperationMeta, RequestDefaults};
 use crate::paginate::{cursor_next, link_next, same_origin, NextPage};
 use crate::retry::{transport_verdict, RetryPolicy, RetryQuota, Verdict};
+use crate::telemetry::OperationKeys;
 
 /// Header carrying our correlation id.
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
@@ -40,6 +42,10 @@ struct State {
     /// The credential's header when it never changes, built once (see
     /// [`Credentials::fixed_header`]); OAuth2 and no credential go through `apply`.
     auth_header: Option<(HeaderName, HeaderValue)>,
+    /// The policy's request-id header, parsed once (a `&str` lookup parses per call).
+    request_id_header: Option<HeaderName>,
+    /// Metric keys per operation, in `defaults.operations` order.
+    keys: Box<[OperationKeys]>,
     clock: Arc<dyn Clock>,
     retry: RetryPolicy,
     overall: Duration,
@@ -312,6 +318,12 @@ impl<C> Settings<C> {
             auth_header: credentials
                 .fixed_header()
                 .and_then(|(name, value)| Some((name, value?))),
+            request_id_header: HeaderName::from_bytes(policy.request_id_header.as_bytes()).ok(),
+            keys: d
+                .operations
+                .iter()
+                .map(|op| OperationKeys::new(d.provider, op.id))
+                .collect(),
             credentials,
             retry,
             overall: self.overall.unwrap_or(d.overall_timeout),
@@ -394,6 +406,8 @@ fn validator(d: &'static RequestDefaults) -> Result<Arc<ContractValidator>, Stri
 struct ValidationJob {
     defaults: &'static RequestDefaults,
     operation: &'static str,
+    /// The call's, for the violation's log line.
+    correlation_id: String,
     status: u16,
     headers: Vec<(String, String)>,
     body: Bytes,
@@ -430,7 +444,7 @@ impl ValidationJob {
                     format!("{at} ({})", v.keyword)
                 })
                 .collect();
-            tracing::warn!(target: "tether::contract", provider, operation = self.operation, status = self.status, violations = %pointers.join(", "), "response violates the contract");
+            tracing::warn!(target: "tether::contract", provider, operation = self.operation, correlation_id = self.correlation_id.as_str(), status = self.status, violations = %pointers.join(", "), "response violates the contract");
         }
         result
     }
@@ -545,14 +559,20 @@ impl Inner {
             request.headers_mut().insert(CORRELATION_HEADER, v);
         }
         let idempotency_key = self.idempotency_key(&mut request, op, options)?;
-        let span = tracing::info_span!(
+        // DEBUG, as the AWS SDK's `invoke` span: at INFO a call that succeeds first time
+        // logs nothing (a backend making thousands of calls a second does not want a
+        // record per call), and the events that do reach INFO and WARN (`retrying`,
+        // `call failed`) carry the call's identity themselves. An INFO span cost more
+        // than the rest of the engine together: the JSON formatter serializes its fields
+        // at creation (BENCHMARKS.md § Runtime).
+        let span = tracing::debug_span!(
             target: "tether",
             "tether.call",
             provider = s.defaults.provider,
             operation = op.id,
             method = op.method,
             path = op.path,
-            correlation_id = %correlation_id,
+            correlation_id = correlation_id.as_str(),
         );
         let report = CallReport {
             provider: s.defaults.provider,
@@ -569,7 +589,14 @@ impl Inner {
             .instrument(span.clone())
             .await;
         let elapsed = s.clock.now().saturating_duration_since(started);
-        crate::telemetry::call_finished(&span, s.defaults.provider, op.id, &result, elapsed);
+        let keys = self.keys(op);
+        crate::telemetry::call_finished(
+            &span,
+            &keys,
+            (s.defaults.provider, op.id),
+            &result,
+            elapsed,
+        );
         result
     }
 
@@ -696,7 +723,7 @@ impl Inner {
                 });
             };
             // A streaming body cannot be cloned: such a request gets exactly one attempt.
-            let (mut req, retry_possible) = match template.try_clone() {
+            let (mut req, retry_possible) = match attempt_copy(template) {
                 Some(r) => (r, retry_allowed),
                 None => match original.take() {
                     Some(r) => (r, false),
@@ -753,20 +780,15 @@ impl Inner {
                     s.shared
                         .adaptive
                         .observe(status, Headroom::from_headers(headers), now, wall);
-                    if let Some(id) = headers
-                        .get(s.policy.request_id_header.as_str())
-                        .and_then(|v| v.to_str().ok())
+                    if let Some(id) = s
+                        .request_id_header
+                        .as_ref()
+                        .and_then(|name| headers.get(name)?.to_str().ok())
                     {
                         report.request_id = Some(id.to_owned());
                     }
                     let v = s.retry.classify(status, headers, &received.body, wall);
-                    crate::telemetry::attempt(
-                        s.defaults.provider,
-                        op.id,
-                        Some(status),
-                        v.throttled,
-                        elapsed,
-                    );
+                    crate::telemetry::attempt(&self.keys(op), Some(status), v.throttled, elapsed);
                     (v, Ok(received))
                 }
                 Err(SendError::TooLarge) => {
@@ -785,7 +807,7 @@ impl Inner {
                 }
                 Err(SendError::Transport { timed_out, message }) => {
                     probe.record(true, s.clock.now());
-                    crate::telemetry::attempt(s.defaults.provider, op.id, None, false, elapsed);
+                    crate::telemetry::attempt(&self.keys(op), None, false, elapsed);
                     (transport_verdict(timed_out), Err((timed_out, message)))
                 }
             };
@@ -810,7 +832,7 @@ impl Inner {
                 &mut report,
             )? {
                 metrics::counter!(crate::telemetry::names::RETRIES, "provider" => s.defaults.provider, "operation" => op.id).increment(1);
-                tracing::info!(target: "tether", attempt, wait_ms = wait.as_millis() as u64, reason = verdict.reason, "retrying");
+                tracing::info!(target: "tether", provider = s.defaults.provider, operation = op.id, correlation_id = report.correlation_id.as_str(), attempt, wait_ms = wait.as_millis() as u64, reason = verdict.reason, "retrying");
                 s.clock.sleep(wait).await;
                 waited = wait;
                 continue;
@@ -987,6 +1009,7 @@ impl Inner {
         let check = || ValidationJob {
             defaults: s.defaults,
             operation: op.id,
+            correlation_id: report.correlation_id.clone(),
             status,
             headers: headers
                 .iter()
@@ -1002,7 +1025,7 @@ impl Inner {
                 if self.sample(op.id) {
                     check().spawn();
                 } else {
-                    metrics::counter!(crate::telemetry::names::VALIDATION_SAMPLED_OUT, "provider" => s.defaults.provider, "operation" => op.id).increment(1);
+                    crate::telemetry::count(&self.keys(op).sampled_out);
                 }
             }
             ValidationMode::Enforce => {
@@ -1033,6 +1056,21 @@ impl Inner {
             detail,
             next,
         })
+    }
+
+    /// The metric keys of `op` (built with the client; an operation from outside the
+    /// generated table, a hand-built `OperationMeta`, gets them built now).
+    fn keys(&self, op: &'static OperationMeta) -> Cow<'_, OperationKeys> {
+        let s = &*self.0;
+        match s
+            .defaults
+            .operations
+            .iter()
+            .position(|o| std::ptr::eq(o, op))
+        {
+            Some(i) => Cow::Borrowed(&s.keys[i]),
+            None => Cow::Owned(OperationKeys::new(s.defaults.provider, op.id)),
+        }
     }
 
     /// Token bucket per operation: `report_sample` per second, burst of one second.
@@ -1167,9 +1205,31 @@ fn to_response(result: Result<Exchange, Error>, ctx: Option<&CallContext>) -> re
 /// profile (BENCHMARKS.md § Runtime). Idempotency keys, which a provider uses to
 /// deduplicate writes, keep `Uuid::new_v4` (the OS generator).
 fn new_correlation_id() -> String {
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
     uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
         .into_uuid()
-        .to_string()
+        .hyphenated()
+        .encode_lower(&mut text)
+        .to_owned()
+}
+
+/// The request one attempt sends, copied from the call's template; `None` when the body
+/// is a stream (it cannot be sent twice). reqwest's `try_clone` allocates an extensions
+/// map on every call (its `timeout_mut` inserts one that the clone then replaces): three
+/// allocations per attempt (BENCHMARKS.md § Runtime). A request without a body, every
+/// GET, is copied field by field instead; the only extension reqwest's public API sets
+/// is the per-request timeout, copied when present.
+fn attempt_copy(template: &reqwest::Request) -> Option<reqwest::Request> {
+    if template.body().is_some() {
+        return template.try_clone();
+    }
+    let mut req = reqwest::Request::new(template.method().clone(), template.url().clone());
+    *req.headers_mut() = template.headers().clone();
+    *req.version_mut() = template.version();
+    if let Some(timeout) = template.timeout() {
+        *req.timeout_mut() = Some(*timeout);
+    }
+    Some(req)
 }
 
 /// Status 999 is outside every range a generated client matches (2xx, 4XX, 5XX), so

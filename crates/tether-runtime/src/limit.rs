@@ -23,7 +23,7 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::HashMapStateStore;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use tether_contract::policy::Policy;
 
 use crate::clock::{Clock, GovernorClock};
@@ -233,11 +233,15 @@ pub struct Headroom {
 impl Headroom {
     /// Read GitHub-style `x-ratelimit-*` headers.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let num = |n: &str| headers.get(n)?.to_str().ok()?.trim().parse::<u64>().ok();
+        // Names built once (a `&str` lookup parses the name on every call).
+        const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+        const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+        const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+        let num = |n: &HeaderName| headers.get(n)?.to_str().ok()?.trim().parse::<u64>().ok();
         Some(Self {
-            remaining: num("x-ratelimit-remaining")?,
-            limit: num("x-ratelimit-limit"),
-            reset: num("x-ratelimit-reset")
+            remaining: num(&REMAINING)?,
+            limit: num(&LIMIT),
+            reset: num(&RESET)
                 .and_then(|s| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(s))),
         })
     }

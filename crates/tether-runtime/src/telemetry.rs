@@ -1,11 +1,15 @@
 //! Telemetry: what each call records, and the metric names (stable; documented in
 //! ARCHITECTURE.md and the integration brief).
 //!
-//! Spans: `tether.call` (INFO: provider, operation, method, path *template*,
+//! Spans: `tether.call` (DEBUG: provider, operation, method, path *template*,
 //! correlation_id) and `tether.attempt` (DEBUG: attempt, status); inside the call span one
 //! event `call finished` (DEBUG: status, attempts, request_id, ratelimit_remaining,
-//! elapsed_ms) or `call failed` (WARN: the same plus the error kind and message). Never logged: credentials, `Authorization`, cookies, query strings,
-//! request or response bodies.
+//! elapsed_ms) or `call failed` (WARN: provider, operation, correlation_id, the same
+//! fields, the error kind and message). At INFO a call that succeeds without a retry
+//! records nothing (the AWS SDK's `invoke` span is DEBUG too); what reaches INFO and WARN
+//! (`retrying`, `call failed`) carries the call's identity in its own fields, so it reads
+//! the same with the spans filtered out. Never logged: credentials, `Authorization`,
+//! cookies, query strings, request or response bodies.
 //!
 //! Metrics go through the `metrics` facade (install any recorder; the `prometheus` cargo
 //! feature provides one, module `prometheus`). Their names, kinds and labels are the one
@@ -16,6 +20,8 @@
 
 use std::future::Future;
 use std::time::Duration;
+
+use metrics::{Key, Label, Metadata};
 
 use crate::engine::Exchange;
 use crate::error::Error;
@@ -176,7 +182,7 @@ pub const METRICS: &[MetricSpec] = &[
 /// Log spans and events with their fields (documented in the integration brief).
 pub const LOG_FIELDS: &[(&str, &str)] = &[
     (
-        "span `tether.call` (INFO)",
+        "span `tether.call` (DEBUG)",
         "`provider`, `operation`, `method`, `path` (template), `correlation_id`",
     ),
     ("span `tether.attempt` (DEBUG)", "`attempt`, `status`"),
@@ -186,16 +192,19 @@ pub const LOG_FIELDS: &[(&str, &str)] = &[
     ),
     (
         "event `call failed` (WARN)",
-        "`status`, `attempts`, `request_id`, `kind`, `error`, `elapsed_ms`",
+        "`provider`, `operation`, `correlation_id`, `status`, `attempts`, `request_id`, `kind`, `error`, `elapsed_ms`",
     ),
-    ("event `retrying` (INFO)", "`attempt`, `wait_ms`, `reason`"),
+    (
+        "event `retrying` (INFO)",
+        "`provider`, `operation`, `correlation_id`, `attempt`, `wait_ms`, `reason`",
+    ),
     (
         "event `circuit breaker state changed` (WARN, target `tether::breaker`)",
         "`breaker`, `state`",
     ),
     (
         "event `response violates the contract` (WARN, target `tether::contract`)",
-        "`provider`, `operation`, `status`, `violations` (pointer and keyword each)",
+        "`provider`, `operation`, `correlation_id`, `status`, `violations` (pointer and keyword each)",
     ),
 ];
 
@@ -231,36 +240,83 @@ pub fn ambient_correlation_id() -> Option<String> {
     CORRELATION.try_with(Clone::clone).ok()
 }
 
+/// The `status_class` label values of [`names::REQUESTS`].
+const STATUS_CLASSES: [&str; 5] = ["2xx", "3xx", "4xx", "5xx", "transport"];
+
+/// What `metrics::counter!` would attach to the runtime's metrics (this module's path).
+static METADATA: Metadata<'static> =
+    Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
+
+/// The keys of the metrics every call records, built once per operation with the
+/// client. A `metrics::counter!` with labels builds its key (a label vector) on every
+/// call, recorder installed or not; a built key goes to whichever recorder is current
+/// when the call records (the global one, or a test's local one).
+#[derive(Debug, Clone)]
+pub(crate) struct OperationKeys {
+    /// [`names::REQUESTS`] by status class, in [`STATUS_CLASSES`] order.
+    requests: [Key; 5],
+    duration: Key,
+    throttled: Key,
+    calls_ok: Key,
+    calls_provider_error: Key,
+    pub(crate) sampled_out: Key,
+}
+
+impl OperationKeys {
+    pub(crate) fn new(provider: &'static str, operation: &'static str) -> Self {
+        let key = |name: &'static str, extra: Option<(&'static str, &'static str)>| {
+            let mut labels = vec![
+                Label::from_static_parts("provider", provider),
+                Label::from_static_parts("operation", operation),
+            ];
+            labels.extend(extra.map(|(k, v)| Label::from_static_parts(k, v)));
+            Key::from_parts(name, labels)
+        };
+        Self {
+            requests: STATUS_CLASSES.map(|c| key(names::REQUESTS, Some(("status_class", c)))),
+            duration: key(names::REQUEST_DURATION, None),
+            throttled: key(names::THROTTLED, None),
+            calls_ok: key(names::CALLS, Some(("outcome", "ok"))),
+            calls_provider_error: key(names::CALLS, Some(("outcome", "provider_error"))),
+            sampled_out: key(names::VALIDATION_SAMPLED_OUT, None),
+        }
+    }
+}
+
+/// Add one to the counter `key` in the current recorder.
+pub(crate) fn count(key: &Key) {
+    metrics::with_recorder(|r| r.register_counter(key, &METADATA).increment(1));
+}
+
 pub(crate) fn attempt(
-    provider: &'static str,
-    operation: &'static str,
+    keys: &OperationKeys,
     status: Option<u16>,
     throttled: bool,
     elapsed: Duration,
 ) {
     let class = match status {
-        Some(s) => match s {
-            200..=299 => "2xx",
-            300..=399 => "3xx",
-            400..=499 => "4xx",
-            _ => "5xx",
-        },
-        None => "transport",
+        Some(200..=299) => 0,
+        Some(300..=399) => 1,
+        Some(400..=499) => 2,
+        Some(_) => 3,
+        None => 4,
     };
-    metrics::counter!(names::REQUESTS, "provider" => provider, "operation" => operation, "status_class" => class).increment(1);
-    metrics::histogram!(names::REQUEST_DURATION, "provider" => provider, "operation" => operation)
-        .record(elapsed.as_secs_f64());
-    if throttled {
-        metrics::counter!(names::THROTTLED, "provider" => provider, "operation" => operation)
+    metrics::with_recorder(|r| {
+        r.register_counter(&keys.requests[class], &METADATA)
             .increment(1);
-    }
+        r.register_histogram(&keys.duration, &METADATA)
+            .record(elapsed.as_secs_f64());
+        if throttled {
+            r.register_counter(&keys.throttled, &METADATA).increment(1);
+        }
+    });
     tracing::debug!(target: "tether", status, elapsed_ms = elapsed.as_millis() as u64, "attempt finished");
 }
 
 pub(crate) fn call_finished(
     span: &tracing::Span,
-    provider: &'static str,
-    operation: &'static str,
+    keys: &OperationKeys,
+    (provider, operation): (&'static str, &'static str),
     result: &Result<Exchange, Error>,
     elapsed: Duration,
 ) {
@@ -272,7 +328,11 @@ pub(crate) fn call_finished(
     match result {
         Ok(x) => {
             let remaining = crate::limit::Headroom::from_headers(&x.headers).map(|h| h.remaining);
-            metrics::counter!(names::CALLS, "provider" => provider, "operation" => operation, "outcome" => if x.status < 400 { "ok" } else { "provider_error" }).increment(1);
+            count(if x.status < 400 {
+                &keys.calls_ok
+            } else {
+                &keys.calls_provider_error
+            });
             tracing::debug!(
                 target: "tether",
                 status = x.status,
@@ -288,6 +348,9 @@ pub(crate) fn call_finished(
             metrics::counter!(names::CALLS, "provider" => provider, "operation" => operation, "outcome" => kind).increment(1);
             tracing::warn!(
                 target: "tether",
+                provider,
+                operation,
+                correlation_id = e.report().map(|r| r.correlation_id.as_str()),
                 status = e.status(),
                 attempts = e.attempts().len(),
                 request_id = e.report().and_then(|r| r.request_id.as_deref()),
@@ -326,28 +389,12 @@ mod tests {
     fn attempts_are_counted_by_status_class_with_stable_names() {
         let recorder = DebuggingRecorder::new();
         let snapshotter = recorder.snapshotter();
+        let keys = super::OperationKeys::new("github", "repos/get");
+        let ms5 = std::time::Duration::from_millis(5);
         metrics::with_local_recorder(&recorder, || {
-            super::attempt(
-                "github",
-                "repos/get",
-                Some(200),
-                false,
-                std::time::Duration::from_millis(5),
-            );
-            super::attempt(
-                "github",
-                "repos/get",
-                Some(429),
-                true,
-                std::time::Duration::from_millis(5),
-            );
-            super::attempt(
-                "github",
-                "repos/get",
-                None,
-                false,
-                std::time::Duration::from_millis(5),
-            );
+            super::attempt(&keys, Some(200), false, ms5);
+            super::attempt(&keys, Some(429), true, ms5);
+            super::attempt(&keys, None, false, ms5);
         });
         let mut seen = Vec::new();
         for (key, _, _, value) in snapshotter.snapshot().into_vec() {

@@ -7,6 +7,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 #[derive(Clone, Default)]
 pub struct Buffer(Arc<Mutex<Vec<u8>>>);
 
+impl Buffer {
+    /// What this buffer holds, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
 impl Write for Buffer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(buf);
@@ -38,5 +45,5 @@ pub fn capture() -> Buffer {
 
 /// Everything captured so far.
 pub fn text() -> String {
-    String::from_utf8_lossy(&capture().0.lock().unwrap()).into_owned()
+    capture().text()
 }

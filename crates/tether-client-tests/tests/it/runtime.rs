@@ -178,6 +178,29 @@ async fn a_503_forever_stops_at_max_attempts_and_the_error_lists_them() {
         shown.contains("4 attempts") && shown.contains("ABCD:1234"),
         "{shown}"
     );
+    // Every attempt is the same request: method, URL and every header (the engine
+    // copies the request per attempt).
+    let received = server.received_requests().await.unwrap();
+    let sent = |r: &Request| {
+        let mut headers: Vec<String> = [
+            "authorization",
+            "accept",
+            "user-agent",
+            "x-github-api-version",
+            "x-correlation-id",
+        ]
+        .iter()
+        .map(|h| format!("{h}: {:?}", r.headers.get(*h)))
+        .collect();
+        headers.push(format!("{} {}", r.method, r.url));
+        headers
+    };
+    assert!(
+        sent(&received[0]).iter().all(|h| !h.contains("None")),
+        "{:?}",
+        sent(&received[0])
+    );
+    assert!(received.iter().all(|r| sent(r) == sent(&received[0])));
 }
 
 #[tokio::test]
@@ -1034,6 +1057,81 @@ async fn the_canary_secret_never_appears_in_logs_or_errors() {
         !logs.to_ascii_lowercase().contains("authorization"),
         "no auth header in logs"
     );
+}
+
+/// At INFO (the level a service runs at) a call that succeeds first time records
+/// nothing; what does reach INFO (`retrying`) and WARN (`call failed`) names the call in
+/// its own fields, since the DEBUG `tether.call` span is filtered out there.
+#[tokio::test]
+async fn at_info_only_retries_and_failures_are_logged_and_each_line_names_the_call() {
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/ok"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/flaky"))
+        .respond_with(Sequence::new(vec![
+            ResponseTemplate::new(503).set_body_json(json!({"message": "Service unavailable"})),
+            // Enforce mode: a body off the contract fails the call in the engine.
+            ResponseTemplate::new(200).set_body_json(json!({"id": "not a number"})),
+        ]))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = github(&server, &clock);
+    let buffer = crate::logs::Buffer::default();
+    let writer = buffer.clone();
+    let info = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _scope = tracing::subscriber::set_default(info);
+
+    let ok = |repo: &'static str| client.repos_get().owner("o").repo(repo).call();
+    ok("ok").await.unwrap();
+    let quiet = buffer.text();
+    assert!(
+        quiet.is_empty(),
+        "a first-time success logs nothing at INFO: {quiet}"
+    );
+
+    let options = tether_runtime::CallOptions::new().correlation_id("corr-flaky-1");
+    let err = client
+        .repos_get()
+        .owner("o")
+        .repo("flaky")
+        .call_with(options)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ContractViolation { .. }), "{err:?}");
+    let lines: Vec<serde_json::Value> = buffer
+        .text()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let messages: Vec<&str> = lines
+        .iter()
+        .map(|l| l["fields"]["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        ["retrying", "response violates the contract", "call failed"],
+        "{lines:#?}"
+    );
+    for line in &lines {
+        let f = &line["fields"];
+        assert_eq!(f["provider"], "github", "{line}");
+        assert_eq!(f["operation"], "repos/get", "{line}");
+        assert_eq!(f["correlation_id"], "corr-flaky-1", "{line}");
+    }
+    assert_eq!(lines[0]["level"], "INFO");
+    let violations = lines[1]["fields"]["violations"].as_str().unwrap();
+    assert!(violations.starts_with("/id (type), "), "{violations}");
+    assert_eq!(lines[2]["level"], "WARN");
+    assert_eq!(lines[2]["fields"]["kind"], "contract_violation");
 }
 
 /// A server of its own (not from wiremock's pool): the runtime shares breaker, limiter
