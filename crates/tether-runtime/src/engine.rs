@@ -527,9 +527,11 @@ impl Inner {
         let ctx = crate::call::current();
         let options = ctx.as_ref().map(|c| c.options.clone()).unwrap_or_default();
         let result = match self.defaults().operation(rust_name) {
-            // Boxed: the whole stack's state machine is kilobytes; on the heap it is
-            // allocated once instead of being moved through progenitor's send future.
-            Some(op) => Box::pin(self.execute(http, request, op, &options)).await,
+            // Not boxed: the generated `call()` boxes progenitor's whole `send()` future,
+            // this one included, so one allocation holds both (a separate box for the
+            // engine's few-kilobyte state machine cost an allocation above glibc's
+            // small-chunk size per call, BENCHMARKS.md § Runtime).
+            Some(op) => self.execute(http, request, op, &options).await,
             None => Err(Error::Request {
                 provider: self.defaults().provider,
                 operation: "unknown",
