@@ -27,7 +27,7 @@ use tether_runtime::clock::SystemClock;
 use tether_runtime::limit::{LimitSpec, LocalLimits};
 use tether_runtime::{Credentials, Secret, ValidationMode};
 
-const SECS_OVERHEAD: u64 = 5;
+const SECS_OVERHEAD: u64 = 2;
 
 /// Seconds per round: `TETHER_BENCH_SECS` (shorter runs under valgrind), else `default`.
 fn secs(default: u64) -> u64 {
@@ -149,7 +149,7 @@ where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = bool> + Send,
 {
-    let secs = secs(2 * SECS_OVERHEAD);
+    let secs = secs(10);
     let r = throughput(workers, secs, f).await;
     println!("{label}: {r:.0} req/s, {:.0} calls", r * secs as f64);
 }
@@ -191,13 +191,16 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
         bare_builder = bare_builder.timeout(Duration::from_millis(ms.parse().unwrap()));
     }
     let bare_http = bare_builder.build().unwrap();
-    let bare_url = format!("{url}/repos/octocat/Hello-World");
+    let bare_base: Arc<str> = Arc::from(url.as_str());
     let bare = move || {
         let http = bare_http.clone();
-        let url = bare_url.clone();
+        let base = Arc::clone(&bare_base);
         async move {
+            // The URL is built per call from the path parameters, as any client that
+            // serves more than one repository must.
+            let (owner, repo) = ("octocat", "Hello-World");
             let r = http
-                .get(&url)
+                .get(format!("{base}/repos/{owner}/{repo}"))
                 .header("authorization", "Bearer t")
                 .send()
                 .await
@@ -261,20 +264,28 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
     // CPU seconds of the whole process (client, server, runtime threads) per call: on a
     // machine other work is loading, throughput swings from round to round while the
     // CPU a call costs stays put, so this ratio is reported beside the throughput one.
-    // `TETHER_BENCH_ROUNDS` pairs of rounds (default 2) of `TETHER_BENCH_SECS` each;
-    // the median of the per-pair ratios is printed too (robust to one noisy round).
-    let rounds: usize = std::env::var("TETHER_BENCH_ROUNDS").map_or(2, |s| s.parse().unwrap());
+    // `TETHER_BENCH_ROUNDS` pairs of rounds (default 6) of `TETHER_BENCH_SECS` each
+    // (default 2), in ABBA order (bare first in even pairs, Tether first in odd ones) so
+    // a host that speeds up or slows down during the run favours neither side; the
+    // median of the per-pair ratios is printed beside the ratio of the totals (the host
+    // this was measured on changes speed by ±10 % within seconds, BENCHMARKS.md).
+    let rounds: usize = std::env::var("TETHER_BENCH_ROUNDS").map_or(6, |s| s.parse().unwrap());
     let secs = secs(SECS_OVERHEAD);
     let (mut b, mut t, mut b_cpu, mut t_cpu) = (0.0, 0.0, 0.0, 0.0);
     let mut pair_ratios = Vec::new();
-    for _ in 0..rounds {
-        let c0 = process_cpu_seconds();
-        let rb = throughput(workers, secs, bare.clone()).await;
-        b_cpu += (process_cpu_seconds() - c0) / (rb * secs as f64);
+    for round in 0..rounds {
+        let (mut rb, mut rt) = (0.0, 0.0);
+        for side in [round % 2, 1 - round % 2] {
+            let c0 = process_cpu_seconds();
+            if side == 0 {
+                rb = throughput(workers, secs, bare.clone()).await;
+                b_cpu += (process_cpu_seconds() - c0) / (rb * secs as f64);
+            } else {
+                rt = throughput(workers, secs, full.clone()).await;
+                t_cpu += (process_cpu_seconds() - c0) / (rt * secs as f64);
+            }
+        }
         b += rb;
-        let c0 = process_cpu_seconds();
-        let rt = throughput(workers, secs, full.clone()).await;
-        t_cpu += (process_cpu_seconds() - c0) / (rt * secs as f64);
         t += rt;
         pair_ratios.push(rt / rb);
     }
@@ -296,7 +307,7 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
         b / n,
         t / n,
         t / b,
-        pair_ratios[rounds / 2],
+        (pair_ratios[(rounds - 1) / 2] + pair_ratios[rounds / 2]) / 2.0,
     );
 }
 

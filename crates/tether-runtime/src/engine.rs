@@ -42,6 +42,8 @@ struct State {
     /// The credential's header when it never changes, built once (see
     /// [`Credentials::fixed_header`]); OAuth2 and no credential go through `apply`.
     auth_header: Option<(HeaderName, HeaderValue)>,
+    /// The policy's headers (`defaults.headers`), built once.
+    policy_headers: Box<[(HeaderName, HeaderValue)]>,
     /// The policy's request-id header, parsed once (a `&str` lookup parses per call).
     request_id_header: Option<HeaderName>,
     /// Metric keys per operation, in `defaults.operations` order.
@@ -263,6 +265,23 @@ impl<C> Settings<C> {
                 message: describe_reqwest(&e),
             })?,
         };
+        let policy_headers = d
+            .headers
+            .iter()
+            .map(|&(name, value)| {
+                let bad = |what: &str| Error::Construction {
+                    provider: d.provider.to_owned(),
+                    message: format!(
+                        "policy header `{name}: {value}` has an invalid {what} (fix `contracts/{}/provider.yaml` and regenerate)",
+                        d.provider
+                    ),
+                };
+                // Static bytes: checked here, never copied per call.
+                let value = HeaderValue::from_maybe_shared(Bytes::from_static(value.as_bytes()))
+                    .map_err(|_| bad("value"))?;
+                Ok((HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad("name"))?, value))
+            })
+            .collect::<Result<_, Error>>()?;
         let credentials = self.credentials.unwrap_or(Credentials::Anonymous);
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let mut retry = RetryPolicy::from_policy(&policy);
@@ -318,6 +337,7 @@ impl<C> Settings<C> {
             auth_header: credentials
                 .fixed_header()
                 .and_then(|(name, value)| Some((name, value?))),
+            policy_headers,
             request_id_header: HeaderName::from_bytes(policy.request_id_header.as_bytes()).ok(),
             keys: d
                 .operations
@@ -504,6 +524,11 @@ impl Inner {
     /// The provider policy.
     pub fn policy(&self) -> &Policy {
         &self.0.policy
+    }
+
+    /// The headers the policy sets on every request.
+    pub(crate) fn policy_headers(&self) -> &[(HeaderName, HeaderValue)] {
+        &self.0.policy_headers
     }
 
     /// Tokens left in the retry quota.
@@ -1259,6 +1284,35 @@ pub fn post_hook<E>(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use crate::meta::RequestDefaults;
+
+    #[test]
+    fn a_policy_header_that_is_not_a_valid_header_fails_the_build_and_names_it() {
+        let defaults: &'static RequestDefaults = Box::leak(Box::new(RequestDefaults {
+            provider: "github",
+            production_base_url: "https://api.github.com",
+            base_url_env: "TETHER_TEST_UNSET_BASE_URL",
+            headers: &[("user-agent", "tether\nInjected: yes")],
+            connect_timeout: Duration::from_secs(1),
+            attempt_timeout: Duration::from_secs(1),
+            overall_timeout: Duration::from_secs(1),
+            policy: include_str!("../../../contracts/github/provider.yaml"),
+            contract: "",
+            contract_path: "contracts/github/repos.v1.yaml",
+            operations: &[],
+        }));
+        let err = super::Settings::parts(defaults).build().unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("policy header `user-agent: tether")
+                && text.contains("invalid value")
+                && text.contains("contracts/github/provider.yaml"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn generated_correlation_ids_are_distinct_v4_uuids() {
         let ids: std::collections::HashSet<String> =

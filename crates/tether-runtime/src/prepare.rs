@@ -17,14 +17,6 @@ pub enum PrepareError {
         /// Id reported by progenitor.
         id: String,
     },
-    /// A policy header value is not a valid HTTP header.
-    #[error("{provider}: policy header `{name}` is not a valid HTTP header value")]
-    BadHeader {
-        /// Provider.
-        provider: &'static str,
-        /// Header name.
-        name: &'static str,
-    },
     /// The typed body could not be re-encoded as a form.
     #[error("{operation}: cannot form-encode the request body: {reason}")]
     Form {
@@ -52,15 +44,11 @@ impl crate::engine::Inner {
         let headers = request.headers_mut();
         // progenitor adds `api-version: <info.version>`; the provider's real pin is the
         // policy's version header, and a stray header only confuses the provider's logs.
-        headers.remove("api-version");
-        for (name, value) in d.headers {
-            // Static bytes: checked, never copied (a copy per header per call otherwise).
-            let value = HeaderValue::from_maybe_shared(bytes::Bytes::from_static(value.as_bytes()))
-                .map_err(|_| PrepareError::BadHeader {
-                    provider: d.provider,
-                    name,
-                })?;
-            headers.insert(HeaderName::from_static(name), value);
+        const PROGENITOR_VERSION: HeaderName = HeaderName::from_static("api-version");
+        headers.remove(&PROGENITOR_VERSION);
+        // Built and checked once with the client: no name parsed, no value copied here.
+        for (name, value) in self.policy_headers() {
+            headers.insert(name.clone(), value.clone());
         }
         if op.form_body {
             encode_form_body(request, op)?;
