@@ -5,6 +5,7 @@
 //! 5xx; other statuses show the host is answering. State changes are logged.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -63,9 +64,18 @@ impl BreakerState {
 
 #[derive(Debug)]
 enum State {
-    Closed { outcomes: VecDeque<bool> },
-    Open { until: Instant },
-    HalfOpen { in_flight: u32, succeeded: u32 },
+    /// `failures` counts the `true` (failed) entries of `outcomes`.
+    Closed {
+        outcomes: VecDeque<bool>,
+        failures: u32,
+    },
+    Open {
+        until: Instant,
+    },
+    HalfOpen {
+        in_flight: u32,
+        succeeded: u32,
+    },
 }
 
 /// A circuit breaker.
@@ -74,6 +84,11 @@ pub struct Breaker {
     name: String,
     config: BreakerConfig,
     state: Mutex<State>,
+    /// Closed, with a full window and no failure in it: the steady state of a healthy
+    /// host. Then an attempt is let through and a success recorded without taking the
+    /// lock (a success would only replace a success), so the attempts of every thread
+    /// read one flag instead of contending for the mutex. Written under the lock.
+    healthy: AtomicBool,
 }
 
 impl Breaker {
@@ -87,7 +102,9 @@ impl Breaker {
             config,
             state: Mutex::new(State::Closed {
                 outcomes: VecDeque::new(),
+                failures: 0,
             }),
+            healthy: AtomicBool::new(false),
         }
     }
 
@@ -106,6 +123,9 @@ impl Breaker {
 
     /// May an attempt go out now? `Err(retry_in)` while open.
     pub fn allow(&self, now: Instant) -> Result<(), Duration> {
+        if self.healthy.load(Ordering::Acquire) {
+            return Ok(());
+        }
         let mut s = self.lock();
         match &mut *s {
             State::Closed { .. } => Ok(()),
@@ -144,6 +164,9 @@ impl Breaker {
 
     /// Give back a half-open probe slot taken by an attempt that was never sent.
     pub fn release(&self) {
+        if self.healthy.load(Ordering::Acquire) {
+            return; // closed: nothing was taken
+        }
         if let State::HalfOpen { in_flight, .. } = &mut *self.lock() {
             *in_flight = in_flight.saturating_sub(1);
         }
@@ -151,17 +174,22 @@ impl Breaker {
 
     /// Record the outcome of an attempt that [`Breaker::allow`] let through.
     pub fn record(&self, failure: bool, now: Instant) {
+        if !failure && self.healthy.load(Ordering::Acquire) {
+            return;
+        }
         let mut s = self.lock();
         let next = match &mut *s {
-            State::Closed { outcomes } => {
+            State::Closed { outcomes, failures } => {
                 outcomes.push_back(failure);
+                *failures += u32::from(failure);
                 while outcomes.len() > self.config.window as usize {
-                    outcomes.pop_front();
+                    if outcomes.pop_front() == Some(true) {
+                        *failures -= 1;
+                    }
                 }
                 let n = outcomes.len() as u32;
-                let failures = outcomes.iter().filter(|f| **f).count() as u32;
                 (n >= self.config.minimum_calls
-                    && failures * 100 >= self.config.failure_rate_percent * n)
+                    && *failures * 100 >= self.config.failure_rate_percent * n)
                     .then(|| State::Open {
                         until: now + self.config.open_for,
                     })
@@ -180,6 +208,7 @@ impl Breaker {
                     *succeeded += 1;
                     (*succeeded >= self.config.half_open_probes).then(|| State::Closed {
                         outcomes: VecDeque::new(),
+                        failures: 0,
                     })
                 }
             }
@@ -192,6 +221,9 @@ impl Breaker {
             });
             *s = next;
         }
+        let healthy = matches!(&*s, State::Closed { outcomes, failures: 0 }
+            if outcomes.len() >= self.config.window as usize);
+        self.healthy.store(healthy, Ordering::Release);
     }
 
     fn transition(&self, to: BreakerState) {
@@ -258,6 +290,38 @@ mod tests {
             open_for: Duration::from_secs(30),
             half_open_probes: 2,
         }
+    }
+
+    /// A healthy breaker (full window, all successes) skips its lock; the window it
+    /// keeps is still the last `window` attempts: 5 failures after 1,000 successes make
+    /// 50 % of the last 10 and open it, 4 do not.
+    #[test]
+    fn after_a_long_healthy_run_the_window_still_counts_the_latest_attempts() {
+        let t = Instant::now();
+        for (failures, expect) in [(4, BreakerState::Closed), (5, BreakerState::Open)] {
+            let b = Breaker::new("h", config());
+            for _ in 0..1_000 {
+                b.allow(t).unwrap();
+                b.record(false, t);
+            }
+            for _ in 0..failures {
+                b.allow(t).unwrap();
+                b.record(true, t);
+            }
+            assert_eq!(b.state(t), expect, "{failures} failures");
+        }
+        // Successes push failures out of the window again.
+        let b = Breaker::new("h", config());
+        let outcomes = [false; 10].into_iter().chain([true; 3]).chain([false; 10]);
+        for outcome in outcomes.chain([true; 4]) {
+            b.allow(t).unwrap();
+            b.record(outcome, t);
+        }
+        assert_eq!(
+            b.state(t),
+            BreakerState::Closed,
+            "the first 3 failures aged out"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::fmt;
 use std::future::Future;
 use std::num::NonZeroU32;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -209,6 +210,12 @@ impl RateLimitStore for LocalLimits {
 #[derive(Debug, Default)]
 pub struct Adaptive {
     state: Mutex<AdaptiveState>,
+    /// Nothing imposed (no block, pace, penalty or reserved slot): the steady state
+    /// while the provider has headroom. Then `delay` is zero and an observation that
+    /// would impose nothing changes nothing, so both skip the lock (every attempt of
+    /// every thread reads one flag instead of contending for the mutex). Written under
+    /// the lock.
+    quiet: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -257,6 +264,9 @@ impl Adaptive {
 
     /// How long to wait before sending now; reserves the slot when it returns zero.
     pub fn delay(&self, now: Instant) -> Duration {
+        if self.quiet.load(Ordering::Acquire) {
+            return Duration::ZERO;
+        }
         let mut s = self.lock();
         let mut earliest = now;
         if let Some(b) = s.blocked_until {
@@ -277,11 +287,32 @@ impl Adaptive {
             .unwrap_or_default()
             .max(s.penalty.unwrap_or_default());
         s.next_slot = (!spacing.is_zero()).then(|| now + spacing);
+        self.settle(&s);
         Duration::ZERO
+    }
+
+    /// Record whether `s` imposes nothing (see `quiet`).
+    fn settle(&self, s: &AdaptiveState) {
+        let quiet = s.blocked_until.is_none()
+            && s.pace.is_none()
+            && s.penalty.is_none()
+            && s.next_slot.is_none();
+        self.quiet.store(quiet, Ordering::Release);
     }
 
     /// Learn from a response.
     pub fn observe(&self, status: u16, headroom: Option<Headroom>, now: Instant, wall: SystemTime) {
+        // A quiet limiter stays quiet on anything but a 429, an exhausted window or a
+        // low one (below 10 %, where pacing starts).
+        let imposes = |h: &Headroom| {
+            h.remaining == 0 || h.limit.is_some_and(|l| h.remaining.saturating_mul(10) < l)
+        };
+        if status != 429
+            && !headroom.as_ref().is_some_and(imposes)
+            && self.quiet.load(Ordering::Acquire)
+        {
+            return;
+        }
         let mut s = self.lock();
         if let Some(h) = headroom {
             let until_reset = h.reset.and_then(|r| r.duration_since(wall).ok());
@@ -307,6 +338,7 @@ impl Adaptive {
                 .map(|p| p / 2)
                 .filter(|p| *p >= Duration::from_millis(10));
         }
+        self.settle(&s);
     }
 
     /// The extra spacing currently imposed (for tests and telemetry).
@@ -440,6 +472,41 @@ mod tests {
             names(&unknown).contains(&"global_test".into()),
             "unknown mode gets the stricter limits"
         );
+    }
+
+    /// The quiet fast path (no lock while nothing is imposed) still sees every signal.
+    #[test]
+    fn a_quiet_adaptive_limiter_still_reacts_to_exhaustion_low_headroom_and_429() {
+        let now = Instant::now();
+        let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let headroom = |remaining| Headroom {
+            remaining,
+            limit: Some(5000),
+            reset: Some(wall + Duration::from_secs(50)),
+        };
+        let quiet = || {
+            let a = Adaptive::default();
+            for _ in 0..3 {
+                a.observe(200, Some(headroom(4000)), now, wall);
+                assert_eq!(a.delay(now), Duration::ZERO);
+            }
+            a
+        };
+        let a = quiet();
+        a.observe(200, Some(headroom(0)), now, wall);
+        assert_eq!(a.delay(now), Duration::from_secs(50), "exhausted");
+        let a = quiet();
+        a.observe(200, Some(headroom(100)), now, wall);
+        assert_eq!(a.current_spacing(), Duration::from_millis(500), "low");
+        let a = quiet();
+        a.observe(429, None, now, wall);
+        assert_eq!(a.current_spacing(), Duration::from_secs(1), "429");
+        assert_eq!(
+            a.delay(now),
+            Duration::ZERO,
+            "the first send takes the slot"
+        );
+        assert_eq!(a.delay(now), Duration::from_secs(1), "the next waits");
     }
 
     #[test]
