@@ -707,17 +707,7 @@ impl Inner {
             // if this attempt never goes out.
             let probe = match s.shared.breaker.acquire(s.clock.now()) {
                 Ok(p) => p,
-                Err(retry_in) => {
-                    return Err(Error::CircuitOpen {
-                        provider: s.defaults.provider,
-                        operation: op.id,
-                        host: original
-                            .as_ref()
-                            .map(|r| r.url().host_str().unwrap_or("").to_owned())
-                            .unwrap_or_default(),
-                        retry_in,
-                    })
-                }
+                Err(retry_in) => return Err(circuit_open(s, op, original.as_ref(), retry_in)),
             };
             // Client-side limits: wait for a slot within the deadline.
             waited += self.wait_for_slot(op, deadline, &mut report).await?;
@@ -728,38 +718,27 @@ impl Inner {
                     Ok(permit) => Some(permit),
                     Err(tokio::sync::TryAcquireError::Closed) => None,
                     Err(tokio::sync::TryAcquireError::NoPermits) => {
+                        // Boxed: the waiting path's state machine stays out of this
+                        // function's (it is rare; the free-slot path above is not).
                         let left = deadline.saturating_duration_since(s.clock.now());
-                        match tokio::time::timeout(left, sem.acquire()).await {
+                        match Box::pin(tokio::time::timeout(left, sem.acquire())).await {
                             Ok(permit) => permit.ok(),
-                            Err(_) => {
-                                return Err(Error::Timeout {
-                                    report: Box::new(report),
-                                    elapsed: s.clock.now().saturating_duration_since(started),
-                                })
-                            }
+                            Err(_) => return Err(timed_out(s, report, started)),
                         }
                     }
                 },
                 None => None,
             };
             let Some(template) = original.as_ref() else {
-                return Err(Error::Request {
-                    provider: s.defaults.provider,
-                    operation: op.id,
-                    message: "request lost between attempts".into(),
-                });
+                return unreachable_request(s, op, "request lost between attempts");
             };
             // A streaming body cannot be cloned: such a request gets exactly one attempt.
             let (mut req, retry_possible) = match attempt_copy(template) {
                 Some(r) => (r, retry_allowed),
                 None => match original.take() {
                     Some(r) => (r, false),
-                    None => unreachable_request(s, op)?,
+                    None => unreachable_request(s, op, "request body could not be re-sent")?,
                 },
-            };
-            let timed_out = |report: CallReport| Error::Timeout {
-                report: Box::new(report),
-                elapsed: s.clock.now().saturating_duration_since(started),
             };
             match &s.auth_header {
                 Some((name, value)) => {
@@ -767,19 +746,21 @@ impl Inner {
                 }
                 None => {
                     // An OAuth2 token fetch counts against the call's deadline.
+                    // Boxed: the token fetch's state machine stays out of this
+                    // function's (a fixed credential never takes this path).
                     let left = deadline.saturating_duration_since(s.clock.now());
                     let apply = s
                         .credentials
                         .apply(req.headers_mut(), http, s.clock.as_ref());
-                    match tokio::time::timeout(left, apply).await {
+                    match Box::pin(tokio::time::timeout(left, apply)).await {
                         Ok(applied) => applied?,
-                        Err(_) => return Err(timed_out(report)),
+                        Err(_) => return Err(timed_out(s, report, started)),
                     }
                 }
             }
             let remaining = deadline.saturating_duration_since(s.clock.now());
             if remaining.is_zero() {
-                return Err(timed_out(report));
+                return Err(timed_out(s, report, started));
             }
             let attempt_span = tracing::debug_span!(target: "tether", "tether.attempt", attempt, status = tracing::field::Empty);
             let t0 = Instant::now();
@@ -820,17 +801,7 @@ impl Inner {
                 }
                 Err(SendError::TooLarge) => {
                     probe.record(false, s.clock.now()); // the host answered
-                    report.attempts.push(Attempt {
-                        number: attempt,
-                        status: None,
-                        outcome: "body too large".into(),
-                        elapsed,
-                        waited,
-                    });
-                    return Err(Error::BodyTooLarge {
-                        report: Box::new(report),
-                        limit: s.max_body_bytes,
-                    });
+                    return Err(body_too_large(s, report, attempt, elapsed, waited));
                 }
                 Err(SendError::Transport { timed_out, message }) => {
                     probe.record(true, s.clock.now());
@@ -858,8 +829,7 @@ impl Inner {
                 &mut last_retry_cost,
                 &mut report,
             )? {
-                metrics::counter!(crate::telemetry::names::RETRIES, "provider" => s.defaults.provider, "operation" => op.id).increment(1);
-                tracing::info!(target: "tether", provider = s.defaults.provider, operation = op.id, correlation_id = report.correlation_id.as_str(), attempt, wait_ms = wait.as_millis() as u64, reason = verdict.reason, "retrying");
+                retrying(s, op, &report, attempt, wait, verdict.reason);
                 s.clock.sleep(wait).await;
                 waited = wait;
                 continue;
@@ -874,14 +844,8 @@ impl Inner {
                     let origin = original.as_ref().map(reqwest::Request::url);
                     self.finish(op, options, origin, report, received)
                 }
-                Err((true, _)) => Err(Error::Timeout {
-                    report: Box::new(report),
-                    elapsed: s.clock.now().saturating_duration_since(started),
-                }),
-                Err((false, message)) => Err(Error::Transport {
-                    report: Box::new(report),
-                    message,
-                }),
+                Err((true, _)) => Err(timed_out(s, report, started)),
+                Err((false, message)) => Err(transport(report, message)),
             };
         }
     }
@@ -1158,12 +1122,90 @@ impl Inner {
     }
 }
 
-fn unreachable_request<T>(s: &State, op: &OperationMeta) -> Result<T, Error> {
+// The engine's failures are built out of line and marked cold: `attempts` is one
+// state machine, and keeping its error paths out of it keeps the success path's code
+// dense (fewer instruction-cache lines per call, BENCHMARKS.md § Runtime).
+
+#[cold]
+#[inline(never)]
+fn unreachable_request<T>(s: &State, op: &OperationMeta, why: &str) -> Result<T, Error> {
     Err(Error::Request {
         provider: s.defaults.provider,
         operation: op.id,
-        message: "request body could not be re-sent".into(),
+        message: why.to_owned(),
     })
+}
+
+#[cold]
+#[inline(never)]
+fn circuit_open(
+    s: &State,
+    op: &OperationMeta,
+    request: Option<&reqwest::Request>,
+    retry_in: Duration,
+) -> Error {
+    Error::CircuitOpen {
+        provider: s.defaults.provider,
+        operation: op.id,
+        host: request
+            .map(|r| r.url().host_str().unwrap_or("").to_owned())
+            .unwrap_or_default(),
+        retry_in,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn retrying(
+    s: &State,
+    op: &OperationMeta,
+    report: &CallReport,
+    attempt: u32,
+    wait: Duration,
+    reason: &'static str,
+) {
+    metrics::counter!(crate::telemetry::names::RETRIES, "provider" => s.defaults.provider, "operation" => op.id).increment(1);
+    tracing::info!(target: "tether", provider = s.defaults.provider, operation = op.id, correlation_id = report.correlation_id.as_str(), attempt, wait_ms = wait.as_millis() as u64, reason, "retrying");
+}
+
+#[cold]
+#[inline(never)]
+fn timed_out(s: &State, report: CallReport, started: Instant) -> Error {
+    Error::Timeout {
+        report: Box::new(report),
+        elapsed: s.clock.now().saturating_duration_since(started),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn transport(report: CallReport, message: String) -> Error {
+    Error::Transport {
+        report: Box::new(report),
+        message,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn body_too_large(
+    s: &State,
+    mut report: CallReport,
+    number: u32,
+    elapsed: Duration,
+    waited: Duration,
+) -> Error {
+    report.attempts.push(Attempt {
+        number,
+        status: None,
+        outcome: "body too large".into(),
+        elapsed,
+        waited,
+    });
+    Error::BodyTooLarge {
+        report: Box::new(report),
+        limit: s.max_body_bytes,
+    }
 }
 
 /// One response, read whole.
