@@ -583,7 +583,9 @@ impl Inner {
             .or_else(crate::telemetry::ambient_correlation_id)
             .unwrap_or_else(new_correlation_id);
         if let Ok(v) = HeaderValue::from_str(&correlation_id) {
-            request.headers_mut().insert(CORRELATION_HEADER, v);
+            // A `HeaderName` constant: a `&str` key allocates a name on every insert.
+            const NAME: HeaderName = HeaderName::from_static(CORRELATION_HEADER);
+            request.headers_mut().insert(NAME, v);
         }
         let idempotency_key = self.idempotency_key(&mut request, op, options)?;
         // DEBUG, as the AWS SDK's `invoke` span: at INFO a call that succeeds first time
@@ -908,13 +910,15 @@ impl Inner {
             } else if let Some(store) = &s.limits {
                 // A store that cannot answer has already applied its failure mode
                 // (fail_open answers from its local fallback); an error means fail_closed.
-                store
-                    .acquire(op)
-                    .await
-                    .map_err(|e| Error::LimiterUnavailable {
-                        report: Box::new(std::mem::take(report)),
-                        message: e.0,
-                    })?
+                // An in-process store answers at once, without the boxed future.
+                let answer = match store.acquire_now(op) {
+                    Some(answer) => answer,
+                    None => store.acquire(op).await,
+                };
+                answer.map_err(|e| Error::LimiterUnavailable {
+                    report: Box::new(std::mem::take(report)),
+                    message: e.0,
+                })?
             } else {
                 None
             };

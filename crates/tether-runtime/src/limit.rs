@@ -110,6 +110,13 @@ pub trait RateLimitStore: Send + Sync + fmt::Debug {
         &'a self,
         op: &'a OperationMeta,
     ) -> BoxFuture<'a, Result<Option<Duration>, StoreError>>;
+
+    /// The answer of [`acquire`](Self::acquire) when the store can give it without
+    /// waiting (an in-process store always can): the engine asks this first and skips
+    /// the boxed future. `None` (the default) means "ask `acquire`".
+    fn acquire_now(&self, _op: &OperationMeta) -> Option<Result<Option<Duration>, StoreError>> {
+        None
+    }
 }
 
 type Direct = RateLimiter<NotKeyed, InMemoryState, GovernorClock, NoOpMiddleware<Instant>>;
@@ -198,6 +205,10 @@ impl RateLimitStore for LocalLimits {
         op: &'a OperationMeta,
     ) -> BoxFuture<'a, Result<Option<Duration>, StoreError>> {
         Box::pin(std::future::ready(Ok(self.try_admit(op))))
+    }
+
+    fn acquire_now(&self, op: &OperationMeta) -> Option<Result<Option<Duration>, StoreError>> {
+        Some(Ok(self.try_admit(op)))
     }
 }
 

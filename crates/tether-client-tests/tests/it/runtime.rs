@@ -11,6 +11,7 @@ use github_repos_v1::ClientInfo as _;
 use serde_json::json;
 use tether_runtime::auth::OAuth2Source;
 use tether_runtime::clock::{Clock, ManualClock};
+use tether_runtime::limit::{LimitSpec, LocalLimits};
 use tether_runtime::{Credentials, Error, Secret, ValidationMode};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -1057,6 +1058,48 @@ async fn the_canary_secret_never_appears_in_logs_or_errors() {
         !logs.to_ascii_lowercase().contains("authorization"),
         "no auth header in logs"
     );
+}
+
+/// The engine asks the client-side limiter before every attempt and waits what it says:
+/// 2 requests/s with a burst of 1 spaces four calls by 500 ms each.
+#[tokio::test]
+async fn the_client_side_limit_spaces_calls_through_the_engine() {
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/ok"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let limits = LocalLimits::new(
+        vec![LimitSpec {
+            name: "two per second".into(),
+            requests: 2,
+            period: Duration::from_secs(1),
+            burst: 1,
+            per_endpoint: false,
+            methods: vec![],
+        }],
+        Arc::new(clock.clone()),
+    );
+    let client = github_repos_v1::Client::builder()
+        .base_url(server.uri())
+        .credentials(Credentials::Bearer(Secret::new(CANARY)))
+        .clock(Arc::new(clock.clone()))
+        .rate_limit_store(Arc::new(limits))
+        .build()
+        .unwrap();
+    for _ in 0..4 {
+        client
+            .repos_get()
+            .owner("o")
+            .repo("ok")
+            .call()
+            .await
+            .unwrap();
+    }
+    assert_eq!(clock.sleeps(), vec![Duration::from_millis(500); 3]);
 }
 
 /// At INFO (the level a service runs at) a call that succeeds first time records
