@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,7 @@ use crate::auth::Credentials;
 use crate::breaker::{Breaker, BreakerConfig};
 use crate::call::{CallContext, CallOptions};
 use crate::clock::{Clock, SystemClock};
+use crate::concurrency::ConcurrencyCap;
 use crate::error::{describe_reqwest, Attempt, CallReport, Error, ProviderDetail};
 use crate::limit::{applicable_limits, Adaptive, Headroom, LocalLimits, RateLimitStore};
 use crate::meta::{OperationMeta, RequestDefaults};
@@ -48,6 +50,10 @@ struct State {
     request_id_header: Option<HeaderName>,
     /// Metric keys per operation, in `defaults.operations` order.
     keys: Box<[OperationKeys]>,
+    /// Report-mode sampling per operation (same order): the GCRA's theoretical arrival
+    /// time, in nanoseconds since `sample_base`.
+    samplers: Box<[AtomicU64]>,
+    sample_base: Instant,
     clock: Arc<dyn Clock>,
     retry: RetryPolicy,
     overall: Duration,
@@ -64,11 +70,9 @@ struct State {
 #[derive(Debug)]
 struct Shared {
     quota: RetryQuota,
-    /// Report-mode sampling: per operation, tokens and last refill.
-    sampler: Mutex<HashMap<&'static str, (f64, Instant)>>,
     breaker: Breaker,
     adaptive: Adaptive,
-    concurrency: Option<tokio::sync::Semaphore>,
+    concurrency: Option<ConcurrencyCap>,
     limits: Arc<dyn RateLimitStore>,
 }
 
@@ -178,7 +182,8 @@ impl<C> Settings<C> {
         self.max_body_bytes = Some(limit);
         self
     }
-    /// Report-mode validations per second per operation (default: policy
+    /// Report-mode validations per second per operation of this client, burst of one
+    /// second's worth, the first response always (default: policy
     /// `responses.report_sample_per_second`); `f64::INFINITY` checks every response.
     pub fn report_sample_per_second(mut self, rate: f64) -> Self {
         self.report_sample = Some(rate);
@@ -297,13 +302,12 @@ impl<C> Settings<C> {
         let redis_specs = self.redis.as_ref().map(|_| specs.clone());
         let shared = shared_state(&key, || Shared {
             quota: RetryQuota::from_policy(&policy),
-            sampler: Mutex::default(),
             breaker: Breaker::new(
                 format!("{}@{authority}", d.provider),
                 BreakerConfig::from_policy(&policy),
             ),
             adaptive: Adaptive::default(),
-            concurrency: concurrency.map(|c| tokio::sync::Semaphore::new(c as usize)),
+            concurrency: concurrency.map(|c| ConcurrencyCap::new(c as usize)),
             limits: Arc::new(LocalLimits::new(specs, Arc::clone(&clock))),
         });
         #[cfg(feature = "redis")]
@@ -344,6 +348,8 @@ impl<C> Settings<C> {
                 .iter()
                 .map(|op| OperationKeys::new(d.provider, op.id))
                 .collect(),
+            samplers: d.operations.iter().map(|_| AtomicU64::new(0)).collect(),
+            sample_base: clock.now(),
             credentials,
             retry,
             overall: self.overall.unwrap_or(d.overall_timeout),
@@ -714,17 +720,16 @@ impl Inner {
             // Client-side limits: wait for a slot within the deadline.
             waited += self.wait_for_slot(op, deadline, &mut report).await?;
             // Concurrency cap: wait for a slot, but never past the deadline.
-            let _permit = match &s.shared.concurrency {
-                Some(sem) => match sem.try_acquire() {
+            let _slot = match &s.shared.concurrency {
+                Some(cap) => match cap.try_acquire() {
                     // A free slot is taken without arming a timer.
-                    Ok(permit) => Some(permit),
-                    Err(tokio::sync::TryAcquireError::Closed) => None,
-                    Err(tokio::sync::TryAcquireError::NoPermits) => {
+                    Some(slot) => Some(slot),
+                    None => {
                         // Boxed: the waiting path's state machine stays out of this
                         // function's (it is rare; the free-slot path above is not).
                         let left = deadline.saturating_duration_since(s.clock.now());
-                        match Box::pin(tokio::time::timeout(left, sem.acquire())).await {
-                            Ok(permit) => permit.ok(),
+                        match Box::pin(tokio::time::timeout(left, cap.acquire())).await {
+                            Ok(slot) => Some(slot),
                             Err(_) => return Err(timed_out(s, report, started)),
                         }
                     }
@@ -1017,7 +1022,7 @@ impl Inner {
             // Report mode never changes the result, so it stays off the caller's path:
             // the check runs on the blocking pool while the data is returned.
             ValidationMode::Report => {
-                if self.sample(op.id) {
+                if self.sample(op) {
                     check().spawn();
                 } else {
                     crate::telemetry::count(&self.keys(op).sampled_out);
@@ -1068,29 +1073,40 @@ impl Inner {
         }
     }
 
-    /// Token bucket per operation: `report_sample` per second, burst of one second.
-    fn sample(&self, operation: &'static str) -> bool {
+    /// Whether to validate this report-mode response: at most `report_sample` per
+    /// second per operation and client, with a burst of one second's worth, the first
+    /// response always. A GCRA on one atomic per operation: a response not sampled (the
+    /// common case) only reads it, so threads do not fight over a lock per call.
+    fn sample(&self, op: &'static OperationMeta) -> bool {
         let s = &*self.0;
         if s.report_sample.is_infinite() {
             return true;
         }
-        let now = s.clock.now();
-        let burst = s.report_sample.max(1.0);
-        let mut map = s
-            .shared
-            .sampler
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let (tokens, last) = map.entry(operation).or_insert((burst, now));
-        *tokens = (*tokens + now.saturating_duration_since(*last).as_secs_f64() * s.report_sample)
-            .min(burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
+        let Some(i) = s
+            .defaults
+            .operations
+            .iter()
+            .position(|o| std::ptr::eq(o, op))
+        else {
+            return true; // an operation outside the generated table: always checked
+        };
+        let interval = if s.report_sample > 0.0 {
+            (1e9 / s.report_sample) as u64
         } else {
-            false
-        }
+            u64::MAX
+        };
+        let tolerance = interval.saturating_mul(s.report_sample.max(1.0) as u64 - 1);
+        let now = s
+            .clock
+            .now()
+            .saturating_duration_since(s.sample_base)
+            .as_nanos() as u64;
+        s.samplers[i]
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |tat| {
+                (now.saturating_add(tolerance) >= tat)
+                    .then(|| tat.max(now).saturating_add(interval))
+            })
+            .is_ok()
     }
 
     fn next_page(

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod breaker;
 pub mod call;
 pub mod clock;
+pub mod concurrency;
 pub mod engine;
 pub mod error;
 pub mod limit;

@@ -287,10 +287,13 @@ impl RetryQuota {
     pub fn release(&self, last_retry_cost: Option<u32>) {
         let add = last_retry_cost.unwrap_or(self.success_refill);
         let cap = self.capacity;
+        // A full quota (the steady state of a healthy provider) is left unwritten: a
+        // compare-and-swap writes even when the value does not change, and every thread
+        // calling this provider would fight over the cache line for nothing.
         let _ = self
             .tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
-                Some(t.saturating_add(add).min(cap))
+                (t < cap).then(|| t.saturating_add(add).min(cap))
             });
     }
 

@@ -262,3 +262,44 @@ async fn a_scrape_after_real_calls_shows_requests_latency_retries_429s_violation
     );
     server_task.abort();
 }
+
+/// Report mode checks a sample: at 2 per second per operation (burst of one second's
+/// worth), 10 responses at one instant get 2 checks, and one second later 3 more get 2.
+/// The rest are counted as sampled out.
+#[tokio::test(flavor = "current_thread")]
+async fn report_mode_samples_per_operation_and_counts_the_rest() {
+    let recorder = tether_runtime::prometheus::recorder();
+    let handle = recorder.handle();
+    let _local = ::metrics::set_default_local_recorder(&recorder);
+    let server = MockServer::builder().start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = github_repos_v1::Client::builder()
+        .base_url(server.uri())
+        .credentials(Credentials::Bearer(Secret::new("ghp_metrics_test")))
+        .clock(Arc::new(clock.clone()))
+        .validation(ValidationMode::Report)
+        .report_sample_per_second(2.0)
+        .build()
+        .unwrap();
+    let sampled_out = || {
+        let s = samples(&handle.render());
+        s.get("tether_validation_sampled_out_total{operation=\"repos/get\",provider=\"github\"}")
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let call = || client.repos_get().owner("o").repo("r").call();
+    for _ in 0..10 {
+        call().await.unwrap();
+    }
+    assert_eq!(sampled_out(), 8.0, "burst of 2 at one instant");
+    clock.advance(std::time::Duration::from_secs(1));
+    for _ in 0..3 {
+        call().await.unwrap();
+    }
+    assert_eq!(sampled_out(), 9.0, "2 more a second later");
+}
