@@ -182,7 +182,6 @@ impl LocalLimits {
         // Each applicable limit is checked in turn; if a later one refuses, the cells
         // already taken from earlier ones stay taken (governor has no "peek"). That costs
         // at most one cell per refusal and errs on the slow side.
-        let now = self.clock.now();
         for (spec, gcra) in &self.limits {
             if !spec.applies(op.method) {
                 continue;
@@ -192,7 +191,8 @@ impl LocalLimits {
                 Gcra::Keyed(l) => l.check_key(&op.id),
             };
             if let Err(not_until) = outcome {
-                return Some(not_until.wait_time_from(now).max(Duration::from_micros(1)));
+                let wait = not_until.wait_time_from(self.clock.now());
+                return Some(wait.max(Duration::from_micros(1)));
             }
         }
         None
