@@ -1062,15 +1062,17 @@ impl Inner {
     /// generated table, a hand-built `OperationMeta`, gets them built now).
     fn keys(&self, op: &'static OperationMeta) -> Cow<'_, OperationKeys> {
         let s = &*self.0;
-        match s
-            .defaults
-            .operations
-            .iter()
-            .position(|o| std::ptr::eq(o, op))
-        {
+        match self.op_index(op) {
             Some(i) => Cow::Borrowed(&s.keys[i]),
             None => Cow::Owned(OperationKeys::new(s.defaults.provider, op.id)),
         }
+    }
+
+    /// Where `op` stands in the generated table (the index of its per-operation state),
+    /// or `None` for a hand-built `OperationMeta`.
+    fn op_index(&self, op: &'static OperationMeta) -> Option<usize> {
+        let operations = self.0.defaults.operations;
+        operations.iter().position(|o| std::ptr::eq(o, op))
     }
 
     /// Whether to validate this report-mode response: at most `report_sample` per
@@ -1082,12 +1084,7 @@ impl Inner {
         if s.report_sample.is_infinite() {
             return true;
         }
-        let Some(i) = s
-            .defaults
-            .operations
-            .iter()
-            .position(|o| std::ptr::eq(o, op))
-        else {
+        let Some(i) = self.op_index(op) else {
             return true; // an operation outside the generated table: always checked
         };
         let interval = if s.report_sample > 0.0 {

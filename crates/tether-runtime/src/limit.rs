@@ -249,6 +249,12 @@ pub struct Headroom {
 }
 
 impl Headroom {
+    /// Below 10 % of the window: where pacing starts.
+    fn is_low(&self) -> bool {
+        self.limit
+            .is_some_and(|l| self.remaining.saturating_mul(10) < l)
+    }
+
     /// Read GitHub-style `x-ratelimit-*` headers.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
         // Names built once (a `&str` lookup parses the name on every call).
@@ -315,9 +321,7 @@ impl Adaptive {
     pub fn observe(&self, status: u16, headroom: Option<Headroom>, now: Instant, wall: SystemTime) {
         // A quiet limiter stays quiet on anything but a 429, an exhausted window or a
         // low one (below 10 %, where pacing starts).
-        let imposes = |h: &Headroom| {
-            h.remaining == 0 || h.limit.is_some_and(|l| h.remaining.saturating_mul(10) < l)
-        };
+        let imposes = |h: &Headroom| h.remaining == 0 || h.is_low();
         if status != 429
             && !headroom.as_ref().is_some_and(imposes)
             && self.quiet.load(Ordering::Acquire)
@@ -330,7 +334,7 @@ impl Adaptive {
             if h.remaining == 0 {
                 s.blocked_until = until_reset.map(|d| now + d);
             }
-            let low = h.limit.is_some_and(|l| h.remaining.saturating_mul(10) < l);
+            let low = h.is_low();
             s.pace = match (low, until_reset) {
                 (true, Some(d)) if h.remaining > 0 => {
                     Some(d / u32::try_from(h.remaining).unwrap_or(u32::MAX))
