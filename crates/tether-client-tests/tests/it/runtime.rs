@@ -41,6 +41,13 @@ fn stripe(server: &MockServer, clock: &ManualClock) -> stripe_customers_v1::Clie
         .unwrap()
 }
 
+/// GET `at` answered 200 with the recorded GitHub repository (add `.expect(n)`, mount).
+fn repo_at(at: &str) -> Mock {
+    Mock::given(method("GET"))
+        .and(path(at))
+        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
+}
+
 /// Answers from a list, in order, repeating the last.
 struct Sequence(std::sync::Mutex<Vec<ResponseTemplate>>);
 
@@ -883,11 +890,7 @@ async fn report_mode_returns_the_data_and_logs_the_violation() {
 #[tokio::test]
 async fn an_oversized_body_is_refused() {
     let server = fresh_server().await;
-    Mock::given(method("GET"))
-        .and(path("/repos/o/r"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
-        .mount(&server)
-        .await;
+    repo_at("/repos/o/r").mount(&server).await;
     assert_body_too_large(server.uri(), 1024).await;
 }
 
@@ -1005,11 +1008,7 @@ async fn the_canary_secret_never_appears_in_logs_or_errors() {
     // Set in the environment and read the way users do.
     std::env::set_var("GITHUB_TOKEN", CANARY);
     let server = fresh_server().await;
-    Mock::given(method("GET"))
-        .and(path("/repos/o/ok"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
-        .mount(&server)
-        .await;
+    repo_at("/repos/o/ok").mount(&server).await;
     Mock::given(method("GET"))
         .and(path("/repos/o/denied"))
         .respond_with(
@@ -1065,12 +1064,7 @@ async fn the_canary_secret_never_appears_in_logs_or_errors() {
 #[tokio::test]
 async fn the_client_side_limit_spaces_calls_through_the_engine() {
     let server = fresh_server().await;
-    Mock::given(method("GET"))
-        .and(path("/repos/o/ok"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
-        .expect(4)
-        .mount(&server)
-        .await;
+    repo_at("/repos/o/ok").expect(4).mount(&server).await;
     let clock = ManualClock::default();
     let limits = LocalLimits::new(
         vec![LimitSpec {
@@ -1108,11 +1102,7 @@ async fn the_client_side_limit_spaces_calls_through_the_engine() {
 #[tokio::test]
 async fn at_info_only_retries_and_failures_are_logged_and_each_line_names_the_call() {
     let server = fresh_server().await;
-    Mock::given(method("GET"))
-        .and(path("/repos/o/ok"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(data("github-repos-get.json")))
-        .mount(&server)
-        .await;
+    repo_at("/repos/o/ok").mount(&server).await;
     Mock::given(method("GET"))
         .and(path("/repos/o/flaky"))
         .respond_with(Sequence::new(vec![
