@@ -48,8 +48,10 @@ pub fn render(contract_path: &Path) -> Result<Generated, CodegenError> {
     BoxLargeFields::default().apply(&mut file);
     let mut sends = SendSignatures::default();
     sends.visit_file_mut(&mut file);
+    let mut direct = DirectSends::default();
+    direct.visit_file_mut(&mut file);
     let extras = extras(&contract, &policy, &projection, contract_path);
-    let calls = call_methods(&contract, &policy, &sends);
+    let calls = call_methods(&contract, &policy, &sends, &direct.builders);
     let extras: syn::File = syn::parse2(extras).map_err(|e| CodegenError::Syntax {
         contract: contract_path.to_owned(),
         message: e.to_string(),
@@ -362,6 +364,139 @@ impl VisitMut for SendSignatures {
     }
 }
 
+/// Beside each builder's `send()`, a `send_direct(call)` for the generated `call()`:
+/// the same request building, then, in place of progenitor's three hooks,
+/// [`tether_runtime::call::Direct::exchange`] (the `pre` and `exec` hooks' work), and the
+/// same status `match` reading the engine's bytes (`Answer::decode`) instead of a
+/// `reqwest::Response` rebuilt for `from_response` to collect and copy again. A `send()`
+/// whose shape is not the one recognised here (a streamed or upgraded body, hooks
+/// written differently by another progenitor version) gets no `send_direct`, and its
+/// `call()` goes through `send()` and the hooks as before.
+#[derive(Default)]
+struct DirectSends {
+    /// Builders that got a `send_direct`.
+    builders: std::collections::BTreeSet<String>,
+}
+
+impl VisitMut for DirectSends {
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        let syn::Type::Path(p) = &*item.self_ty else {
+            return;
+        };
+        let Some(name) = p.path.segments.last().map(|s| s.ident.to_string()) else {
+            return;
+        };
+        let direct = item.items.iter().find_map(|i| match i {
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" && f.sig.asyncness.is_some() => {
+                direct_send(f)
+            }
+            _ => None,
+        });
+        if let Some(f) = direct {
+            item.items.push(syn::ImplItem::Fn(f));
+            self.builders.insert(name);
+        }
+    }
+}
+
+/// `send_direct` derived from progenitor's `send`, or `None` when `send` does not have
+/// the recognised shape.
+fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
+    let flat = |t: &dyn quote::ToTokens| t.to_token_stream().to_string().replace(' ', "");
+    let mut stmts = Vec::with_capacity(send.block.stmts.len());
+    let mut hooks = 0;
+    for stmt in &send.block.stmts {
+        let text = flat(stmt);
+        if text.starts_with("letinfo=OperationInfo{")
+            || text == "letresult=client.exec(request,&info).await;"
+            || text == "client.post(&result,&info).await?;"
+            || text == "letresponse=result?;"
+        {
+            hooks += 1;
+            continue;
+        }
+        if text == "client.pre(&mutrequest,&info).await?;" {
+            hooks += 1;
+            stmts.push(syn::parse_quote! {
+                let response = tether_call
+                    .exchange(&client.inner, &client.client, request)
+                    .await?;
+            });
+            continue;
+        }
+        stmts.push(stmt.clone());
+    }
+    if hooks != 5 {
+        return None;
+    }
+    let mut f = send.clone();
+    f.block.stmts = stmts;
+    let mut answers = ReadAnswer { unsupported: false };
+    answers.visit_block_mut(&mut f.block);
+    let text = flat(&f.block);
+    if answers.unsupported || text.contains("ResponseValue::") || text.contains("client.exec") {
+        return None;
+    }
+    f.sig.ident = format_ident!("send_direct");
+    f.sig
+        .inputs
+        .push(syn::parse_quote!(tether_call: &mut tether_runtime::call::Direct));
+    f.vis = syn::parse_quote!(pub(crate));
+    f.attrs = vec![syn::parse_quote!(#[doc(hidden)])];
+    Some(f)
+}
+
+/// Rewrites the uses of the response in `send`'s status `match` for the engine's
+/// `Answer`: `ResponseValue::from_response(response).await` → `response.decode()`,
+/// `ResponseValue::empty(response)` → `response.empty()`,
+/// `Error::UnexpectedResponse(response)` → `…(response.into_response())`. Any other
+/// `ResponseValue` constructor (a streamed or upgraded body) is unsupported.
+struct ReadAnswer {
+    unsupported: bool,
+}
+
+impl VisitMut for ReadAnswer {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        let call_to = |e: &syn::Expr, last: &str| -> Option<syn::Expr> {
+            let syn::Expr::Call(c) = e else { return None };
+            let syn::Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let segments: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let ends = segments.len() >= 2 && segments[segments.len() - 1] == last;
+            (ends && c.args.len() == 1).then(|| c.args[0].clone())
+        };
+        match expr {
+            syn::Expr::Await(a) => {
+                if let Some(arg) = call_to(&a.base, "from_response") {
+                    *expr = syn::parse_quote!(#arg.decode());
+                    return;
+                }
+            }
+            syn::Expr::Call(_) => {
+                if let Some(arg) = call_to(expr, "empty") {
+                    *expr = syn::parse_quote!(#arg.empty());
+                    return;
+                }
+                if let Some(arg) = call_to(expr, "UnexpectedResponse") {
+                    *expr = syn::parse_quote!(Error::UnexpectedResponse(#arg.into_response()));
+                    return;
+                }
+                if call_to(expr, "stream").is_some() || call_to(expr, "upgrade").is_some() {
+                    self.unsupported = true;
+                }
+            }
+            _ => {}
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
 fn generic_args(ty: &syn::Type) -> Vec<syn::Type> {
     let syn::Type::Path(p) = ty else {
         return Vec::new();
@@ -393,12 +528,34 @@ fn from_types_mod(ty: &syn::Type) -> TokenStream {
 
 /// `call()`, `call_with(options)` on every builder and `stream()` on paginated ones:
 /// the typed entry points through the runtime.
-fn call_methods(contract: &Contract, policy: &Policy, sends: &SendSignatures) -> TokenStream {
+fn call_methods(
+    contract: &Contract,
+    policy: &Policy,
+    sends: &SendSignatures,
+    direct: &std::collections::BTreeSet<String>,
+) -> TokenStream {
     let items = contract.doc.operations.iter().filter_map(|op| {
         let rust_name = snake(&op.id);
         let builder_name = pascal(&rust_name);
         let (ok, err) = sends.sends.get(&builder_name)?;
         let builder = format_ident!("{}", builder_name);
+        let body = if direct.contains(&builder_name) {
+            // Progenitor's request building, then the engine, then the body decoded
+            // once (`send_direct`, derived from `send`; BENCHMARKS.md § Runtime).
+            quote! {
+                async move {
+                    let mut call = tether_runtime::call::Direct::new(&DEFAULTS, #rust_name, options);
+                    let result = self.send_direct(&mut call).await;
+                    call.finish(result)
+                }
+            }
+        } else {
+            // Through progenitor's `send()` and hooks: the typed response is moved once
+            // (by `Call`), and progenitor's future is boxed once (it is kilobytes).
+            quote! {
+                tether_runtime::call::run(&DEFAULTS, #rust_name, options, Box::pin(self.send()))
+            }
+        };
         let call = quote! {
             /// Send through the Tether runtime (auth, limits, retries, validation,
             /// telemetry) and get [`tether_runtime::Error`] on failure.
@@ -417,10 +574,7 @@ fn call_methods(contract: &Contract, policy: &Policy, sends: &SendSignatures) ->
             ) -> impl ::std::future::Future<
                 Output = Result<ResponseValue<#ok>, tether_runtime::Error<#err>>,
             > + 'a {
-                // No `async fn` layers of our own: the typed response is moved once
-                // (by `Call`), and progenitor's future is boxed once (it is kilobytes)
-                // (BENCHMARKS.md § Runtime).
-                tether_runtime::call::run(&DEFAULTS, #rust_name, options, Box::pin(self.send()))
+                #body
             }
         };
         let stream = policy.paginates(op).then(|| {
@@ -744,6 +898,129 @@ fn pascal(snake: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::snake;
+
+    /// progenitor 0.15's `send()` for a GET with two path parameters, as it generates it
+    /// (the status arms are the input of each case below).
+    fn progenitor_send(arms: &str) -> syn::ImplItemFn {
+        let text = format!(
+            r#"pub async fn send(self) -> Result<ResponseValue<types::FullRepository>, Error<types::BasicError>> {{
+                let Self {{ client, owner, repo }} = self;
+                let owner = owner.map_err(Error::InvalidRequest)?;
+                let url = format!("{{}}/repos/{{}}", client.baseurl, encode_path(&owner.to_string()));
+                #[allow(unused_mut)]
+                let mut request = client.client.get(url).build()?;
+                let info = OperationInfo {{ operation_id: "repos_get" }};
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {{ {arms} }}
+            }}"#
+        );
+        syn::parse_str(&text).unwrap()
+    }
+
+    fn flat(f: &syn::ImplItemFn) -> String {
+        quote::ToTokens::to_token_stream(f)
+            .to_string()
+            .replace(' ', "")
+    }
+
+    /// The hooks become one `exchange`, the body is decoded from the engine's bytes, and
+    /// an undeclared status still reaches progenitor's `UnexpectedResponse` as a response.
+    #[test]
+    fn send_direct_replaces_the_hooks_and_reads_the_engines_answer() {
+        let send = progenitor_send(
+            "200u16 => ResponseValue::from_response(response).await,
+             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+             204u16 => Ok(ResponseValue::empty(response)),
+             _ => Err(Error::UnexpectedResponse(response)),",
+        );
+        let direct = super::direct_send(&send).expect("progenitor's shape is recognised");
+        let text = flat(&direct);
+        assert!(
+            text.contains("asyncfnsend_direct(self,tether_call:&muttether_runtime::call::Direct)"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "letresponse=tether_call.exchange(&client.inner,&client.client,request).await?;"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("200u16=>response.decode(),"), "{text}");
+        assert!(
+            text.contains("Err(Error::ErrorResponse(response.decode()?))"),
+            "{text}"
+        );
+        assert!(text.contains("204u16=>Ok(response.empty())"), "{text}");
+        assert!(
+            text.contains("Err(Error::UnexpectedResponse(response.into_response()))"),
+            "{text}"
+        );
+        for gone in [
+            "OperationInfo",
+            "client.pre",
+            "client.exec",
+            "client.post",
+            "ResponseValue::",
+        ] {
+            assert!(!text.contains(gone), "`{gone}` left in {text}");
+        }
+        // The request is built exactly as `send()` builds it.
+        assert!(
+            text.contains("letmutrequest=client.client.get(url).build()?;"),
+            "{text}"
+        );
+    }
+
+    /// A streamed body (or any shape not recognised) keeps `call()` on `send()` and the
+    /// hooks: no `send_direct` is derived.
+    #[test]
+    fn a_streamed_body_or_an_unknown_shape_gets_no_send_direct() {
+        let streamed = progenitor_send(
+            "200u16 => Ok(ResponseValue::stream(response)), _ => Err(Error::UnexpectedResponse(response)),",
+        );
+        assert!(super::direct_send(&streamed).is_none());
+        let mut no_hooks = progenitor_send("_ => Err(Error::UnexpectedResponse(response)),");
+        no_hooks
+            .block
+            .stmts
+            .retain(|s| !flat_stmt(s).starts_with("client.post"));
+        assert!(super::direct_send(&no_hooks).is_none());
+    }
+
+    fn flat_stmt(s: &syn::Stmt) -> String {
+        quote::ToTokens::to_token_stream(s)
+            .to_string()
+            .replace(' ', "")
+    }
+
+    /// Every operation of the real contracts gets the direct path (a progenitor upgrade
+    /// that changes `send()`'s shape fails here instead of silently slowing every call).
+    #[test]
+    fn every_operation_of_the_contracts_gets_send_direct() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for contract in [
+            "contracts/github/repos.v1.yaml",
+            "contracts/stripe/customers.v1.yaml",
+        ] {
+            let code = super::render(&root.join(contract)).unwrap().code;
+            let sends = code.matches("pub async fn send(").count();
+            let direct = code.matches("pub(crate) async fn send_direct(").count();
+            assert!(sends > 0, "{contract}");
+            assert_eq!(
+                direct, sends,
+                "{contract}: every send() has a send_direct()"
+            );
+            let flat: String = code.split_whitespace().collect();
+            assert_eq!(
+                flat.matches("tether_call.exchange(").count(),
+                sends,
+                "{contract}"
+            );
+        }
+    }
 
     /// An input progenitor cannot digest (a multipart body) is an error naming the
     /// contract and construct, never a build-script panic.

@@ -180,6 +180,130 @@ where
     }
 }
 
+/// One call made by a generated `call()` without progenitor's hooks: the generated
+/// code builds the request as progenitor's `send()` does, hands it to
+/// [`Direct::exchange`] (the `pre` and `exec` hooks' work: policy headers and wire format,
+/// then the engine), and decodes the bytes the engine read straight into the generated
+/// type ([`Answer::decode`]). Through the hooks, the engine's response had to be rebuilt
+/// as a `reqwest::Response` for progenitor's `from_response` to collect and copy again,
+/// and the call's outcome travelled through a task-local: together as costly as the
+/// engine itself (BENCHMARKS.md § Runtime). `builder.send()` keeps the hooks.
+#[derive(Debug)]
+pub struct Direct {
+    defaults: &'static RequestDefaults,
+    operation: &'static str,
+    options: CallOptions,
+    outcome: Outcome,
+}
+
+impl Direct {
+    /// A call of `operation` (progenitor's snake-case id) with `options`.
+    pub fn new(
+        defaults: &'static RequestDefaults,
+        operation: &'static str,
+        options: CallOptions,
+    ) -> Self {
+        Self {
+            defaults,
+            operation,
+            options,
+            outcome: Outcome::default(),
+        }
+    }
+
+    /// Prepare and run `request` through the engine. A failure is kept for
+    /// [`Direct::finish`], which returns it typed; progenitor's code only sees that the
+    /// call failed.
+    #[allow(clippy::result_large_err)] // progenitor's `Error`: generated code `?`s it
+    pub async fn exchange<E>(
+        &mut self,
+        inner: &crate::Inner,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+    ) -> Result<Answer, progenitor_client::Error<E>> {
+        let op = inner
+            .prepare(&mut request, self.operation)
+            .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
+        match inner.execute(http, request, op, &self.options).await {
+            Ok(x) => {
+                self.outcome.report = Some(x.report);
+                self.outcome.status = Some(x.status);
+                self.outcome.detail = x.detail;
+                self.outcome.next = x.next;
+                Ok(Answer {
+                    status: x.status,
+                    version: x.version,
+                    headers: x.headers,
+                    body: x.body,
+                    url: x.url,
+                })
+            }
+            Err(e) => {
+                let message = e.to_string();
+                self.outcome.failure = Some(e);
+                Err(progenitor_client::Error::Custom(message))
+            }
+        }
+    }
+
+    /// The generated code's result as the caller's: its error typed from what the engine
+    /// reported.
+    pub fn finish<T, E>(
+        self,
+        result: Result<ResponseValue<T>, progenitor_client::Error<E>>,
+    ) -> Result<ResponseValue<T>, Error<E>> {
+        match result {
+            Ok(v) => Ok(v),
+            Err(e) => Err(map_error(self.defaults, self.operation, e, self.outcome)),
+        }
+    }
+}
+
+/// The final response of a [`Direct`] call, as the engine read it.
+#[derive(Debug)]
+pub struct Answer {
+    status: u16,
+    version: http::Version,
+    headers: reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+    url: reqwest::Url,
+}
+
+impl Answer {
+    /// The status (as progenitor's generated `match` reads it).
+    pub fn status(&self) -> reqwest::StatusCode {
+        reqwest::StatusCode::from_u16(self.status)
+            .unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The body read into `T`, as progenitor's `ResponseValue::from_response` does (the
+    /// same error when it does not fit), without collecting the body a second time.
+    #[allow(clippy::result_large_err)] // progenitor's `Error`, as its own `from_response`
+    pub fn decode<T: serde::de::DeserializeOwned, E>(
+        self,
+    ) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
+        let status = self.status();
+        match serde_json::from_slice(&self.body) {
+            Ok(inner) => Ok(ResponseValue::new(inner, status, self.headers)),
+            Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(
+                self.body, e,
+            )),
+        }
+    }
+
+    /// A response without a body, as progenitor's `ResponseValue::empty`.
+    pub fn empty(self) -> ResponseValue<()> {
+        let status = self.status();
+        ResponseValue::new((), status, self.headers)
+    }
+
+    /// The response rebuilt for progenitor's `UnexpectedResponse` (a status the
+    /// contract's projection has no type for).
+    pub fn into_response(self) -> reqwest::Response {
+        crate::engine::rebuild(self.status, self.version, self.headers, self.body, self.url)
+    }
+}
+
 pub(crate) async fn run_inner<T, E, Fut>(
     defaults: &'static RequestDefaults,
     operation: &'static str,

@@ -1260,19 +1260,7 @@ fn to_response(result: Result<Exchange, Error>, ctx: Option<&CallContext>) -> re
                     o.next = x.next;
                 });
             }
-            // The URL travels as reqwest's own extension: the rebuilt response keeps
-            // `url()` (reqwest would otherwise parse a placeholder URL for every call).
-            let mut builder = http::Response::builder()
-                .status(x.status)
-                .version(x.version)
-                .url(x.url);
-            if let Some(h) = builder.headers_mut() {
-                *h = x.headers;
-            }
-            match builder.body(x.body) {
-                Ok(r) => reqwest::Response::from(r),
-                Err(_) => failed_response(String::from("response could not be rebuilt")),
-            }
+            rebuild(x.status, x.version, x.headers, x.body, x.url)
         }
         Err(e) => {
             let message = e.to_string();
@@ -1281,6 +1269,29 @@ fn to_response(result: Result<Exchange, Error>, ctx: Option<&CallContext>) -> re
             }
             failed_response(message)
         }
+    }
+}
+
+/// A `reqwest::Response` from what the engine read, for progenitor.
+pub(crate) fn rebuild(
+    status: u16,
+    version: http::Version,
+    headers: HeaderMap,
+    body: Bytes,
+    url: reqwest::Url,
+) -> reqwest::Response {
+    // The URL travels as reqwest's own extension: the rebuilt response keeps `url()`
+    // (reqwest would otherwise parse a placeholder URL for every call).
+    let mut builder = http::Response::builder()
+        .status(status)
+        .version(version)
+        .url(url);
+    if let Some(h) = builder.headers_mut() {
+        *h = headers;
+    }
+    match builder.body(body) {
+        Ok(r) => reqwest::Response::from(r),
+        Err(_) => failed_response(String::from("response could not be rebuilt")),
     }
 }
 

@@ -1173,3 +1173,86 @@ async fn at_info_only_retries_and_failures_are_logged_and_each_line_names_the_ca
 async fn fresh_server() -> MockServer {
     MockServer::builder().start().await
 }
+
+/// What a caller can observe of a call's result, without the per-call ids and timings.
+fn observed<T: std::fmt::Debug>(
+    result: Result<github_repos_v1::ResponseValue<T>, Error<github_repos_v1::types::BasicError>>,
+) -> String {
+    match result {
+        Ok(v) => format!("ok {} {:?}", v.status(), v.into_inner()),
+        Err(e) => {
+            let debug = format!("{e:?}");
+            let variant = debug
+                .split([' ', '{', '('])
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let attempts: Vec<_> = e
+                .attempts()
+                .iter()
+                .map(|a| (a.status, a.outcome.clone()))
+                .collect();
+            let detail = match &e {
+                Error::Provider { detail, body, .. } => format!("{detail} {body:?}"),
+                Error::InvalidResponse { message, .. } => message.clone(),
+                _ => String::new(),
+            };
+            format!("err {variant} {:?} {attempts:?} {detail}", e.status())
+        }
+    }
+}
+
+#[tokio::test]
+async fn call_gives_what_send_through_the_hooks_gives() {
+    // `call()` runs the generated `send_direct` (the engine's bytes decoded once);
+    // `call::run` over `send()` is the path through progenitor's hooks, kept for builders
+    // whose `send()` is not recognised. Both must give the caller the same thing.
+    let server = fresh_server().await;
+    repo_at("/repos/o/ok").mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/missing"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "message": "Not Found",
+            "documentation_url": "https://docs.github.com/rest/repos/repos#get-a-repository"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/moved"))
+        .respond_with(ResponseTemplate::new(301).set_body_json(json!({"message": "Moved"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/garbled"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string(r#"{"id": 1, "name": "#),
+        )
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = github(&server, &clock);
+    for repo in ["ok", "missing", "moved", "garbled"] {
+        let direct = observed(client.repos_get().owner("o").repo(repo).call().await);
+        let hooks = observed(
+            tether_runtime::call::run(
+                &github_repos_v1::DEFAULTS,
+                "repos_get",
+                tether_runtime::CallOptions::new(),
+                Box::pin(client.repos_get().owner("o").repo(repo).send()),
+            )
+            .await,
+        );
+        assert!(direct == hooks, "{repo}: {direct:.300}\n!= {hooks:.300}");
+        let expected = match repo {
+            "ok" => "ok 200 OK FullRepository",
+            "missing" => "err Provider Some(404)",
+            "moved" => "err InvalidResponse Some(301)",
+            // The client validates in `enforce`: a body that is not JSON violates the contract.
+            _ => "err ContractViolation Some(200)",
+        };
+        let shown: String = direct.chars().take(300).collect();
+        assert!(direct.starts_with(expected), "{repo}: {shown}");
+    }
+}
