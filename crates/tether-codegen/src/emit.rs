@@ -402,7 +402,6 @@ impl VisitMut for DirectSends {
 /// `send_direct` derived from progenitor's `send`, or `None` when `send` does not have
 /// the recognised shape.
 fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
-    let flat = |t: &dyn quote::ToTokens| t.to_token_stream().to_string().replace(' ', "");
     let mut stmts = Vec::with_capacity(send.block.stmts.len());
     let mut hooks = 0;
     for stmt in &send.block.stmts {
@@ -444,6 +443,11 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
     f.vis = syn::parse_quote!(pub(crate));
     f.attrs = vec![syn::parse_quote!(#[doc(hidden)])];
     Some(f)
+}
+
+/// Tokens as text without spaces (how `direct_send` recognises progenitor's statements).
+fn flat(tokens: &dyn quote::ToTokens) -> String {
+    tokens.to_token_stream().to_string().replace(' ', "")
 }
 
 /// Rewrites the uses of the response in `send`'s status `match` for the engine's
@@ -920,12 +924,6 @@ mod tests {
         syn::parse_str(&text).unwrap()
     }
 
-    fn flat(f: &syn::ImplItemFn) -> String {
-        quote::ToTokens::to_token_stream(f)
-            .to_string()
-            .replace(' ', "")
-    }
-
     /// The hooks become one `exchange`, the body is decoded from the engine's bytes, and
     /// an undeclared status still reaches progenitor's `UnexpectedResponse` as a response.
     #[test]
@@ -937,7 +935,7 @@ mod tests {
              _ => Err(Error::UnexpectedResponse(response)),",
         );
         let direct = super::direct_send(&send).expect("progenitor's shape is recognised");
-        let text = flat(&direct);
+        let text = super::flat(&direct);
         assert!(
             text.contains("asyncfnsend_direct(self,tether_call:&muttether_runtime::call::Direct)"),
             "{text}"
@@ -986,14 +984,8 @@ mod tests {
         no_hooks
             .block
             .stmts
-            .retain(|s| !flat_stmt(s).starts_with("client.post"));
+            .retain(|s| !super::flat(s).starts_with("client.post"));
         assert!(super::direct_send(&no_hooks).is_none());
-    }
-
-    fn flat_stmt(s: &syn::Stmt) -> String {
-        quote::ToTokens::to_token_stream(s)
-            .to_string()
-            .replace(' ', "")
     }
 
     /// Every operation of the real contracts gets the direct path (a progenitor upgrade
