@@ -402,8 +402,9 @@ impl VisitMut for DirectSends {
 /// `send_direct` derived from progenitor's `send`, or `None` when `send` does not have
 /// the recognised shape.
 fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
-    let mut stmts = Vec::with_capacity(send.block.stmts.len());
+    let mut stmts: Vec<syn::Stmt> = Vec::with_capacity(send.block.stmts.len());
     let mut hooks = 0;
+    let mut api_version = false;
     for stmt in &send.block.stmts {
         let text = flat(stmt);
         if text.starts_with("letinfo=OperationInfo{")
@@ -412,6 +413,14 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
             || text == "letresponse=result?;"
         {
             hooks += 1;
+            continue;
+        }
+        // progenitor's `api-version: <info.version>` header, which `prepare` removes
+        // again (the provider's pin is the policy's header): not added at all here.
+        if text.starts_with(
+            r#"header_map.append(::reqwest::header::HeaderName::from_static("api-version")"#,
+        ) {
+            api_version = true;
             continue;
         }
         if text == "client.pre(&mutrequest,&info).await?;" {
@@ -427,6 +436,24 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
     }
     if hooks != 5 {
         return None;
+    }
+    if api_version {
+        // One header fewer: a map sized for none allocates nothing.
+        for stmt in &mut stmts {
+            let text = flat(stmt);
+            let Some(n) = text
+                .strip_prefix("letmutheader_map=::reqwest::header::HeaderMap::with_capacity(")
+                .and_then(|rest| rest.strip_suffix("usize);"))
+                .and_then(|n| n.parse::<usize>().ok())
+            else {
+                continue;
+            };
+            let n = n.saturating_sub(1);
+            *stmt = syn::parse_quote! {
+                #[allow(unused_mut)] // header parameters, when there are any, are appended
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(#n);
+            };
+        }
     }
     let mut f = send.clone();
     f.block.stmts = stmts;
@@ -911,8 +938,13 @@ mod tests {
                 let Self {{ client, owner, repo }} = self;
                 let owner = owner.map_err(Error::InvalidRequest)?;
                 let url = format!("{{}}/repos/{{}}", client.baseurl, encode_path(&owner.to_string()));
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
                 #[allow(unused_mut)]
-                let mut request = client.client.get(url).build()?;
+                let mut request = client.client.get(url).headers(header_map).build()?;
                 let info = OperationInfo {{ operation_id: "repos_get" }};
                 client.pre(&mut request, &info).await?;
                 let result = client.exec(request, &info).await;
@@ -965,11 +997,17 @@ mod tests {
         ] {
             assert!(!text.contains(gone), "`{gone}` left in {text}");
         }
-        // The request is built exactly as `send()` builds it.
+        // The request is built as `send()` builds it, without progenitor's `api-version`
+        // header (which `prepare` would remove again).
         assert!(
-            text.contains("letmutrequest=client.client.get(url).build()?;"),
+            text.contains("letmutrequest=client.client.get(url).headers(header_map).build()?;"),
             "{text}"
         );
+        assert!(
+            text.contains("letmutheader_map=::reqwest::header::HeaderMap::with_capacity(0usize);"),
+            "{text}"
+        );
+        assert!(!text.contains("api-version"), "{text}");
     }
 
     /// A streamed body (or any shape not recognised) keeps `call()` on `send()` and the

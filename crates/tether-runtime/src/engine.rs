@@ -588,11 +588,6 @@ impl Inner {
             .clone()
             .or_else(crate::telemetry::ambient_correlation_id)
             .unwrap_or_else(new_correlation_id);
-        if let Ok(v) = HeaderValue::from_str(&correlation_id) {
-            // A `HeaderName` constant: a `&str` key allocates a name on every insert.
-            const NAME: HeaderName = HeaderName::from_static(CORRELATION_HEADER);
-            request.headers_mut().insert(NAME, v);
-        }
         let idempotency_key = self.idempotency_key(&mut request, op, options)?;
         // DEBUG, as the AWS SDK's `invoke` span: at INFO a call that succeeds first time
         // logs nothing (a backend making thousands of calls a second does not want a
@@ -747,6 +742,14 @@ impl Inner {
                     None => unreachable_request(s, op, "request body could not be re-sent")?,
                 },
             };
+            // The correlation header goes on each attempt's request, not on the template:
+            // a header value built from a `String` is promoted to shared bytes (one more
+            // allocation) the first time the template's headers are copied.
+            if let Ok(v) = HeaderValue::from_str(&report.correlation_id) {
+                // A `HeaderName` constant: a `&str` key allocates a name on every insert.
+                const NAME: HeaderName = HeaderName::from_static(CORRELATION_HEADER);
+                req.headers_mut().insert(NAME, v);
+            }
             match &s.auth_header {
                 Some((name, value)) => {
                     req.headers_mut().insert(name.clone(), value.clone());
