@@ -304,31 +304,36 @@ struct SendSignatures {
     modules: Vec<String>,
 }
 
+/// The builder an impl block is for, and its `async fn send`, if it has one.
+fn builder_send(item: &syn::ItemImpl) -> Option<(String, &syn::ImplItemFn)> {
+    let syn::Type::Path(p) = &*item.self_ty else {
+        return None;
+    };
+    let name = p.path.segments.last()?.ident.to_string();
+    item.items.iter().find_map(|i| match i {
+        syn::ImplItem::Fn(f) if f.sig.ident == "send" && f.sig.asyncness.is_some() => {
+            Some((name.clone(), f))
+        }
+        _ => None,
+    })
+}
+
 impl VisitMut for SendSignatures {
     fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
-        let syn::Type::Path(p) = &*item.self_ty else {
+        let Some((name, f)) = builder_send(item) else {
             return;
         };
-        let Some(name) = p.path.segments.last().map(|s| s.ident.to_string()) else {
+        let syn::ReturnType::Type(_, ty) = &f.sig.output else {
             return;
         };
-        for i in &item.items {
-            let syn::ImplItem::Fn(f) = i else { continue };
-            if f.sig.ident != "send" || f.sig.asyncness.is_none() {
-                continue;
-            }
-            let syn::ReturnType::Type(_, ty) = &f.sig.output else {
-                continue;
-            };
-            // Result<ResponseValue<T>, Error<E>>
-            let args = generic_args(ty);
-            if let [ok, err] = args.as_slice() {
-                if let (Some(t), Some(e)) = (
-                    generic_args(ok).first().cloned(),
-                    generic_args(err).first().cloned(),
-                ) {
-                    self.sends.insert(name.clone(), (t, e));
-                }
+        // Result<ResponseValue<T>, Error<E>>
+        let args = generic_args(ty);
+        if let [ok, err] = args.as_slice() {
+            if let (Some(t), Some(e)) = (
+                generic_args(ok).first().cloned(),
+                generic_args(err).first().cloned(),
+            ) {
+                self.sends.insert(name, (t, e));
             }
         }
     }
@@ -380,22 +385,13 @@ struct DirectSends {
 
 impl VisitMut for DirectSends {
     fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
-        let syn::Type::Path(p) = &*item.self_ty else {
+        let Some((name, direct)) =
+            builder_send(item).and_then(|(name, send)| Some((name, direct_send(send)?)))
+        else {
             return;
         };
-        let Some(name) = p.path.segments.last().map(|s| s.ident.to_string()) else {
-            return;
-        };
-        let direct = item.items.iter().find_map(|i| match i {
-            syn::ImplItem::Fn(f) if f.sig.ident == "send" && f.sig.asyncness.is_some() => {
-                direct_send(f)
-            }
-            _ => None,
-        });
-        if let Some(f) = direct {
-            item.items.push(syn::ImplItem::Fn(f));
-            self.builders.insert(name);
-        }
+        item.items.push(syn::ImplItem::Fn(direct));
+        self.builders.insert(name);
     }
 }
 
