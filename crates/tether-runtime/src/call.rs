@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use progenitor_client::ResponseValue;
+use reqwest::ResponseBuilderExt;
 use tether_contract::policy::ValidationMode;
 
 use crate::error::{CallReport, Error, ProviderDetail};
@@ -73,6 +74,37 @@ pub(crate) struct Outcome {
     pub(crate) next: Option<NextPage>,
 }
 
+impl Outcome {
+    /// Keep what the caller's typed error needs from the engine's result (report,
+    /// status, provider detail, next page; or the failure itself), and hand on the
+    /// response, or the failure's message, to progenitor's code.
+    pub(crate) fn keep(
+        &mut self,
+        result: Result<crate::engine::Exchange, Error>,
+    ) -> Result<Answer, String> {
+        match result {
+            Ok(x) => {
+                self.report = Some(x.report);
+                self.status = Some(x.status);
+                self.detail = x.detail;
+                self.next = x.next;
+                Ok(Answer {
+                    status: x.status,
+                    version: x.version,
+                    headers: x.headers,
+                    body: x.body,
+                    url: x.url,
+                })
+            }
+            Err(e) => {
+                let message = e.to_string();
+                self.failure = Some(e);
+                Err(message)
+            }
+        }
+    }
+}
+
 /// The task-local context of one call.
 #[derive(Debug, Default)]
 pub(crate) struct CallContext {
@@ -81,8 +113,15 @@ pub(crate) struct CallContext {
 }
 
 impl CallContext {
-    pub(crate) fn set(&self, f: impl FnOnce(&mut Outcome)) {
-        f(&mut self.outcome.lock().unwrap_or_else(PoisonError::into_inner));
+    /// [`Outcome::keep`] into this call's outcome (the `exec` hook's side of `send()`).
+    pub(crate) fn keep(
+        &self,
+        result: Result<crate::engine::Exchange, Error>,
+    ) -> Result<Answer, String> {
+        self.outcome
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keep(result)
     }
     fn take(&self) -> Outcome {
         std::mem::take(&mut *self.outcome.lock().unwrap_or_else(PoisonError::into_inner))
@@ -224,26 +263,10 @@ impl Direct {
         let op = inner
             .prepare(&mut request, self.operation)
             .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
-        match inner.execute(http, request, op, &self.options).await {
-            Ok(x) => {
-                self.outcome.report = Some(x.report);
-                self.outcome.status = Some(x.status);
-                self.outcome.detail = x.detail;
-                self.outcome.next = x.next;
-                Ok(Answer {
-                    status: x.status,
-                    version: x.version,
-                    headers: x.headers,
-                    body: x.body,
-                    url: x.url,
-                })
-            }
-            Err(e) => {
-                let message = e.to_string();
-                self.outcome.failure = Some(e);
-                Err(progenitor_client::Error::Custom(message))
-            }
-        }
+        let result = inner.execute(http, request, op, &self.options).await;
+        self.outcome
+            .keep(result)
+            .map_err(progenitor_client::Error::Custom)
     }
 
     /// The generated code's result as the caller's: its error typed from what the engine
@@ -297,10 +320,23 @@ impl Answer {
         ResponseValue::new((), status, self.headers)
     }
 
-    /// The response rebuilt for progenitor's `UnexpectedResponse` (a status the
-    /// contract's projection has no type for).
+    /// The response rebuilt as a `reqwest::Response`: for progenitor's
+    /// `UnexpectedResponse` (a status the contract's projection has no type for), and
+    /// for the `exec` hook of `send()`.
     pub fn into_response(self) -> reqwest::Response {
-        crate::engine::rebuild(self.status, self.version, self.headers, self.body, self.url)
+        // The URL travels as reqwest's own extension: the rebuilt response keeps `url()`
+        // (reqwest would otherwise parse a placeholder URL for every call).
+        let mut builder = http::Response::builder()
+            .status(self.status)
+            .version(self.version)
+            .url(self.url);
+        if let Some(h) = builder.headers_mut() {
+            *h = self.headers;
+        }
+        match builder.body(self.body) {
+            Ok(r) => reqwest::Response::from(r),
+            Err(_) => crate::engine::failed_response(String::from("response could not be rebuilt")),
+        }
     }
 }
 

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::ResponseBuilderExt;
 use tether_contract::policy::{PaginationStyle, Policy, ValidationMode};
 use tether_contract::validate::{ContractValidator, ValidatorOptions};
 use tracing::Instrument;
@@ -1253,48 +1252,13 @@ impl SendError {
 
 /// The response progenitor sees.
 fn to_response(result: Result<Exchange, Error>, ctx: Option<&CallContext>) -> reqwest::Response {
-    match result {
-        Ok(x) => {
-            if let Some(ctx) = ctx {
-                ctx.set(|o| {
-                    o.report = Some(x.report);
-                    o.status = Some(x.status);
-                    o.detail = x.detail;
-                    o.next = x.next;
-                });
-            }
-            rebuild(x.status, x.version, x.headers, x.body, x.url)
-        }
-        Err(e) => {
-            let message = e.to_string();
-            if let Some(ctx) = ctx {
-                ctx.set(|o| o.failure = Some(e));
-            }
-            failed_response(message)
-        }
-    }
-}
-
-/// A `reqwest::Response` from what the engine read, for progenitor.
-pub(crate) fn rebuild(
-    status: u16,
-    version: http::Version,
-    headers: HeaderMap,
-    body: Bytes,
-    url: reqwest::Url,
-) -> reqwest::Response {
-    // The URL travels as reqwest's own extension: the rebuilt response keeps `url()`
-    // (reqwest would otherwise parse a placeholder URL for every call).
-    let mut builder = http::Response::builder()
-        .status(status)
-        .version(version)
-        .url(url);
-    if let Some(h) = builder.headers_mut() {
-        *h = headers;
-    }
-    match builder.body(body) {
-        Ok(r) => reqwest::Response::from(r),
-        Err(_) => failed_response(String::from("response could not be rebuilt")),
+    let kept = match ctx {
+        Some(ctx) => ctx.keep(result),
+        None => crate::call::Outcome::default().keep(result),
+    };
+    match kept {
+        Ok(answer) => answer.into_response(),
+        Err(message) => failed_response(message),
     }
 }
 
@@ -1334,7 +1298,7 @@ fn attempt_copy(template: &reqwest::Request) -> Option<reqwest::Request> {
 
 /// Status 999 is outside every range a generated client matches (2xx, 4XX, 5XX), so
 /// progenitor hands it to the `post` hook untouched.
-fn failed_response(message: String) -> reqwest::Response {
+pub(crate) fn failed_response(message: String) -> reqwest::Response {
     let mut r = http::Response::new(Bytes::new());
     *r.status_mut() =
         http::StatusCode::from_u16(999).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
