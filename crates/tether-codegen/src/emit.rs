@@ -419,6 +419,16 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
             api_version = true;
             continue;
         }
+        if text.starts_with("leturl=format!(") {
+            let (url, segments) = segments_in_url(stmt);
+            if segments {
+                stmts.push(syn::parse_quote!(
+                    use tether_runtime::path::PathSegment as _;
+                ));
+            }
+            stmts.push(url);
+            continue;
+        }
         if text == "client.pre(&mutrequest,&info).await?;" {
             hooks += 1;
             stmts.push(syn::parse_quote! {
@@ -466,6 +476,57 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
     f.vis = syn::parse_quote!(pub(crate));
     f.attrs = vec![syn::parse_quote!(#[doc(hidden)])];
     Some(f)
+}
+
+/// progenitor's `let url = format!(…, encode_path(&p.to_string()), …)` with each path
+/// parameter written as `p.path_segment()` (`tether_runtime::path`, in scope through the
+/// `use` before it): the same URL, without the two intermediate strings per parameter.
+/// Anything else in the arguments is kept; a statement of another shape is returned
+/// unchanged. `true` when a parameter was rewritten.
+fn segments_in_url(stmt: &syn::Stmt) -> (syn::Stmt, bool) {
+    use syn::punctuated::Punctuated;
+    let mut stmt = stmt.clone();
+    let syn::Stmt::Local(local) = &mut stmt else {
+        return (stmt, false);
+    };
+    let Some(init) = &mut local.init else {
+        return (stmt, false);
+    };
+    let syn::Expr::Macro(m) = &mut *init.expr else {
+        return (stmt, false);
+    };
+    let Ok(mut args) = m
+        .mac
+        .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+    else {
+        return (stmt, false);
+    };
+    let mut rewritten = false;
+    for arg in args.iter_mut() {
+        let syn::Expr::Call(call) = &*arg else {
+            continue;
+        };
+        let (syn::Expr::Path(func), Some(syn::Expr::Reference(r)), 1) =
+            (&*call.func, call.args.first(), call.args.len())
+        else {
+            continue;
+        };
+        let syn::Expr::MethodCall(to_string) = &*r.expr else {
+            continue;
+        };
+        if !func.path.is_ident("encode_path")
+            || to_string.method != "to_string"
+            || !to_string.args.is_empty()
+        {
+            continue;
+        }
+        let value = &to_string.receiver;
+        // Method syntax: it finds `Display` through `Deref` as `to_string()` did.
+        *arg = syn::parse_quote!((#value).path_segment());
+        rewritten = true;
+    }
+    m.mac.tokens = quote!(#args);
+    (stmt, rewritten)
 }
 
 /// Tokens as text without spaces (how `direct_send` recognises progenitor's statements).
@@ -1004,6 +1065,14 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("api-version"), "{text}");
+        // Path parameters are encoded straight into the URL.
+        assert!(
+            text.contains(
+                r#"usetether_runtime::path::PathSegmentas_;leturl=format!("{}/repos/{}",client.baseurl,(owner).path_segment());"#
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("encode_path"), "{text}");
     }
 
     /// A streamed body (or any shape not recognised) keeps `call()` on `send()` and the
@@ -1043,6 +1112,13 @@ mod tests {
             assert_eq!(
                 flat.matches("tether_call.exchange(").count(),
                 sends,
+                "{contract}"
+            );
+            // Every path parameter of a send_direct is a `path_segment()`: each
+            // `encode_path` left is one of send()'s.
+            assert_eq!(
+                flat.matches(".path_segment()").count(),
+                flat.matches("encode_path(").count(),
                 "{contract}"
             );
         }

@@ -25,6 +25,7 @@ pub mod error;
 pub mod limit;
 pub mod meta;
 pub mod paginate;
+pub mod path;
 pub mod prepare;
 #[cfg(feature = "prometheus")]
 pub mod prometheus;

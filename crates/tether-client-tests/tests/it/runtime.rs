@@ -1256,3 +1256,43 @@ async fn call_gives_what_send_through_the_hooks_gives() {
         assert!(direct.starts_with(expected), "{repo}: {shown}");
     }
 }
+
+#[tokio::test]
+async fn call_and_send_put_the_same_path_on_the_wire_for_awkward_parameters() {
+    // `call()` writes path parameters through `tether_runtime::path::Segment`, `send()`
+    // through progenitor's `encode_path`: the provider must see the same request line.
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    let client = github(&server, &clock);
+    let owners = [
+        "a b",
+        "x/y",
+        "q?r#s",
+        "100%",
+        "café",
+        "{t}`<u>\"",
+        "plain-name_1.2~",
+    ];
+    for owner in owners {
+        let _ = client.repos_get().owner(owner).repo("r/2").call().await;
+        let _ = client.repos_get().owner(owner).repo("r/2").send().await;
+    }
+    let seen: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(seen.len(), owners.len() * 2, "{seen:?}");
+    for pair in seen.chunks(2) {
+        assert_eq!(pair[0], pair[1], "call() and send() differ");
+    }
+    // Escaped, not split: a `/` in a parameter stays inside its segment.
+    assert_eq!(seen[2], "/repos/x%2Fy/r%2F2");
+    assert_eq!(seen[4], "/repos/q%3Fr%23s/r%2F2");
+}
