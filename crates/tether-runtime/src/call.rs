@@ -271,14 +271,21 @@ impl Direct {
 
     /// The generated code's result as the caller's: its error typed from what the engine
     /// reported.
+    #[inline(always)]
     pub fn finish<T, E>(
         self,
         result: Result<ResponseValue<T>, progenitor_client::Error<E>>,
     ) -> Result<ResponseValue<T>, Error<E>> {
         match result {
             Ok(v) => Ok(v),
-            Err(e) => Err(map_error(self.defaults, self.operation, e, self.outcome)),
+            Err(e) => Err(self.failed(e)),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn failed<E>(self, e: progenitor_client::Error<E>) -> Error<E> {
+        map_error(self.defaults, self.operation, e, self.outcome)
     }
 }
 
@@ -302,6 +309,7 @@ impl Answer {
     /// The body read into `T`, as progenitor's `ResponseValue::from_response` does (the
     /// same error when it does not fit), without collecting the body a second time.
     #[allow(clippy::result_large_err)] // progenitor's `Error`, as its own `from_response`
+    #[inline]
     pub fn decode<T: serde::de::DeserializeOwned, E>(
         self,
     ) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
