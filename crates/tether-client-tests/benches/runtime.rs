@@ -8,7 +8,8 @@
 //!    ≥ 0.90. Knobs (BENCHMARKS.md § Runtime): `TETHER_BENCH_WORKERS`,
 //!    `TETHER_BENCH_VALIDATION`, `TETHER_BENCH_SECS`, `TETHER_BENCH_ROUNDS`,
 //!    `TETHER_BENCH_RUNTIME=current_thread`, `TETHER_BENCH_{BARE,ENGINE,FULL}_ONLY`,
-//!    `TETHER_BENCH_BARE_MINIMAL`, `TETHER_BENCH_NO_TRACING`.
+//!    `TETHER_BENCH_BARE_MINIMAL`, `TETHER_BENCH_NO_TRACING`, `TETHER_BENCH_AA` (the
+//!    full stack against itself: the harness's own bias).
 //! 2. Quota use: the server enforces 100 req/s (token bucket, burst 10, 429 with
 //!    `Retry-After: 1` beyond it); 8 concurrent workers for 10 s. Tether's limiter set to
 //!    the same 100/s vs a naive client that retries a 429 after a fixed 100 ms.
@@ -251,6 +252,29 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
         let label = format!("engine only, {workers} worker(s), validation {validation:?}");
         return alone(&label, workers, engine).await;
     }
+    if std::env::var_os("TETHER_BENCH_AA").is_some() {
+        // A/A check of the harness: a second, identical full-stack client in the bare
+        // side's place. Its ratio (ideally 1.0) is the harness's own bias (the two
+        // sides' loops are separate monomorphizations, placed differently in the
+        // binary), to read the real ratio against (BENCHMARKS.md § Runtime).
+        let client2 = Arc::new(
+            full_stack(github_repos_v1::Client::builder(), &url, validation, sample)
+                .build()
+                .unwrap(),
+        );
+        let full2 = move || {
+            let c = Arc::clone(&client2);
+            async move {
+                c.repos_get()
+                    .owner("octocat")
+                    .repo("Hello-World")
+                    .call()
+                    .await
+                    .is_ok()
+            }
+        };
+        return paired(workers, validation, sample, full2, full).await;
+    }
     if std::env::var_os("TETHER_BENCH_BARE_ONLY").is_some() {
         // The baseline alone, for `perf stat` per-request comparisons with FULL_ONLY.
         return alone(&format!("bare only, {workers} worker(s)"), workers, bare).await;
@@ -260,6 +284,22 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
         let label = format!("full stack only, {workers} worker(s), validation {validation:?}");
         return alone(&label, workers, full).await;
     }
+    paired(workers, validation, sample, bare, full).await;
+}
+
+/// `rounds` pairs of rounds of `bare` and `full`, in ABBA order, and their ratios.
+async fn paired<A, AF, B, BF>(
+    workers: usize,
+    validation: ValidationMode,
+    sample: Option<f64>,
+    bare: A,
+    full: B,
+) where
+    A: Fn() -> AF + Clone + Send + 'static,
+    AF: std::future::Future<Output = bool> + Send,
+    B: Fn() -> BF + Clone + Send + 'static,
+    BF: std::future::Future<Output = bool> + Send,
+{
     // Warm up both (connection pools, validator build), then alternate rounds.
     throughput(workers, 1, bare.clone()).await;
     throughput(workers, 1, full.clone()).await;

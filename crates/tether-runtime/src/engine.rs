@@ -283,7 +283,18 @@ impl<C> Settings<C> {
                 // Static bytes: checked here, never copied per call.
                 let value = HeaderValue::from_maybe_shared(Bytes::from_static(value.as_bytes()))
                     .map_err(|_| bad("value"))?;
-                Ok((HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad("name"))?, value))
+                // Checked, then rebuilt over the static text: a custom name parsed from
+                // bytes is shared, reference-counted bytes, so every call's copy would
+                // touch one counter from every thread; a static name's copy touches
+                // nothing. (`from_static` panics on what `from_bytes` refuses, and on
+                // upper case, which `from_bytes` lowers: both are ruled out first.)
+                let parsed = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad("name"))?;
+                let name = if parsed.as_str() == name {
+                    HeaderName::from_static(name)
+                } else {
+                    parsed
+                };
+                Ok((name, value))
             })
             .collect::<Result<_, Error>>()?;
         let credentials = self.credentials.unwrap_or(Credentials::Anonymous);
@@ -1348,6 +1359,32 @@ mod tests {
                 && text.contains("contracts/github/provider.yaml"),
             "{text}"
         );
+    }
+
+    /// Names are taken as the provider's docs write them: upper case is lowered (HTTP
+    /// names are case-insensitive), not a panic of the static-name fast path.
+    #[test]
+    fn a_policy_header_name_in_upper_case_is_sent_in_lower_case() {
+        let defaults: &'static RequestDefaults = Box::leak(Box::new(RequestDefaults {
+            provider: "github",
+            production_base_url: "https://api.github.com",
+            base_url_env: "TETHER_TEST_UNSET_BASE_URL",
+            headers: &[("X-GitHub-Api-Version", "2022-11-28"), ("x-plain", "1")],
+            connect_timeout: Duration::from_secs(1),
+            attempt_timeout: Duration::from_secs(1),
+            overall_timeout: Duration::from_secs(1),
+            policy: include_str!("../../../contracts/github/provider.yaml"),
+            contract: "",
+            contract_path: "contracts/github/repos.v1.yaml",
+            operations: &[],
+        }));
+        let (_, _, inner) = super::Settings::parts(defaults).build().unwrap();
+        let names: Vec<&str> = inner
+            .policy_headers()
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        assert_eq!(names, ["x-github-api-version", "x-plain"]);
     }
 
     #[test]
