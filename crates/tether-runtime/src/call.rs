@@ -253,20 +253,27 @@ impl Direct {
     /// Prepare and run `request` through the engine. A failure is kept for
     /// [`Direct::finish`], which returns it typed; progenitor's code only sees that the
     /// call failed.
+    ///
+    /// An `async move` block rather than an `async fn`, which would keep the request
+    /// twice in its state (see `Inner::execute`).
     #[allow(clippy::result_large_err)] // progenitor's `Error`: generated code `?`s it
-    pub async fn exchange<E>(
-        &mut self,
-        inner: &crate::Inner,
-        http: &reqwest::Client,
+    #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
+    pub fn exchange<'a, E: 'a>(
+        &'a mut self,
+        inner: &'a crate::Inner,
+        http: &'a reqwest::Client,
         mut request: reqwest::Request,
-    ) -> Result<Answer, progenitor_client::Error<E>> {
-        let op = inner
-            .prepare(&mut request, self.operation)
-            .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
-        let result = inner.execute(http, request, op, &self.options).await;
-        self.outcome
-            .keep(result)
-            .map_err(progenitor_client::Error::Custom)
+    ) -> impl std::future::Future<Output = Result<Answer, progenitor_client::Error<E>>> + Send + 'a
+    {
+        async move {
+            let op = inner
+                .prepare(&mut request, self.operation)
+                .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
+            let result = inner.execute(http, request, op, &self.options).await;
+            self.outcome
+                .keep(result)
+                .map_err(progenitor_client::Error::Custom)
+        }
     }
 
     /// The generated code's result as the caller's: its error typed from what the engine

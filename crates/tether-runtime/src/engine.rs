@@ -559,85 +559,96 @@ impl Inner {
 
     /// The `exec` hook: run the call, and hand progenitor a response (the real final
     /// one, rebuilt from the bytes read, or a synthetic one marking a failure).
-    pub async fn exec(
-        &self,
-        http: &reqwest::Client,
+    #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
+    pub fn exec<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
         request: reqwest::Request,
-        rust_name: &str,
-    ) -> reqwest::Result<reqwest::Response> {
-        let ctx = crate::call::current();
-        let options = ctx.as_ref().map(|c| c.options.clone()).unwrap_or_default();
-        let result = match self.defaults().operation(rust_name) {
-            // Not boxed: the generated `call()` boxes progenitor's whole `send()` future,
-            // this one included, so one allocation holds both (a separate box for the
-            // engine's few-kilobyte state machine cost an allocation above glibc's
-            // small-chunk size per call, BENCHMARKS.md § Runtime).
-            Some(op) => self.execute(http, request, op, &options).await,
-            None => Err(Error::Request {
-                provider: self.defaults().provider,
-                operation: "unknown",
-                message: format!(
+        rust_name: &'a str,
+    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
+        async move {
+            let ctx = crate::call::current();
+            let options = ctx.as_ref().map(|c| c.options.clone()).unwrap_or_default();
+            let result = match self.defaults().operation(rust_name) {
+                // Not boxed: the generated `call()` boxes progenitor's whole `send()` future,
+                // this one included, so one allocation holds both (a separate box for the
+                // engine's few-kilobyte state machine cost an allocation above glibc's
+                // small-chunk size per call, BENCHMARKS.md § Runtime).
+                Some(op) => self.execute(http, request, op, &options).await,
+                None => Err(Error::Request {
+                    provider: self.defaults().provider,
+                    operation: "unknown",
+                    message: format!(
                     "operation `{rust_name}` is not in the generated table (regenerate the client)"
                 ),
-            }),
-        };
-        Ok(to_response(result, ctx.as_deref()))
+                }),
+            };
+            Ok(to_response(result, ctx.as_deref()))
+        }
     }
 
     /// Run one call through the whole stack and return the final response.
-    pub async fn execute(
-        &self,
-        http: &reqwest::Client,
+    //
+    // `execute`, `attempts` and `send_once` return `async move` blocks instead of being
+    // `async fn`s: an `async fn` keeps each by-value argument twice in its state (the
+    // argument and the local it is rebound to), so the 264-byte request was stored, and
+    // copied, twice per layer (BENCHMARKS.md § Runtime).
+    #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
+    pub fn execute<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
         mut request: reqwest::Request,
         op: &'static OperationMeta,
-        options: &CallOptions,
-    ) -> Result<Exchange, Error> {
-        let s = &*self.0;
-        let correlation_id = options
-            .correlation_id
-            .clone()
-            .or_else(crate::telemetry::ambient_correlation_id)
-            .unwrap_or_else(new_correlation_id);
-        let idempotency_key = self.idempotency_key(&mut request, op, options)?;
-        // DEBUG, as the AWS SDK's `invoke` span: at INFO a call that succeeds first time
-        // logs nothing (a backend making thousands of calls a second does not want a
-        // record per call), and the events that do reach INFO and WARN (`retrying`,
-        // `call failed`) carry the call's identity themselves. An INFO span cost more
-        // than the rest of the engine together: the JSON formatter serializes its fields
-        // at creation (BENCHMARKS.md § Runtime).
-        let span = tracing::debug_span!(
-            target: "tether",
-            "tether.call",
-            provider = s.defaults.provider,
-            operation = op.id,
-            method = op.method,
-            path = op.path,
-            correlation_id = correlation_id.as_str(),
-        );
-        let report = CallReport {
-            provider: s.defaults.provider,
-            operation: op.id,
-            request_id: None,
-            correlation_id,
-            idempotency_key: idempotency_key.clone(),
-            attempts: Vec::new(),
-        };
-        let retry_allowed = op.idempotent || idempotency_key.is_some();
-        let started = s.clock.now();
-        let result = self
-            .attempts(http, request, op, options, report, retry_allowed, started)
-            .instrument(span.clone())
-            .await;
-        let elapsed = s.clock.now().saturating_duration_since(started);
-        let keys = self.keys(op);
-        crate::telemetry::call_finished(
-            &span,
-            &keys,
-            (s.defaults.provider, op.id),
-            &result,
-            elapsed,
-        );
-        result
+        options: &'a CallOptions,
+    ) -> impl std::future::Future<Output = Result<Exchange, Error>> + Send + 'a {
+        async move {
+            let s = &*self.0;
+            let correlation_id = options
+                .correlation_id
+                .clone()
+                .or_else(crate::telemetry::ambient_correlation_id)
+                .unwrap_or_else(new_correlation_id);
+            let idempotency_key = self.idempotency_key(&mut request, op, options)?;
+            // DEBUG, as the AWS SDK's `invoke` span: at INFO a call that succeeds first time
+            // logs nothing (a backend making thousands of calls a second does not want a
+            // record per call), and the events that do reach INFO and WARN (`retrying`,
+            // `call failed`) carry the call's identity themselves. An INFO span cost more
+            // than the rest of the engine together: the JSON formatter serializes its fields
+            // at creation (BENCHMARKS.md § Runtime).
+            let span = tracing::debug_span!(
+                target: "tether",
+                "tether.call",
+                provider = s.defaults.provider,
+                operation = op.id,
+                method = op.method,
+                path = op.path,
+                correlation_id = correlation_id.as_str(),
+            );
+            let report = CallReport {
+                provider: s.defaults.provider,
+                operation: op.id,
+                request_id: None,
+                correlation_id,
+                idempotency_key: idempotency_key.clone(),
+                attempts: Vec::new(),
+            };
+            let retry_allowed = op.idempotent || idempotency_key.is_some();
+            let started = s.clock.now();
+            let result = self
+                .attempts(http, request, op, options, report, retry_allowed, started)
+                .instrument(span.clone())
+                .await;
+            let elapsed = s.clock.now().saturating_duration_since(started);
+            let keys = self.keys(op);
+            crate::telemetry::call_finished(
+                &span,
+                &keys,
+                (s.defaults.provider, op.id),
+                &result,
+                elapsed,
+            );
+            result
+        }
     }
 
     fn idempotency_key(
@@ -698,175 +709,188 @@ impl Inner {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn attempts(
-        &self,
-        http: &reqwest::Client,
+    fn attempts<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
         request: reqwest::Request,
         op: &'static OperationMeta,
-        options: &CallOptions,
+        options: &'a CallOptions,
         mut report: CallReport,
         retry_allowed: bool,
         started: Instant,
-    ) -> Result<Exchange, Error> {
-        let s = &*self.0;
-        let deadline = started + options.timeout.unwrap_or(s.overall);
+    ) -> impl std::future::Future<Output = Result<Exchange, Error>> + Send + 'a {
+        // Moved into the block as they are: the request is kept once, as `original`.
         let mut original = Some(request);
-        let mut waited = Duration::ZERO;
-        let mut last_retry_cost = None;
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            // Breaker: fail fast while open. The probe guard gives a half-open slot back
-            // if this attempt never goes out.
-            let probe = match s.shared.breaker.acquire(s.clock.now()) {
-                Ok(p) => p,
-                Err(retry_in) => return Err(circuit_open(s, op, original.as_ref(), retry_in)),
-            };
-            // Client-side limits: wait for a slot within the deadline.
-            waited += self.wait_for_slot(op, deadline, &mut report).await?;
-            // Concurrency cap: wait for a slot, but never past the deadline.
-            let _slot = match &s.shared.concurrency {
-                Some(cap) => match cap.try_acquire() {
-                    // A free slot is taken without arming a timer.
-                    Some(slot) => Some(slot),
+        async move {
+            let s = &*self.0;
+            let deadline = started + options.timeout.unwrap_or(s.overall);
+            let mut waited = Duration::ZERO;
+            let mut last_retry_cost = None;
+            let mut attempt = 0u32;
+            loop {
+                attempt += 1;
+                // Breaker: fail fast while open. The probe guard gives a half-open slot back
+                // if this attempt never goes out.
+                let probe = match s.shared.breaker.acquire(s.clock.now()) {
+                    Ok(p) => p,
+                    Err(retry_in) => return Err(circuit_open(s, op, original.as_ref(), retry_in)),
+                };
+                // Client-side limits: wait for a slot within the deadline.
+                waited += self.wait_for_slot(op, deadline, &mut report).await?;
+                // Concurrency cap: wait for a slot, but never past the deadline.
+                let _slot = match &s.shared.concurrency {
+                    Some(cap) => match cap.try_acquire() {
+                        // A free slot is taken without arming a timer.
+                        Some(slot) => Some(slot),
+                        None => {
+                            // Boxed: the waiting path's state machine stays out of this
+                            // function's (it is rare; the free-slot path above is not).
+                            let left = deadline.saturating_duration_since(s.clock.now());
+                            match Box::pin(tokio::time::timeout(left, cap.acquire())).await {
+                                Ok(slot) => Some(slot),
+                                Err(_) => return Err(timed_out(s, report, started)),
+                            }
+                        }
+                    },
+                    None => None,
+                };
+                let Some(template) = original.as_ref() else {
+                    return unreachable_request(s, op, "request lost between attempts");
+                };
+                // A streaming body cannot be cloned: such a request gets exactly one attempt.
+                let (mut req, retry_possible) = match attempt_copy(template) {
+                    Some(r) => (r, retry_allowed),
+                    None => match original.take() {
+                        Some(r) => (r, false),
+                        None => unreachable_request(s, op, "request body could not be re-sent")?,
+                    },
+                };
+                // The correlation header goes on each attempt's request, not on the template:
+                // a header value built from a `String` is promoted to shared bytes (one more
+                // allocation) the first time the template's headers are copied.
+                if let Ok(v) = HeaderValue::from_str(&report.correlation_id) {
+                    // A `HeaderName` constant: a `&str` key allocates a name on every insert.
+                    const NAME: HeaderName = HeaderName::from_static(CORRELATION_HEADER);
+                    req.headers_mut().insert(NAME, v);
+                }
+                match &s.auth_header {
+                    Some((name, value)) => {
+                        req.headers_mut().insert(name.clone(), value.clone());
+                    }
                     None => {
-                        // Boxed: the waiting path's state machine stays out of this
-                        // function's (it is rare; the free-slot path above is not).
+                        // An OAuth2 token fetch counts against the call's deadline.
+                        // Boxed: the token fetch's state machine stays out of this
+                        // function's (a fixed credential never takes this path).
                         let left = deadline.saturating_duration_since(s.clock.now());
-                        match Box::pin(tokio::time::timeout(left, cap.acquire())).await {
-                            Ok(slot) => Some(slot),
+                        let apply = s
+                            .credentials
+                            .apply(req.headers_mut(), http, s.clock.as_ref());
+                        match Box::pin(tokio::time::timeout(left, apply)).await {
+                            Ok(applied) => applied?,
                             Err(_) => return Err(timed_out(s, report, started)),
                         }
                     }
-                },
-                None => None,
-            };
-            let Some(template) = original.as_ref() else {
-                return unreachable_request(s, op, "request lost between attempts");
-            };
-            // A streaming body cannot be cloned: such a request gets exactly one attempt.
-            let (mut req, retry_possible) = match attempt_copy(template) {
-                Some(r) => (r, retry_allowed),
-                None => match original.take() {
-                    Some(r) => (r, false),
-                    None => unreachable_request(s, op, "request body could not be re-sent")?,
-                },
-            };
-            // The correlation header goes on each attempt's request, not on the template:
-            // a header value built from a `String` is promoted to shared bytes (one more
-            // allocation) the first time the template's headers are copied.
-            if let Ok(v) = HeaderValue::from_str(&report.correlation_id) {
-                // A `HeaderName` constant: a `&str` key allocates a name on every insert.
-                const NAME: HeaderName = HeaderName::from_static(CORRELATION_HEADER);
-                req.headers_mut().insert(NAME, v);
-            }
-            match &s.auth_header {
-                Some((name, value)) => {
-                    req.headers_mut().insert(name.clone(), value.clone());
                 }
-                None => {
-                    // An OAuth2 token fetch counts against the call's deadline.
-                    // Boxed: the token fetch's state machine stays out of this
-                    // function's (a fixed credential never takes this path).
-                    let left = deadline.saturating_duration_since(s.clock.now());
-                    let apply = s
-                        .credentials
-                        .apply(req.headers_mut(), http, s.clock.as_ref());
-                    match Box::pin(tokio::time::timeout(left, apply)).await {
-                        Ok(applied) => applied?,
-                        Err(_) => return Err(timed_out(s, report, started)),
+                let remaining = deadline.saturating_duration_since(s.clock.now());
+                if remaining.is_zero() {
+                    return Err(timed_out(s, report, started));
+                }
+                let attempt_span = tracing::debug_span!(target: "tether", "tether.attempt", attempt, status = tracing::field::Empty);
+                let t0 = Instant::now();
+                // The attempt's bound (connect, headers and body) is a timer here rather than
+                // reqwest's per-request timeout, which costs an extensions map on every
+                // request and its clone (BENCHMARKS.md § Runtime).
+                let sent = tokio::time::timeout(
+                    s.attempt_timeout.min(remaining),
+                    self.send_once(http.execute(req)),
+                )
+                .instrument(attempt_span.clone())
+                .await
+                .unwrap_or_else(|_| {
+                    Err(SendError::Transport {
+                        timed_out: true,
+                        message: "timeout: operation timed out".to_owned(),
+                    })
+                });
+                let elapsed = t0.elapsed();
+                let wall = s.clock.wall();
+                let (verdict, response) = match sent {
+                    Ok(received) => {
+                        let (status, headers) = (received.status, &received.headers);
+                        attempt_span.record("status", status);
+                        let now = s.clock.now();
+                        probe.record(status >= 500, now);
+                        s.shared.adaptive.observe(
+                            status,
+                            Headroom::from_headers(headers),
+                            now,
+                            wall,
+                        );
+                        if let Some(id) = s
+                            .request_id_header
+                            .as_ref()
+                            .and_then(|name| headers.get(name)?.to_str().ok())
+                        {
+                            report.request_id = Some(id.to_owned());
+                        }
+                        let v = s.retry.classify(status, headers, &received.body, wall);
+                        crate::telemetry::attempt(
+                            &self.keys(op),
+                            Some(status),
+                            v.throttled,
+                            elapsed,
+                        );
+                        (v, Ok(received))
                     }
-                }
-            }
-            let remaining = deadline.saturating_duration_since(s.clock.now());
-            if remaining.is_zero() {
-                return Err(timed_out(s, report, started));
-            }
-            let attempt_span = tracing::debug_span!(target: "tether", "tether.attempt", attempt, status = tracing::field::Empty);
-            let t0 = Instant::now();
-            // The attempt's bound (connect, headers and body) is a timer here rather than
-            // reqwest's per-request timeout, which costs an extensions map on every
-            // request and its clone (BENCHMARKS.md § Runtime).
-            let sent =
-                tokio::time::timeout(s.attempt_timeout.min(remaining), self.send_once(http, req))
-                    .instrument(attempt_span.clone())
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(SendError::Transport {
-                            timed_out: true,
-                            message: "timeout: operation timed out".to_owned(),
-                        })
-                    });
-            let elapsed = t0.elapsed();
-            let wall = s.clock.wall();
-            let (verdict, response) = match sent {
-                Ok(received) => {
-                    let (status, headers) = (received.status, &received.headers);
-                    attempt_span.record("status", status);
-                    let now = s.clock.now();
-                    probe.record(status >= 500, now);
-                    s.shared
-                        .adaptive
-                        .observe(status, Headroom::from_headers(headers), now, wall);
-                    if let Some(id) = s
-                        .request_id_header
-                        .as_ref()
-                        .and_then(|name| headers.get(name)?.to_str().ok())
-                    {
-                        report.request_id = Some(id.to_owned());
+                    Err(SendError::TooLarge) => {
+                        probe.record(false, s.clock.now()); // the host answered
+                        return Err(body_too_large(s, report, attempt, elapsed, waited));
                     }
-                    let v = s.retry.classify(status, headers, &received.body, wall);
-                    crate::telemetry::attempt(&self.keys(op), Some(status), v.throttled, elapsed);
-                    (v, Ok(received))
-                }
-                Err(SendError::TooLarge) => {
-                    probe.record(false, s.clock.now()); // the host answered
-                    return Err(body_too_large(s, report, attempt, elapsed, waited));
-                }
-                Err(SendError::Transport { timed_out, message }) => {
-                    probe.record(true, s.clock.now());
-                    crate::telemetry::attempt(&self.keys(op), None, false, elapsed);
-                    (transport_verdict(timed_out), Err((timed_out, message)))
-                }
-            };
-            let outcome = match &response {
-                Ok(r) if verdict.reason == "success" => r.status.to_string(),
-                Ok(r) => format!("{} {}", r.status, verdict.reason),
-                Err((_, m)) => m.clone(),
-            };
-            report.attempts.push(Attempt {
-                number: attempt,
-                status: response.as_ref().ok().map(|r| r.status),
-                outcome,
-                elapsed,
-                waited,
-            });
-            if let Some(wait) = self.retry_wait(
-                &verdict,
-                retry_possible,
-                attempt,
-                deadline,
-                &mut last_retry_cost,
-                &mut report,
-            )? {
-                retrying(s, op, &report, attempt, wait, verdict.reason);
-                s.clock.sleep(wait).await;
-                waited = wait;
-                continue;
-            }
-            return match response {
-                Ok(received) => {
-                    if (200..300).contains(&received.status) {
-                        s.shared.quota.release(last_retry_cost);
+                    Err(SendError::Transport { timed_out, message }) => {
+                        probe.record(true, s.clock.now());
+                        crate::telemetry::attempt(&self.keys(op), None, false, elapsed);
+                        (transport_verdict(timed_out), Err((timed_out, message)))
                     }
-                    // The origin a next-page link must share: the request's (the one
-                    // that answered when the request could not be kept for retries).
-                    let origin = original.as_ref().map(reqwest::Request::url);
-                    self.finish(op, options, origin, report, received)
+                };
+                let outcome = match &response {
+                    Ok(r) if verdict.reason == "success" => r.status.to_string(),
+                    Ok(r) => format!("{} {}", r.status, verdict.reason),
+                    Err((_, m)) => m.clone(),
+                };
+                report.attempts.push(Attempt {
+                    number: attempt,
+                    status: response.as_ref().ok().map(|r| r.status),
+                    outcome,
+                    elapsed,
+                    waited,
+                });
+                if let Some(wait) = self.retry_wait(
+                    &verdict,
+                    retry_possible,
+                    attempt,
+                    deadline,
+                    &mut last_retry_cost,
+                    &mut report,
+                )? {
+                    retrying(s, op, &report, attempt, wait, verdict.reason);
+                    s.clock.sleep(wait).await;
+                    waited = wait;
+                    continue;
                 }
-                Err((true, _)) => Err(timed_out(s, report, started)),
-                Err((false, message)) => Err(transport(report, message)),
-            };
+                return match response {
+                    Ok(received) => {
+                        if (200..300).contains(&received.status) {
+                            s.shared.quota.release(last_retry_cost);
+                        }
+                        // The origin a next-page link must share: the request's (the one
+                        // that answered when the request could not be kept for retries).
+                        let origin = original.as_ref().map(reqwest::Request::url);
+                        self.finish(op, options, origin, report, received)
+                    }
+                    Err((true, _)) => Err(timed_out(s, report, started)),
+                    Err((false, message)) => Err(transport(report, message)),
+                };
+            }
         }
     }
 
@@ -956,50 +980,54 @@ impl Inner {
         Ok(total)
     }
 
-    async fn send_once(
-        &self,
-        http: &reqwest::Client,
-        req: reqwest::Request,
-    ) -> Result<Received, SendError> {
-        let mut response = http.execute(req).await.map_err(SendError::from_reqwest)?;
-        let limit = self.0.max_body_bytes;
-        if response.content_length().is_some_and(|n| n > limit) {
-            return Err(SendError::TooLarge);
-        }
-        let status = response.status().as_u16();
-        let version = response.version();
-        let headers = std::mem::take(response.headers_mut());
-        let url = response.url().clone();
-        if response.content_length().is_some() {
-            // A declared length (checked against the limit above) bounds the body: hyper
-            // reads exactly that many bytes. `bytes()` hands a single-chunk body through
-            // without the copy the loop below makes (a body-sized allocation and memcpy
-            // per call, BENCHMARKS.md § Runtime).
-            let body = response.bytes().await.map_err(SendError::from_reqwest)?;
-            return Ok(Received {
+    /// The attempt `sent` (reqwest's future for it, made by the caller so that this
+    /// state machine holds that future instead of the 264-byte request).
+    #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
+    fn send_once<'a>(
+        &'a self,
+        sent: impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a,
+    ) -> impl std::future::Future<Output = Result<Received, SendError>> + Send + 'a {
+        async move {
+            let mut response = sent.await.map_err(SendError::from_reqwest)?;
+            let limit = self.0.max_body_bytes;
+            if response.content_length().is_some_and(|n| n > limit) {
+                return Err(SendError::TooLarge);
+            }
+            let status = response.status().as_u16();
+            let version = response.version();
+            let headers = std::mem::take(response.headers_mut());
+            let url = response.url().clone();
+            if response.content_length().is_some() {
+                // A declared length (checked against the limit above) bounds the body: hyper
+                // reads exactly that many bytes. `bytes()` hands a single-chunk body through
+                // without the copy the loop below makes (a body-sized allocation and memcpy
+                // per call, BENCHMARKS.md § Runtime).
+                let body = response.bytes().await.map_err(SendError::from_reqwest)?;
+                return Ok(Received {
+                    status,
+                    version,
+                    headers,
+                    body,
+                    url,
+                });
+            }
+            // No length declared (chunked): read chunk by chunk, refusing past the limit
+            // without buffering the rest.
+            let mut body = BytesMut::new();
+            while let Some(chunk) = response.chunk().await.map_err(SendError::from_reqwest)? {
+                if body.len() as u64 + chunk.len() as u64 > limit {
+                    return Err(SendError::TooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Received {
                 status,
                 version,
                 headers,
-                body,
+                body: body.freeze(),
                 url,
-            });
+            })
         }
-        // No length declared (chunked): read chunk by chunk, refusing past the limit
-        // without buffering the rest.
-        let mut body = BytesMut::new();
-        while let Some(chunk) = response.chunk().await.map_err(SendError::from_reqwest)? {
-            if body.len() as u64 + chunk.len() as u64 > limit {
-                return Err(SendError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Received {
-            status,
-            version,
-            headers,
-            body: body.freeze(),
-            url,
-        })
     }
 
     fn finish(
