@@ -630,9 +630,11 @@ fn call_methods(
         let body = if direct.contains(&builder_name) {
             // Progenitor's request building, then the engine, then the body decoded
             // once (`send_direct`, derived from `send`; BENCHMARKS.md § Runtime).
+            // The `Direct` is made before the block, so the block holds it (options
+            // included) once rather than the options and then the `Direct` as well.
             quote! {
+                let mut call = tether_runtime::call::Direct::new(&DEFAULTS, #rust_name, options);
                 async move {
-                    let mut call = tether_runtime::call::Direct::new(&DEFAULTS, #rust_name, options);
                     let result = self.send_direct(&mut call).await;
                     call.finish(result)
                 }

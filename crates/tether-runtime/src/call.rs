@@ -70,8 +70,8 @@ pub(crate) struct Outcome {
     pub(crate) failure: Option<Error<serde_json::Value>>,
     pub(crate) report: Option<CallReport>,
     pub(crate) status: Option<u16>,
-    pub(crate) detail: Option<ProviderDetail>,
-    pub(crate) next: Option<NextPage>,
+    pub(crate) detail: Option<Box<ProviderDetail>>,
+    pub(crate) next: Option<Box<NextPage>>,
 }
 
 impl Outcome {
@@ -211,7 +211,7 @@ where
         let outcome = this.ctx.take();
         Poll::Ready(match result {
             Ok(v) => {
-                this.next = outcome.next;
+                this.next = outcome.next.map(|next| *next);
                 Ok(v)
             }
             Err(e) => Err(map_error(this.defaults, this.operation, e, outcome)),
@@ -386,7 +386,7 @@ fn map_error<E>(
         operation,
         ..CallReport::default()
     });
-    let detail = Box::new(outcome.detail.unwrap_or_default());
+    let detail = outcome.detail.unwrap_or_default();
     let status = outcome.status.unwrap_or(0);
     match error {
         P::ErrorResponse(value) => Error::Provider {

@@ -521,10 +521,11 @@ pub struct Exchange {
     pub url: reqwest::Url,
     /// Attempts and ids.
     pub report: CallReport,
-    /// Error fields of a non-2xx body.
-    pub detail: Option<ProviderDetail>,
+    /// Error fields of a non-2xx body. Boxed, as `next`: both are rare, and an
+    /// `Exchange` is moved up through every layer of the engine on every call.
+    pub detail: Option<Box<ProviderDetail>>,
     /// Next page of a paginated operation.
-    pub next: Option<NextPage>,
+    pub next: Option<Box<NextPage>>,
 }
 
 /// Marker on a synthetic response: the engine failed, the error is in the call context.
@@ -1081,9 +1082,10 @@ impl Inner {
                 }
             }
         }
-        let detail = (status >= 400).then(|| ProviderDetail::from_body(&body));
+        let detail = (status >= 400).then(|| Box::new(ProviderDetail::from_body(&body)));
         let next = if op.paginated && (200..300).contains(&status) {
             self.next_page(&headers, &body, origin.unwrap_or(&url))
+                .map(Box::new)
         } else {
             None
         };
