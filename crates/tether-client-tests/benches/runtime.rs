@@ -212,23 +212,29 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
             serde_json::from_slice::<github_repos_v1::types::FullRepository>(&bytes).is_ok()
         }
     };
-    let settings = github_repos_v1::Client::builder();
-    let client = Arc::new(
-        full_stack(settings, &url, validation, sample)
-            .build()
-            .unwrap(),
-    );
-    let full = move || {
-        let c = Arc::clone(&client);
-        async move {
-            c.repos_get()
-                .owner("octocat")
-                .repo("Hello-World")
-                .call()
-                .await
-                .is_ok()
-        }
-    };
+    // One call through a full-stack client: a macro, so that each use (the A/A check
+    // below uses two) is its own closure type, as the bare side's is.
+    macro_rules! full_stack_call {
+        () => {{
+            let client = Arc::new(
+                full_stack(github_repos_v1::Client::builder(), &url, validation, sample)
+                    .build()
+                    .unwrap(),
+            );
+            move || {
+                let c = Arc::clone(&client);
+                async move {
+                    c.repos_get()
+                        .owner("octocat")
+                        .repo("Hello-World")
+                        .call()
+                        .await
+                        .is_ok()
+                }
+            }
+        }};
+    }
+    let full = full_stack_call!();
     if std::env::var_os("TETHER_BENCH_ENGINE_ONLY").is_some() {
         // The engine alone, for splitting the overhead: the same settings, the request
         // built by hand and handed to `Inner::execute` (the `exec` hook's body), the body
@@ -257,22 +263,7 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
         // side's place. Its ratio (ideally 1.0) is the harness's own bias (the two
         // sides' loops are separate monomorphizations, placed differently in the
         // binary), to read the real ratio against (BENCHMARKS.md § Runtime).
-        let client2 = Arc::new(
-            full_stack(github_repos_v1::Client::builder(), &url, validation, sample)
-                .build()
-                .unwrap(),
-        );
-        let full2 = move || {
-            let c = Arc::clone(&client2);
-            async move {
-                c.repos_get()
-                    .owner("octocat")
-                    .repo("Hello-World")
-                    .call()
-                    .await
-                    .is_ok()
-            }
-        };
+        let full2 = full_stack_call!();
         return paired(workers, validation, sample, full2, full).await;
     }
     if std::env::var_os("TETHER_BENCH_BARE_ONLY").is_some() {

@@ -1366,13 +1366,15 @@ mod tests {
 
     use crate::meta::RequestDefaults;
 
-    #[test]
-    fn a_policy_header_that_is_not_a_valid_header_fails_the_build_and_names_it() {
-        let defaults: &'static RequestDefaults = Box::leak(Box::new(RequestDefaults {
+    /// GitHub's defaults with `headers` as the policy's headers.
+    fn github_defaults_with(
+        headers: &'static [(&'static str, &'static str)],
+    ) -> &'static RequestDefaults {
+        Box::leak(Box::new(RequestDefaults {
             provider: "github",
             production_base_url: "https://api.github.com",
             base_url_env: "TETHER_TEST_UNSET_BASE_URL",
-            headers: &[("user-agent", "tether\nInjected: yes")],
+            headers,
             connect_timeout: Duration::from_secs(1),
             attempt_timeout: Duration::from_secs(1),
             overall_timeout: Duration::from_secs(1),
@@ -1380,7 +1382,12 @@ mod tests {
             contract: "",
             contract_path: "contracts/github/repos.v1.yaml",
             operations: &[],
-        }));
+        }))
+    }
+
+    #[test]
+    fn a_policy_header_that_is_not_a_valid_header_fails_the_build_and_names_it() {
+        let defaults = github_defaults_with(&[("user-agent", "tether\nInjected: yes")]);
         let err = super::Settings::parts(defaults).build().unwrap_err();
         let text = err.to_string();
         assert!(
@@ -1395,19 +1402,8 @@ mod tests {
     /// names are case-insensitive), not a panic of the static-name fast path.
     #[test]
     fn a_policy_header_name_in_upper_case_is_sent_in_lower_case() {
-        let defaults: &'static RequestDefaults = Box::leak(Box::new(RequestDefaults {
-            provider: "github",
-            production_base_url: "https://api.github.com",
-            base_url_env: "TETHER_TEST_UNSET_BASE_URL",
-            headers: &[("X-GitHub-Api-Version", "2022-11-28"), ("x-plain", "1")],
-            connect_timeout: Duration::from_secs(1),
-            attempt_timeout: Duration::from_secs(1),
-            overall_timeout: Duration::from_secs(1),
-            policy: include_str!("../../../contracts/github/provider.yaml"),
-            contract: "",
-            contract_path: "contracts/github/repos.v1.yaml",
-            operations: &[],
-        }));
+        let defaults =
+            github_defaults_with(&[("X-GitHub-Api-Version", "2022-11-28"), ("x-plain", "1")]);
         let (_, _, inner) = super::Settings::parts(defaults).build().unwrap();
         let names: Vec<&str> = inner
             .policy_headers()
