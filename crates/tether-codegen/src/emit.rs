@@ -45,6 +45,7 @@ pub fn render(contract_path: &Path) -> Result<Generated, CodegenError> {
         message: e.to_string(),
     })?;
     RemoveProgenitorNew.visit_file_mut(&mut file);
+    LazyUninitialized.visit_file_mut(&mut file);
     BoxLargeFields::default().apply(&mut file);
     let mut sends = SendSignatures::default();
     sends.visit_file_mut(&mut file);
@@ -121,6 +122,121 @@ impl VisitMut for RemoveProgenitorNew {
         if is_client {
             item.items
                 .retain(|i| !matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+        }
+    }
+}
+
+/// progenitor's builder `new()` starts each required parameter as
+/// `Err("owner was not initialized".to_string())`: two heap strings per call of a
+/// two-parameter operation, made and dropped on every call that sets them (BENCHMARKS.md
+/// § Runtime). Here `new()` starts them as `Err(String::new())` (no allocation), and
+/// `send()` (which `send_direct` is derived from) puts the same message in when a
+/// parameter was never set: `Err(e) if e.is_empty()`. A setter's conversion failure keeps
+/// its own (never empty) message. A builder whose `send()` does not read every such
+/// field in progenitor's `let f = f.map_err(Error::InvalidRequest)?;` is left as it is.
+struct LazyUninitialized;
+
+impl VisitMut for LazyUninitialized {
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        let Some(new) = item.items.iter_mut().find_map(|i| match i {
+            syn::ImplItem::Fn(f) if f.sig.ident == "new" => Some(f),
+            _ => None,
+        }) else {
+            return;
+        };
+        let mut fields = UninitializedFields::default();
+        fields.visit_block_mut(&mut new.block.clone());
+        let messages = fields.messages;
+        if messages.is_empty() {
+            return;
+        }
+        let Some(send) = item.items.iter_mut().find_map(|i| match i {
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" && f.sig.asyncness.is_some() => {
+                Some(f)
+            }
+            _ => None,
+        }) else {
+            return;
+        };
+        let mut stmts = send.block.stmts.clone();
+        let mut rewritten = 0;
+        for stmt in &mut stmts {
+            let text = flat(stmt);
+            let Some(field) = text
+                .strip_prefix("let")
+                .and_then(|t| t.split_once('='))
+                .filter(|(f, rest)| *rest == format!("{f}.map_err(Error::InvalidRequest)?;"))
+                .map(|(f, _)| f.to_owned())
+            else {
+                continue;
+            };
+            let Some(message) = messages.get(&field) else {
+                continue;
+            };
+            let ident = format_ident!("{}", field);
+            *stmt = syn::parse_quote! {
+                let #ident = #ident.map_err(|e| {
+                    Error::InvalidRequest(if e.is_empty() { #message.to_string() } else { e })
+                })?;
+            };
+            rewritten += 1;
+        }
+        if rewritten != messages.len() {
+            return;
+        }
+        send.block.stmts = stmts;
+        if let Some(new) = item.items.iter_mut().find_map(|i| match i {
+            syn::ImplItem::Fn(f) if f.sig.ident == "new" => Some(f),
+            _ => None,
+        }) {
+            UninitializedFields {
+                messages: std::collections::BTreeMap::new(),
+                replace: true,
+            }
+            .visit_block_mut(&mut new.block);
+        }
+    }
+}
+
+/// The `field: Err("<field> was not initialized".to_string())` values of a builder's
+/// `new()`: collected, or (with `replace`) made `Err(String::new())`.
+#[derive(Default)]
+struct UninitializedFields {
+    messages: std::collections::BTreeMap<String, syn::LitStr>,
+    replace: bool,
+}
+
+impl VisitMut for UninitializedFields {
+    fn visit_field_value_mut(&mut self, fv: &mut syn::FieldValue) {
+        let syn::Member::Named(ident) = &fv.member else {
+            return;
+        };
+        let syn::Expr::Call(call) = &fv.expr else {
+            return;
+        };
+        let (syn::Expr::Path(func), Some(syn::Expr::MethodCall(m)), 1) =
+            (&*call.func, call.args.first(), call.args.len())
+        else {
+            return;
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(message),
+            ..
+        }) = &*m.receiver
+        else {
+            return;
+        };
+        if !func.path.is_ident("Err")
+            || m.method != "to_string"
+            || !message.value().ends_with(" was not initialized")
+        {
+            return;
+        }
+        let name = ident.to_string();
+        if self.replace {
+            fv.expr = syn::parse_quote!(Err(::std::string::String::new()));
+        } else {
+            self.messages.insert(name, message.clone());
         }
     }
 }
@@ -1122,6 +1238,17 @@ mod tests {
                 flat.matches(".path_segment()").count(),
                 flat.matches("encode_path(").count(),
                 "{contract}"
+            );
+            // Builders start required parameters without a heap string; `send()` names
+            // a parameter never set.
+            assert!(
+                !flat.contains("wasnotinitialized\".to_string())"),
+                "{contract}: a builder's new() still allocates its messages"
+            );
+            assert_eq!(
+                flat.matches("Err(::std::string::String::new())").count(),
+                flat.matches("ife.is_empty(){").count() / 2,
+                "{contract}: each lazily named parameter is named in send() and send_direct()"
             );
         }
     }

@@ -244,3 +244,46 @@ fn large_nested_repositories_are_boxed_and_read_and_write_the_same_json() {
         .unwrap();
     assert_eq!(rebuilt, repo);
 }
+
+/// A required parameter never set is refused before anything is sent, with progenitor's
+/// message naming it, through `send()` and `call()` alike; a setter's failed conversion
+/// keeps its own message.
+#[tokio::test]
+async fn a_required_parameter_left_unset_is_refused_naming_it_and_nothing_is_sent() {
+    let server = MockServer::start().await;
+    let gh = Client::new(&server.uri());
+
+    match gh.repos_get().owner("octocat").send().await {
+        Err(Error::InvalidRequest(message)) => assert_eq!(message, "repo was not initialized"),
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+    let err = gh.repos_get().repo("Hello-World").call().await.unwrap_err();
+    match &err {
+        tether_runtime::Error::Request { message, .. } => {
+            assert_eq!(message, "owner was not initialized")
+        }
+        other => panic!("expected a request error, got {other:?}"),
+    }
+    let err = gh
+        .issues_get()
+        .owner("octocat")
+        .repo("Hello-World")
+        .call()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("issue_number was not initialized"),
+        "{err}"
+    );
+    // A value that does not convert: the setter's message, not "not initialized".
+    let err = gh
+        .issues_get()
+        .owner("octocat")
+        .repo("Hello-World")
+        .issue_number(u64::MAX)
+        .call()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("issue_number failed"), "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
