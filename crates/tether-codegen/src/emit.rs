@@ -151,9 +151,7 @@ impl VisitMut for LazyUninitialized {
             return;
         }
         let Some(send) = item.items.iter_mut().find_map(|i| match i {
-            syn::ImplItem::Fn(f) if f.sig.ident == "send" && f.sig.asyncness.is_some() => {
-                Some(f)
-            }
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" && f.sig.asyncness.is_some() => Some(f),
             _ => None,
         }) else {
             return;
@@ -642,6 +640,35 @@ fn segments_in_url(stmt: &syn::Stmt) -> (syn::Stmt, bool) {
         rewritten = true;
     }
     m.mac.tokens = quote!(#args);
+    // `format!("{}/repos/{}/{}", client.baseurl, …)` starts from an empty string (its
+    // literal pieces are too short for `format!`'s estimate) and grows it two or three
+    // times; the URL is written instead into one string sized for the base URL, the
+    // template's text and room for the parameters (BENCHMARKS.md § Runtime).
+    let mut leading = args.iter();
+    if let (
+        Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(template),
+            ..
+        })),
+        Some(base),
+    ) = (leading.next(), leading.next())
+    {
+        if m.mac.path.is_ident("format") && flat(base) == "client.baseurl" {
+            let room = template.value().len() + 32 * (args.len() - 2);
+            let pat = &local.pat;
+            stmt = syn::parse_quote! {
+                let #pat = {
+                    use ::std::fmt::Write as _;
+                    let mut url = ::std::string::String::with_capacity(client.baseurl.len() + #room);
+                    // Writing into a `String` cannot fail (`format!` would have panicked
+                    // where this ignores: on a `Display` impl that reports an error, which
+                    // no path parameter's has).
+                    let _ = ::std::write!(url, #args);
+                    url
+                };
+            };
+        }
+    }
     (stmt, rewritten)
 }
 
@@ -1186,7 +1213,7 @@ mod tests {
         // Path parameters are encoded straight into the URL.
         assert!(
             text.contains(
-                r#"usetether_runtime::path::PathSegmentas_;leturl=format!("{}/repos/{}",client.baseurl,(owner).path_segment());"#
+                r#"usetether_runtime::path::PathSegmentas_;leturl={use::std::fmt::Writeas_;letmuturl=::std::string::String::with_capacity(client.baseurl.len()+43usize);let_=::std::write!(url,"{}/repos/{}",client.baseurl,(owner).path_segment());url};"#
             ),
             "{text}"
         );
