@@ -515,6 +515,7 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
     let mut stmts: Vec<syn::Stmt> = Vec::with_capacity(send.block.stmts.len());
     let mut hooks = 0;
     let mut api_version = false;
+    let mut exchange_at = None;
     for stmt in &send.block.stmts {
         let text = flat(stmt);
         if text.starts_with("letinfo=OperationInfo{")
@@ -545,11 +546,8 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
         }
         if text == "client.pre(&mutrequest,&info).await?;" {
             hooks += 1;
-            stmts.push(syn::parse_quote! {
-                let response = tether_call
-                    .exchange(&client.inner, &client.client, request)
-                    .await?;
-            });
+            // The exchange goes here, once the request building is final (below).
+            exchange_at = Some(stmts.len());
             continue;
         }
         stmts.push(stmt.clone());
@@ -575,6 +573,10 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
             };
         }
     }
+    let at = exchange_at?;
+    let after = stmts.split_off(at);
+    rebuilt_request(&mut stmts, &send.sig.output);
+    stmts.extend(after);
     let mut f = send.clone();
     f.block.stmts = stmts;
     let mut answers = ReadAnswer { unsupported: false };
@@ -590,6 +592,64 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
     f.vis = syn::parse_quote!(pub(crate));
     f.attrs = vec![syn::parse_quote!(#[doc(hidden)])];
     Some(f)
+}
+
+/// The request building of a `send_direct` (from its URL to progenitor's `let mut
+/// request = client.client.….build()?;`, the last of `stmts`) moved into a closure
+/// `build`: the first attempt's request is `build()?`, and the engine calls it again only
+/// for a retry (`Direct::exchange_rebuilding`), instead of copying the request (headers
+/// and URL: four allocations) for an attempt that is rarely retried (BENCHMARKS.md §
+/// Runtime). A request built by moving a value (a streamed body) cannot be built twice:
+/// it goes to `Direct::exchange`, which sends a copy per attempt (or the request itself,
+/// once).
+fn rebuilt_request(stmts: &mut Vec<syn::Stmt>, output: &syn::ReturnType) {
+    let once = |stmts: &mut Vec<syn::Stmt>| {
+        stmts.push(syn::parse_quote! {
+            let response = tether_call
+                .exchange(&client.inner, &client.client, request)
+                .await?;
+        });
+    };
+    let start = stmts.iter().position(|s| {
+        let text = flat(s);
+        text.starts_with("usetether_runtime::path::PathSegmentas_;") || text.starts_with("leturl=")
+    });
+    let request = stmts.last().map(|s| flat(s)).unwrap_or_default();
+    let request = request.trim_start_matches("#[allow(unused_mut)]");
+    let error = match output {
+        syn::ReturnType::Type(_, ty) => generic_args(ty).get(1).cloned(),
+        syn::ReturnType::Default => None,
+    };
+    let (Some(start), Some(error)) = (start, error) else {
+        return once(stmts);
+    };
+    let region = &stmts[start..];
+    if !request.starts_with("letmutrequest=client.client.")
+        || !request.ends_with(".build()?;")
+        || region.iter().any(|s| flat(s).contains(".body("))
+    {
+        return once(stmts);
+    }
+    let region: Vec<syn::Stmt> = stmts.drain(start..).collect();
+    stmts.push(syn::parse_quote! {
+        let build = || -> Result<::reqwest::Request, #error> {
+            #(#region)*
+            Ok(request)
+        };
+    });
+    stmts.push(syn::parse_quote! {
+        let request = build()?;
+    });
+    stmts.push(syn::parse_quote! {
+        let response = tether_call
+            .exchange_rebuilding(
+                &client.inner,
+                &client.client,
+                request,
+                &|| build().map_err(|e| e.to_string()),
+            )
+            .await?;
+    });
 }
 
 /// progenitor's `let url = format!(…, encode_path(&p.to_string()), …)` with each path
@@ -1174,9 +1234,15 @@ mod tests {
             text.contains("asyncfnsend_direct(self,tether_call:&muttether_runtime::call::Direct)"),
             "{text}"
         );
+        // The request is built by a closure: once for the first attempt, again only
+        // for a retry.
+        assert!(
+            text.contains("letbuild=||->Result<::reqwest::Request,Error<types::BasicError>>{"),
+            "{text}"
+        );
         assert!(
             text.contains(
-                "letresponse=tether_call.exchange(&client.inner,&client.client,request).await?;"
+                "Ok(request)};letrequest=build()?;letresponse=tether_call.exchange_rebuilding(&client.inner,&client.client,request,&||build().map_err(|e|e.to_string()),).await?;"
             ),
             "{text}"
         );
@@ -1220,6 +1286,28 @@ mod tests {
         assert!(!text.contains("encode_path"), "{text}");
     }
 
+    /// A request built by moving its body (a stream) cannot be built twice: its
+    /// `send_direct` hands the request to `exchange`, which copies it per attempt.
+    #[test]
+    fn a_request_built_from_a_moved_body_is_not_rebuilt() {
+        let mut send = progenitor_send("_ => Err(Error::UnexpectedResponse(response)),");
+        for stmt in &mut send.block.stmts {
+            if super::flat(stmt).contains("letmutrequest=") {
+                *stmt = syn::parse_quote! {
+                    let mut request = client.client.post(url).body(body).headers(header_map).build()?;
+                };
+            }
+        }
+        let text = super::flat(&super::direct_send(&send).expect("recognised"));
+        assert!(
+            text.contains(
+                "letresponse=tether_call.exchange(&client.inner,&client.client,request).await?;"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("letbuild="), "{text}");
+    }
+
     /// A streamed body (or any shape not recognised) keeps `call()` on `send()` and the
     /// hooks: no `send_direct` is derived.
     #[test]
@@ -1254,8 +1342,10 @@ mod tests {
                 "{contract}: every send() has a send_direct()"
             );
             let flat: String = code.split_whitespace().collect();
+            // No operation of these contracts streams its request body: every one
+            // builds its request again for a retry instead of copying it.
             assert_eq!(
-                flat.matches("tether_call.exchange(").count(),
+                flat.matches("tether_call.exchange_rebuilding(").count(),
                 sends,
                 "{contract}"
             );

@@ -276,6 +276,41 @@ impl Direct {
         }
     }
 
+    /// [`Direct::exchange`] for a request the generated code can build again: `again`
+    /// is progenitor's request building once more (its error as a message), used only
+    /// for a retry; the first attempt sends `request` without a copy of it kept for
+    /// retries (`Inner::execute_rebuilding`).
+    #[allow(clippy::result_large_err)] // progenitor's `Error`: generated code `?`s it
+    #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
+    pub fn exchange_rebuilding<'a, E: 'a>(
+        &'a mut self,
+        inner: &'a crate::Inner,
+        http: &'a reqwest::Client,
+        mut request: reqwest::Request,
+        again: &'a crate::engine::Rebuild<'a>,
+    ) -> impl std::future::Future<Output = Result<Answer, progenitor_client::Error<E>>> + Send + 'a
+    {
+        async move {
+            let op = inner
+                .prepare(&mut request, self.operation)
+                .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
+            let operation = self.operation;
+            let prepared = move || {
+                let mut request = again()?;
+                inner
+                    .prepare(&mut request, operation)
+                    .map_err(|e| e.to_string())?;
+                Ok(request)
+            };
+            let result = inner
+                .execute_rebuilding(http, request, &prepared, op, &self.options)
+                .await;
+            self.outcome
+                .keep(result)
+                .map_err(progenitor_client::Error::Custom)
+        }
+    }
+
     /// The generated code's result as the caller's: its error typed from what the engine
     /// reported.
     #[inline(always)]

@@ -594,11 +594,43 @@ impl Inner {
     // `async fn`s: an `async fn` keeps each by-value argument twice in its state (the
     // argument and the local it is rebound to), so the 264-byte request was stored, and
     // copied, twice per layer (BENCHMARKS.md § Runtime).
-    #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
     pub fn execute<'a>(
         &'a self,
         http: &'a reqwest::Client,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
+        op: &'static OperationMeta,
+        options: &'a CallOptions,
+    ) -> impl std::future::Future<Output = Result<Exchange, Error>> + Send + 'a {
+        self.run(http, Requests::Copied(Some(request)), op, options)
+    }
+
+    /// [`Inner::execute`] for a request its caller can build again (the generated
+    /// `call()`): the first attempt sends `first` as it is, and a retry sends what
+    /// `again` builds (progenitor's request building, then [`Inner::prepare`]). No
+    /// template is copied for an attempt that may never be retried (BENCHMARKS.md §
+    /// Runtime).
+    pub(crate) fn execute_rebuilding<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        first: reqwest::Request,
+        again: &'a Rebuild<'a>,
+        op: &'static OperationMeta,
+        options: &'a CallOptions,
+    ) -> impl std::future::Future<Output = Result<Exchange, Error>> + Send + 'a {
+        let url = first.url().clone();
+        let requests = Requests::Rebuilt {
+            first: Some(first),
+            url,
+            again,
+        };
+        self.run(http, requests, op, options)
+    }
+
+    #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
+    fn run<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        mut requests: Requests<'a>,
         op: &'static OperationMeta,
         options: &'a CallOptions,
     ) -> impl std::future::Future<Output = Result<Exchange, Error>> + Send + 'a {
@@ -609,7 +641,10 @@ impl Inner {
                 .clone()
                 .or_else(crate::telemetry::ambient_correlation_id)
                 .unwrap_or_else(new_correlation_id);
-            let idempotency_key = self.idempotency_key(&mut request, op, options)?;
+            let idempotency_key = match requests.first_mut() {
+                Some(request) => self.idempotency_key(request, op, options)?,
+                None => return unreachable_request(s, op, "no request to send"),
+            };
             // DEBUG, as the AWS SDK's `invoke` span: at INFO a call that succeeds first time
             // logs nothing (a backend making thousands of calls a second does not want a
             // record per call), and the events that do reach INFO and WARN (`retrying`,
@@ -636,7 +671,7 @@ impl Inner {
             let retry_allowed = op.idempotent || idempotency_key.is_some();
             let started = s.clock.now();
             let result = self
-                .attempts(http, request, op, options, report, retry_allowed, started)
+                .attempts(http, requests, op, options, report, retry_allowed, started)
                 .instrument(span.clone())
                 .await;
             let elapsed = s.clock.now().saturating_duration_since(started);
@@ -709,19 +744,33 @@ impl Inner {
         Ok(Some(key))
     }
 
+    /// A rebuilt request (a retry of a [`Requests::Rebuilt`] call) carries the key the
+    /// first attempt sent: the same header, the same value.
+    fn resend_idempotency_key(&self, request: &mut reqwest::Request, key: Option<&str>) {
+        let header = self.0.policy.idempotency.header.as_ref();
+        if let (Some(header), Some(key)) = (header, key) {
+            // Both were checked when the first attempt's header was set.
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(header.value.as_bytes()),
+                HeaderValue::from_str(key),
+            ) {
+                request.headers_mut().insert(name, value);
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
     fn attempts<'a>(
         &'a self,
         http: &'a reqwest::Client,
-        request: reqwest::Request,
+        mut requests: Requests<'a>,
         op: &'static OperationMeta,
         options: &'a CallOptions,
         mut report: CallReport,
         retry_allowed: bool,
         started: Instant,
     ) -> impl std::future::Future<Output = Result<Exchange, Error>> + Send + 'a {
-        // Moved into the block as they are: the request is kept once, as `original`.
-        let mut original = Some(request);
         async move {
             let s = &*self.0;
             let deadline = started + options.timeout.unwrap_or(s.overall);
@@ -734,7 +783,7 @@ impl Inner {
                 // if this attempt never goes out.
                 let probe = match s.shared.breaker.acquire(s.clock.now()) {
                     Ok(p) => p,
-                    Err(retry_in) => return Err(circuit_open(s, op, original.as_ref(), retry_in)),
+                    Err(retry_in) => return Err(circuit_open(s, op, requests.url(), retry_in)),
                 };
                 // Client-side limits: wait for a slot within the deadline.
                 waited += self.wait_for_slot(op, deadline, &mut report).await?;
@@ -755,15 +804,43 @@ impl Inner {
                     },
                     None => None,
                 };
-                let Some(template) = original.as_ref() else {
-                    return unreachable_request(s, op, "request lost between attempts");
-                };
-                // A streaming body cannot be cloned: such a request gets exactly one attempt.
-                let (mut req, retry_possible) = match attempt_copy(template) {
-                    Some(r) => (r, retry_allowed),
-                    None => match original.take() {
-                        Some(r) => (r, false),
-                        None => unreachable_request(s, op, "request body could not be re-sent")?,
+                let (mut req, retry_possible) = match &mut requests {
+                    Requests::Copied(original) => {
+                        let Some(template) = original.as_ref() else {
+                            return unreachable_request(s, op, "request lost between attempts");
+                        };
+                        // A streaming body cannot be cloned: such a request gets exactly
+                        // one attempt.
+                        match attempt_copy(template) {
+                            Some(r) => (r, retry_allowed),
+                            None => match original.take() {
+                                Some(r) => (r, false),
+                                None => {
+                                    unreachable_request(s, op, "request body could not be re-sent")?
+                                }
+                            },
+                        }
+                    }
+                    Requests::Rebuilt { first, again, .. } => match first.take() {
+                        Some(r) => (r, retry_allowed),
+                        None => match again() {
+                            Ok(mut r) => {
+                                self.resend_idempotency_key(
+                                    &mut r,
+                                    report.idempotency_key.as_deref(),
+                                );
+                                (r, retry_allowed)
+                            }
+                            Err(message) => {
+                                return Err(Error::Request {
+                                    provider: s.defaults.provider,
+                                    operation: op.id,
+                                    message: format!(
+                                        "the retry's request could not be built: {message}"
+                                    ),
+                                })
+                            }
+                        },
                     },
                 };
                 // The correlation header goes on each attempt's request, not on the template:
@@ -803,7 +880,7 @@ impl Inner {
                 // request and its clone (BENCHMARKS.md § Runtime).
                 let sent = tokio::time::timeout(
                     s.attempt_timeout.min(remaining),
-                    self.send_once(http.execute(req)),
+                    self.send_once(http.execute(req), requests.url()),
                 )
                 .instrument(attempt_span.clone())
                 .await
@@ -879,14 +956,32 @@ impl Inner {
                     continue;
                 }
                 return match response {
-                    Ok(received) => {
+                    Ok(mut received) => {
                         if (200..300).contains(&received.status) {
                             s.shared.quota.release(last_retry_cost);
                         }
                         // The origin a next-page link must share: the request's (the one
                         // that answered when the request could not be kept for retries).
-                        let origin = original.as_ref().map(reqwest::Request::url);
-                        self.finish(op, options, origin, report, received)
+                        // A rebuilt call's URL moves into the result when the response
+                        // came from it (no redirect): `send_once` did not copy it.
+                        match (requests, received.url.take()) {
+                            (Requests::Rebuilt { url, .. }, None) => {
+                                self.finish(op, options, None, url, report, received)
+                            }
+                            (requests, answered) => {
+                                match answered.or_else(|| requests.url().cloned()) {
+                                    Some(url) => self.finish(
+                                        op,
+                                        options,
+                                        requests.url(),
+                                        url,
+                                        report,
+                                        received,
+                                    ),
+                                    None => unreachable_request(s, op, "response URL lost"),
+                                }
+                            }
+                        }
                     }
                     Err((true, _)) => Err(timed_out(s, report, started)),
                     Err((false, message)) => Err(transport(report, message)),
@@ -987,6 +1082,7 @@ impl Inner {
     fn send_once<'a>(
         &'a self,
         sent: impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a,
+        known: Option<&'a reqwest::Url>,
     ) -> impl std::future::Future<Output = Result<Received, SendError>> + Send + 'a {
         async move {
             let mut response = sent.await.map_err(SendError::from_reqwest)?;
@@ -997,7 +1093,8 @@ impl Inner {
             let status = response.status().as_u16();
             let version = response.version();
             let headers = std::mem::take(response.headers_mut());
-            let url = response.url().clone();
+            // `None`: the URL the caller already holds answered (no redirect).
+            let url = (Some(response.url()) != known).then(|| response.url().clone());
             if response.content_length().is_some() {
                 // A declared length (checked against the limit above) bounds the body: hyper
                 // reads exactly that many bytes. `bytes()` hands a single-chunk body through
@@ -1036,6 +1133,7 @@ impl Inner {
         op: &'static OperationMeta,
         options: &CallOptions,
         origin: Option<&reqwest::Url>,
+        url: reqwest::Url,
         report: CallReport,
         received: Received,
     ) -> Result<Exchange, Error> {
@@ -1045,7 +1143,7 @@ impl Inner {
             version,
             headers,
             body,
-            url,
+            url: _,
         } = received;
         let mode = options.validation.unwrap_or(s.validation);
         let check = || ValidationJob {
@@ -1201,14 +1299,14 @@ fn unreachable_request<T>(s: &State, op: &OperationMeta, why: &str) -> Result<T,
 fn circuit_open(
     s: &State,
     op: &OperationMeta,
-    request: Option<&reqwest::Request>,
+    url: Option<&reqwest::Url>,
     retry_in: Duration,
 ) -> Error {
     Error::CircuitOpen {
         provider: s.defaults.provider,
         operation: op.id,
-        host: request
-            .map(|r| r.url().host_str().unwrap_or("").to_owned())
+        host: url
+            .map(|u| u.host_str().unwrap_or("").to_owned())
             .unwrap_or_default(),
         retry_in,
     }
@@ -1274,7 +1372,43 @@ struct Received {
     version: http::Version,
     headers: HeaderMap,
     body: Bytes,
-    url: reqwest::Url,
+    /// The URL that answered, when it is not the one the caller holds.
+    url: Option<reqwest::Url>,
+}
+
+/// A retry's request, built again by the generated code: progenitor's request building
+/// and [`Inner::prepare`]; an error is its message.
+pub type Rebuild<'a> = dyn Fn() -> Result<reqwest::Request, String> + Send + Sync + 'a;
+
+/// Where each attempt's request comes from.
+pub(crate) enum Requests<'a> {
+    /// A copy of this template per attempt (`send()` through the hooks, hand-built
+    /// requests); `None` once a request that cannot be copied (a streamed body) was sent
+    /// as it is.
+    Copied(Option<reqwest::Request>),
+    /// The first request as built, then one built again per retry.
+    Rebuilt {
+        first: Option<reqwest::Request>,
+        /// The first request's URL (the origin of a next page, and the URL that
+        /// answered unless the response was redirected).
+        url: reqwest::Url,
+        again: &'a Rebuild<'a>,
+    },
+}
+
+impl Requests<'_> {
+    fn first_mut(&mut self) -> Option<&mut reqwest::Request> {
+        match self {
+            Requests::Copied(r) | Requests::Rebuilt { first: r, .. } => r.as_mut(),
+        }
+    }
+
+    fn url(&self) -> Option<&reqwest::Url> {
+        match self {
+            Requests::Copied(r) => r.as_ref().map(reqwest::Request::url),
+            Requests::Rebuilt { url, .. } => Some(url),
+        }
+    }
 }
 
 enum SendError {

@@ -1296,3 +1296,90 @@ async fn call_and_send_put_the_same_path_on_the_wire_for_awkward_parameters() {
     assert_eq!(seen[2], "/repos/x%2Fy/r%2F2");
     assert_eq!(seen[4], "/repos/q%3Fr%23s/r%2F2");
 }
+
+/// A retry of a generated `call()` is built again from the builder rather than copied
+/// from the first request: it must be the same request on the wire (method, path and
+/// query, every header including the idempotency key and correlation id, the
+/// form-encoded body), for a Stripe POST with a nested form body and a GitHub GET with
+/// query parameters.
+#[tokio::test]
+async fn a_retried_call_sends_the_same_request_again() {
+    let server = fresh_server().await;
+    let fail_then_ok = |ok: serde_json::Value| {
+        Sequence::new(vec![
+            ResponseTemplate::new(503).set_body_json(json!({"message": "try again"})),
+            ResponseTemplate::new(200).set_body_json(ok),
+        ])
+    };
+    Mock::given(method("POST"))
+        .and(path("/v1/customers"))
+        .respond_with(fail_then_ok(data("stripe-customer.json")))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/octocat/Hello%20World/issues"))
+        .respond_with(fail_then_ok(json!([])))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+
+    let metadata: std::collections::HashMap<String, String> =
+        [("order_id".to_owned(), "6735".to_owned())].into();
+    stripe(&server, &clock)
+        .post_customers()
+        .body_map(|b| {
+            b.email(Some("jenny.rosen@example.com".parse().unwrap()))
+                .metadata(Some(
+                    stripe_customers_v1::types::PostCustomersBodyMetadata::Object(metadata),
+                ))
+                .preferred_locales(vec!["en".parse().unwrap(), "fr".parse().unwrap()])
+        })
+        .call()
+        .await
+        .unwrap();
+    github(&server, &clock)
+        .issues_list_for_repo()
+        .owner("octocat")
+        .repo("Hello World")
+        .labels("bug,ui")
+        .per_page(5)
+        .call()
+        .await
+        .unwrap();
+
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 4, "one retry each");
+    for pair in received.chunks(2) {
+        let (first, retry) = (&pair[0], &pair[1]);
+        assert_eq!(first.method, retry.method);
+        assert_eq!(first.url, retry.url);
+        assert_eq!(
+            String::from_utf8_lossy(&first.body),
+            String::from_utf8_lossy(&retry.body)
+        );
+        let headers = |r: &Request| {
+            let mut h: Vec<(String, String)> = r
+                .headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
+                .collect();
+            h.sort();
+            h
+        };
+        assert_eq!(headers(first), headers(retry), "{}", first.url);
+    }
+    // What was sent is what the builders asked for (not merely the same twice).
+    let post = &received[0];
+    assert_eq!(
+        std::str::from_utf8(&post.body).unwrap(),
+        "email=jenny.rosen%40example.com&metadata[order_id]=6735\
+         &preferred_locales[0]=en&preferred_locales[1]=fr"
+    );
+    assert_eq!(post.headers.get("idempotency-key").unwrap().len(), 36);
+    let get = &received[2];
+    assert_eq!(get.url.query(), Some("labels=bug%2Cui&per_page=5"));
+    assert!(get.headers.get("x-correlation-id").is_some());
+    assert_eq!(clock.sleeps().len(), 2, "one backoff per call");
+}
