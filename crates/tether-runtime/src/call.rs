@@ -267,7 +267,7 @@ impl Direct {
     {
         async move {
             let op = inner
-                .prepare(&mut request, self.operation)
+                .prepare_built(&mut request, self.operation, false)
                 .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
             let result = inner.execute(http, request, op, &self.options).await;
             self.outcome
@@ -292,13 +292,13 @@ impl Direct {
     {
         async move {
             let op = inner
-                .prepare(&mut request, self.operation)
+                .prepare_built(&mut request, self.operation, false)
                 .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
             let operation = self.operation;
             let prepared = move || {
                 let mut request = again()?;
                 inner
-                    .prepare(&mut request, operation)
+                    .prepare_built(&mut request, operation, false)
                     .map_err(|e| e.to_string())?;
                 Ok(request)
             };

@@ -16,7 +16,8 @@ pub struct Attempt {
     /// HTTP status, when a response arrived.
     pub status: Option<u16>,
     /// What happened (`200`, `503 transient status`, `timeout`, `connect error`…).
-    pub outcome: String,
+    /// Borrowed for a success (the status alone, no string made per call).
+    pub outcome: std::borrow::Cow<'static, str>,
     /// Time the attempt took.
     pub elapsed: Duration,
     /// Time waited before it (backoff, rate-limit wait).
@@ -46,7 +47,7 @@ impl fmt::Display for CallReport {
         let n = self.attempts.len();
         write!(f, "{n} attempt{}", if n == 1 { "" } else { "s" })?;
         if n > 0 {
-            let list: Vec<&str> = self.attempts.iter().map(|a| a.outcome.as_str()).collect();
+            let list: Vec<&str> = self.attempts.iter().map(|a| a.outcome.as_ref()).collect();
             write!(f, " [{}]", list.join(", "))?;
         }
         if let Some(id) = &self.request_id {

@@ -34,6 +34,18 @@ impl crate::engine::Inner {
         request: &mut reqwest::Request,
         rust_name: &str,
     ) -> Result<&'static OperationMeta, PrepareError> {
+        self.prepare_built(request, rust_name, true)
+    }
+
+    /// [`Inner::prepare`]; `from_send` says the request was built by progenitor's
+    /// `send()`, which adds an `api-version` header to remove (a generated
+    /// `send_direct` does not add it: no lookup for it per call).
+    pub(crate) fn prepare_built(
+        &self,
+        request: &mut reqwest::Request,
+        rust_name: &str,
+        from_send: bool,
+    ) -> Result<&'static OperationMeta, PrepareError> {
         let d = self.defaults();
         let op = d
             .operation(rust_name)
@@ -45,7 +57,9 @@ impl crate::engine::Inner {
         // progenitor adds `api-version: <info.version>`; the provider's real pin is the
         // policy's version header, and a stray header only confuses the provider's logs.
         const PROGENITOR_VERSION: HeaderName = HeaderName::from_static("api-version");
-        headers.remove(&PROGENITOR_VERSION);
+        if from_send {
+            headers.remove(&PROGENITOR_VERSION);
+        }
         // Built and checked once with the client: no name parsed, no value copied here.
         for (name, value) in self.policy_headers() {
             headers.insert(name.clone(), value.clone());

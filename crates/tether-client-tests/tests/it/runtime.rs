@@ -1381,5 +1381,9 @@ async fn a_retried_call_sends_the_same_request_again() {
     let get = &received[2];
     assert_eq!(get.url.query(), Some("labels=bug%2Cui&per_page=5"));
     assert!(get.headers.get("x-correlation-id").is_some());
+    // progenitor's own `api-version` header is never added on this path.
+    for r in &received {
+        assert!(r.headers.get("api-version").is_none(), "{}", r.url);
+    }
     assert_eq!(clock.sleeps().len(), 2, "one backoff per call");
 }
