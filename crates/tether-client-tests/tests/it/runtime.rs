@@ -1387,3 +1387,35 @@ async fn a_retried_call_sends_the_same_request_again() {
     }
     assert_eq!(clock.sleeps().len(), 2, "one backoff per call");
 }
+
+/// The DEBUG `call finished` event reports the provider's rate-limit headroom (read only
+/// when that event is enabled, as here: the test binary captures TRACE).
+#[tokio::test]
+async fn the_call_finished_event_reports_the_rate_limit_headroom() {
+    let server = fresh_server().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/octocat/headroom"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ratelimit-remaining", "4321")
+                .insert_header("x-ratelimit-limit", "5000")
+                .set_body_json(data("github-repos-get.json")),
+        )
+        .mount(&server)
+        .await;
+    let clock = ManualClock::default();
+    github(&server, &clock)
+        .repos_get()
+        .owner("octocat")
+        .repo("headroom")
+        .call_with(tether_runtime::CallOptions::new().correlation_id("headroom-event-7"))
+        .await
+        .unwrap();
+    let text = crate::logs::text();
+    let line = text
+        .lines()
+        .find(|l| l.contains("call finished") && l.contains("headroom-event-7"))
+        .unwrap_or_else(|| panic!("no `call finished` line for the call in:\n{text}"));
+    let event: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(event["fields"]["ratelimit_remaining"], 4321, "{line}");
+}
