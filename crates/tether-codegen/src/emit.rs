@@ -504,14 +504,16 @@ impl VisitMut for DirectSends {
         else {
             return;
         };
-        item.items.push(syn::ImplItem::Fn(direct));
+        item.items.push(syn::ImplItem::Fn(direct.0));
+        item.items.push(syn::ImplItem::Fn(direct.1));
         self.builders.insert(name);
     }
 }
 
-/// `send_direct` derived from progenitor's `send`, or `None` when `send` does not have
-/// the recognised shape.
-fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
+/// `send_direct` (request building and the engine, returning its `Answer`) and
+/// `read_direct` (the status `match` decoding it) derived from progenitor's `send`, or
+/// `None` when `send` does not have the recognised shape.
+fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItemFn)> {
     let mut stmts: Vec<syn::Stmt> = Vec::with_capacity(send.block.stmts.len());
     let mut hooks = 0;
     let mut api_version = false;
@@ -576,22 +578,45 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<syn::ImplItemFn> {
     let at = exchange_at?;
     let after = stmts.split_off(at);
     rebuilt_request(&mut stmts, &send.sig.output);
-    stmts.extend(after);
+    stmts.push(syn::Stmt::Expr(syn::parse_quote!(Ok(response)), None));
+    // The status `match` on the engine's answer: a plain function, called by the
+    // generated `call()` in its own async block, so the decoded value (kilobytes for a
+    // large resource) is made in the outermost layer and not returned through one more
+    // future's `poll` (BENCHMARKS.md § Runtime).
+    let output = &send.sig.output;
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let error = generic_args(ty).get(1).cloned()?;
+    let mut read: syn::ImplItemFn = syn::parse_quote! {
+        #[doc(hidden)]
+        pub(crate) fn read_direct(response: tether_runtime::call::Answer) #output {}
+    };
+    read.block.stmts = after;
+    let mut answers = ReadAnswer { unsupported: false };
+    answers.visit_block_mut(&mut read.block);
+    let text = flat(&read.block);
+    if answers.unsupported
+        || text.contains("ResponseValue::")
+        || text.contains(".await")
+        || text.contains("client.")
+        || text.contains("self")
+    {
+        return None;
+    }
     let mut f = send.clone();
     f.block.stmts = stmts;
-    let mut answers = ReadAnswer { unsupported: false };
-    answers.visit_block_mut(&mut f.block);
-    let text = flat(&f.block);
-    if answers.unsupported || text.contains("ResponseValue::") || text.contains("client.exec") {
+    if flat(&f.block).contains("client.exec") {
         return None;
     }
     f.sig.ident = format_ident!("send_direct");
     f.sig
         .inputs
         .push(syn::parse_quote!(tether_call: &mut tether_runtime::call::Direct));
+    f.sig.output = syn::parse_quote!(-> Result<tether_runtime::call::Answer, #error>);
     f.vis = syn::parse_quote!(pub(crate));
     f.attrs = vec![syn::parse_quote!(#[doc(hidden)])];
-    Some(f)
+    Some((f, read))
 }
 
 /// The request building of a `send_direct` (from its URL to progenitor's `let mut
@@ -838,7 +863,10 @@ fn call_methods(
             quote! {
                 let mut call = tether_runtime::call::Direct::new(&DEFAULTS, #rust_name, options);
                 async move {
-                    let result = self.send_direct(&mut call).await;
+                    let result = match self.send_direct(&mut call).await {
+                        Ok(answer) => Self::read_direct(answer),
+                        Err(e) => Err(e),
+                    };
                     call.finish(result)
                 }
             }
@@ -1228,8 +1256,9 @@ mod tests {
              204u16 => Ok(ResponseValue::empty(response)),
              _ => Err(Error::UnexpectedResponse(response)),",
         );
-        let direct = super::direct_send(&send).expect("progenitor's shape is recognised");
+        let (direct, read) = super::direct_send(&send).expect("progenitor's shape is recognised");
         let text = super::flat(&direct);
+        let read = super::flat(&read);
         assert!(
             text.contains("asyncfnsend_direct(self,tether_call:&muttether_runtime::call::Direct)"),
             "{text}"
@@ -1246,16 +1275,29 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(text.contains("200u16=>response.decode(),"), "{text}");
+        // `send_direct` returns the engine's answer; `read_direct` decodes it.
         assert!(
-            text.contains("Err(Error::ErrorResponse(response.decode()?))"),
+            text.contains("->Result<tether_runtime::call::Answer,Error<types::BasicError>>"),
             "{text}"
         );
-        assert!(text.contains("204u16=>Ok(response.empty())"), "{text}");
+        assert!(text.ends_with(".await?;Ok(response)}"), "{text}");
         assert!(
-            text.contains("Err(Error::UnexpectedResponse(response.into_response()))"),
-            "{text}"
+            read.starts_with(
+                "#[doc(hidden)]pub(crate)fnread_direct(response:tether_runtime::call::Answer)->Result<ResponseValue<types::FullRepository>,Error<types::BasicError>>{"
+            ),
+            "{read}"
         );
+        assert!(read.contains("200u16=>response.decode(),"), "{read}");
+        assert!(
+            read.contains("Err(Error::ErrorResponse(response.decode()?))"),
+            "{read}"
+        );
+        assert!(read.contains("204u16=>Ok(response.empty())"), "{read}");
+        assert!(
+            read.contains("Err(Error::UnexpectedResponse(response.into_response()))"),
+            "{read}"
+        );
+        assert!(!read.contains(".await"), "{read}");
         for gone in [
             "OperationInfo",
             "client.pre",
@@ -1298,7 +1340,7 @@ mod tests {
                 };
             }
         }
-        let text = super::flat(&super::direct_send(&send).expect("recognised"));
+        let text = super::flat(&super::direct_send(&send).expect("recognised").0);
         assert!(
             text.contains(
                 "letresponse=tether_call.exchange(&client.inner,&client.client,request).await?;"
@@ -1340,6 +1382,11 @@ mod tests {
             assert_eq!(
                 direct, sends,
                 "{contract}: every send() has a send_direct()"
+            );
+            assert_eq!(
+                code.matches("pub(crate) fn read_direct(").count(),
+                sends,
+                "{contract}: every send_direct() has its read_direct()"
             );
             let flat: String = code.split_whitespace().collect();
             // No operation of these contracts streams its request body: every one
