@@ -250,30 +250,18 @@ impl Direct {
         }
     }
 
-    /// Prepare and run `request` through the engine. A failure is kept for
-    /// [`Direct::finish`], which returns it typed; progenitor's code only sees that the
-    /// call failed.
-    ///
-    /// An `async move` block rather than an `async fn`, which would keep the request
-    /// twice in its state (see `Inner::execute`).
+    /// Prepare and run `request` through the engine, a copy of it sent per attempt (a
+    /// request built by moving its body). A failure is kept for [`Direct::finish`], which
+    /// returns it typed; progenitor's code only sees that the call failed.
     #[allow(clippy::result_large_err)] // progenitor's `Error`: generated code `?`s it
-    #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
     pub fn exchange<'a, E: 'a>(
         &'a mut self,
         inner: &'a crate::Inner,
         http: &'a reqwest::Client,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
     ) -> impl std::future::Future<Output = Result<Answer, progenitor_client::Error<E>>> + Send + 'a
     {
-        async move {
-            let op = inner
-                .prepare_built(&mut request, self.operation, false)
-                .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
-            let result = inner.execute(http, request, op, &self.options).await;
-            self.outcome
-                .keep(result)
-                .map_err(progenitor_client::Error::Custom)
-        }
+        self.exchange_with(inner, http, request, None)
     }
 
     /// [`Direct::exchange`] for a request the generated code can build again: `again`
@@ -281,30 +269,50 @@ impl Direct {
     /// for a retry; the first attempt sends `request` without a copy of it kept for
     /// retries (`Inner::execute_rebuilding`).
     #[allow(clippy::result_large_err)] // progenitor's `Error`: generated code `?`s it
-    #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
     pub fn exchange_rebuilding<'a, E: 'a>(
         &'a mut self,
         inner: &'a crate::Inner,
         http: &'a reqwest::Client,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         again: &'a crate::engine::Rebuild<'a>,
     ) -> impl std::future::Future<Output = Result<Answer, progenitor_client::Error<E>>> + Send + 'a
     {
+        self.exchange_with(inner, http, request, Some(again))
+    }
+
+    /// Both exchanges: `prepare` (policy headers, wire format), the engine, the outcome
+    /// kept. An `async move` block rather than an `async fn`, which would keep the
+    /// request twice in its state (see `Inner::execute`).
+    #[allow(clippy::result_large_err)] // progenitor's `Error`: generated code `?`s it
+    #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
+    fn exchange_with<'a, E: 'a>(
+        &'a mut self,
+        inner: &'a crate::Inner,
+        http: &'a reqwest::Client,
+        mut request: reqwest::Request,
+        again: Option<&'a crate::engine::Rebuild<'a>>,
+    ) -> impl std::future::Future<Output = Result<Answer, progenitor_client::Error<E>>> + Send + 'a
+    {
         async move {
-            let op = inner
-                .prepare_built(&mut request, self.operation, false)
-                .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
             let operation = self.operation;
-            let prepared = move || {
-                let mut request = again()?;
-                inner
-                    .prepare_built(&mut request, operation, false)
-                    .map_err(|e| e.to_string())?;
-                Ok(request)
+            let op = inner
+                .prepare_built(&mut request, operation, false)
+                .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
+            let result = match again {
+                Some(again) => {
+                    let prepared = move || {
+                        let mut request = again()?;
+                        inner
+                            .prepare_built(&mut request, operation, false)
+                            .map_err(|e| e.to_string())?;
+                        Ok(request)
+                    };
+                    inner
+                        .execute_rebuilding(http, request, &prepared, op, &self.options)
+                        .await
+                }
+                None => inner.execute(http, request, op, &self.options).await,
             };
-            let result = inner
-                .execute_rebuilding(http, request, &prepared, op, &self.options)
-                .await;
             self.outcome
                 .keep(result)
                 .map_err(progenitor_client::Error::Custom)
