@@ -131,17 +131,22 @@ impl VisitMut for RemoveProgenitorNew {
 /// two-parameter operation, made and dropped on every call that sets them (BENCHMARKS.md
 /// § Runtime). Here `new()` starts them as `Err(String::new())` (no allocation), and
 /// `send()` (which `send_direct` is derived from) puts the same message in when a
-/// parameter was never set: `Err(e) if e.is_empty()`. A setter's conversion failure keeps
+/// parameter was never set (its error is empty). A setter's conversion failure keeps
 /// its own (never empty) message. A builder whose `send()` does not read every such
 /// field in progenitor's `let f = f.map_err(Error::InvalidRequest)?;` is left as it is.
 struct LazyUninitialized;
 
+/// The method `name` of an impl block.
+fn method_mut<'a>(item: &'a mut syn::ItemImpl, name: &str) -> Option<&'a mut syn::ImplItemFn> {
+    item.items.iter_mut().find_map(|i| match i {
+        syn::ImplItem::Fn(f) if f.sig.ident == name => Some(f),
+        _ => None,
+    })
+}
+
 impl VisitMut for LazyUninitialized {
     fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
-        let Some(new) = item.items.iter_mut().find_map(|i| match i {
-            syn::ImplItem::Fn(f) if f.sig.ident == "new" => Some(f),
-            _ => None,
-        }) else {
+        let Some(new) = method_mut(item, "new") else {
             return;
         };
         let mut fields = UninitializedFields::default();
@@ -150,10 +155,7 @@ impl VisitMut for LazyUninitialized {
         if messages.is_empty() {
             return;
         }
-        let Some(send) = item.items.iter_mut().find_map(|i| match i {
-            syn::ImplItem::Fn(f) if f.sig.ident == "send" && f.sig.asyncness.is_some() => Some(f),
-            _ => None,
-        }) else {
+        let Some(send) = method_mut(item, "send").filter(|f| f.sig.asyncness.is_some()) else {
             return;
         };
         let mut stmts = send.block.stmts.clone();
@@ -183,10 +185,7 @@ impl VisitMut for LazyUninitialized {
             return;
         }
         send.block.stmts = stmts;
-        if let Some(new) = item.items.iter_mut().find_map(|i| match i {
-            syn::ImplItem::Fn(f) if f.sig.ident == "new" => Some(f),
-            _ => None,
-        }) {
+        if let Some(new) = method_mut(item, "new") {
             UninitializedFields {
                 messages: std::collections::BTreeMap::new(),
                 replace: true,
