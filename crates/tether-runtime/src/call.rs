@@ -357,14 +357,15 @@ impl Answer {
     }
 
     /// The body read into `T`, as progenitor's `ResponseValue::from_response` does (the
-    /// same error when it does not fit), without collecting the body a second time.
+    /// same error when it does not fit), without collecting the body a second time and
+    /// with one UTF-8 check for the whole body ([`crate::json::from_body`]).
     #[allow(clippy::result_large_err)] // progenitor's `Error`, as its own `from_response`
     #[inline]
     pub fn decode<T: serde::de::DeserializeOwned, E>(
         self,
     ) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
         let status = self.status();
-        match serde_json::from_slice(&self.body) {
+        match crate::json::from_body(&self.body) {
             Ok(inner) => Ok(ResponseValue::new(inner, status, self.headers)),
             Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(
                 self.body, e,

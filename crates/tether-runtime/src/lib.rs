@@ -22,6 +22,7 @@ pub mod clock;
 pub mod concurrency;
 pub mod engine;
 pub mod error;
+pub mod json;
 pub mod limit;
 pub mod meta;
 pub mod paginate;
