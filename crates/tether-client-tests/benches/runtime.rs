@@ -9,7 +9,10 @@
 //!    `TETHER_BENCH_VALIDATION`, `TETHER_BENCH_SECS`, `TETHER_BENCH_ROUNDS`,
 //!    `TETHER_BENCH_RUNTIME=current_thread`, `TETHER_BENCH_{BARE,ENGINE,FULL}_ONLY`,
 //!    `TETHER_BENCH_BARE_MINIMAL`, `TETHER_BENCH_NO_TRACING`, `TETHER_BENCH_AA` (the
-//!    full stack against itself: the harness's own bias).
+//!    full stack against itself: the harness's own bias), `TETHER_BENCH_BARE_FROM_STR`
+//!    (the bare side decodes as the full stack does, `tether_runtime::json::from_body`,
+//!    instead of `serde_json::from_slice` as reqwest's `json()`: the engine's overhead
+//!    alone).
 //! 2. Quota use: the server enforces 100 req/s (token bucket, burst 10, 429 with
 //!    `Retry-After: 1` beyond it); 8 concurrent workers for 10 s. Tether's limiter set to
 //!    the same 100/s vs a naive client that retries a 429 after a fixed 100 ms.
@@ -195,6 +198,17 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
     }
     let bare_http = bare_builder.build().unwrap();
     let bare_base: Arc<str> = Arc::from(url.as_str());
+    // How the bare side (and the engine-only side) reads the body: `serde_json::from_slice`,
+    // what reqwest's `json()` does, unless `TETHER_BENCH_BARE_FROM_STR` asks for the full
+    // stack's own decode, one UTF-8 check for the whole body (BENCHMARKS.md § Runtime).
+    let from_str = std::env::var_os("TETHER_BENCH_BARE_FROM_STR").is_some();
+    let decode = move |bytes: &[u8]| {
+        if from_str {
+            tether_runtime::json::from_body::<github_repos_v1::types::FullRepository>(bytes).is_ok()
+        } else {
+            serde_json::from_slice::<github_repos_v1::types::FullRepository>(bytes).is_ok()
+        }
+    };
     let bare = move || {
         let http = bare_http.clone();
         let base = Arc::clone(&bare_base);
@@ -209,7 +223,7 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
                 .await
                 .unwrap();
             let bytes = r.bytes().await.unwrap();
-            serde_json::from_slice::<github_repos_v1::types::FullRepository>(&bytes).is_ok()
+            decode(&bytes)
         }
     };
     // One call through a full-stack client: a macro, so that each use (the A/A check
@@ -252,7 +266,7 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
                 inner.prepare(&mut request, "repos_get").unwrap();
                 let options = tether_runtime::CallOptions::new();
                 let x = inner.execute(&http, request, op, &options).await.unwrap();
-                serde_json::from_slice::<github_repos_v1::types::FullRepository>(&x.body).is_ok()
+                decode(&x.body)
             }
         };
         let label = format!("engine only, {workers} worker(s), validation {validation:?}");
@@ -331,11 +345,16 @@ async fn paired<A, AF, B, BF>(
         b_cpu / t_cpu
     );
     println!(
-        "overhead, {workers} worker(s), validation {validation:?} {}: bare reqwest+serde {:.0} req/s, tether full stack {:.0} req/s, ratio {:.3}, median of {rounds} paired rounds {:.3} (goal >= 0.90)",
+        "overhead, {workers} worker(s), validation {validation:?} {}: bare reqwest+serde ({}) {:.0} req/s, tether full stack {:.0} req/s, ratio {:.3}, median of {rounds} paired rounds {:.3} (goal >= 0.90)",
         match (validation, sample) {
             (ValidationMode::Report, None) => "(sampled, policy 10/s per operation)".to_owned(),
             (ValidationMode::Report, Some(s)) => format!("({s}/s: every response)"),
             _ => String::new(),
+        },
+        if std::env::var_os("TETHER_BENCH_BARE_FROM_STR").is_some() {
+            "decoding as tether does"
+        } else {
+            "from_slice"
         },
         b / n,
         t / n,
