@@ -76,7 +76,7 @@ pub struct ProviderDetail {
 impl ProviderDetail {
     /// Read the known fields from a body; nothing when it is not JSON.
     pub fn from_body(body: &[u8]) -> Self {
-        let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        let Ok(v) = crate::json::from_body::<serde_json::Value>(body) else {
             return Self::default();
         };
         let s = |v: Option<&serde_json::Value>| v.and_then(|x| x.as_str()).map(str::to_owned);

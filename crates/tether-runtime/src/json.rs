@@ -5,7 +5,8 @@
 //! has a few hundred of them, so those checks were a sixth of the parse (42 µs → 35 µs
 //! per 23 KB `FullRepository`, BENCHMARKS.md § Runtime). [`from_body`] checks the whole
 //! body once, which is a fraction of a microsecond on ASCII-heavy JSON, and reads it
-//! with `serde_json::from_str`, which then skips the per-string checks.
+//! with `serde_json::from_str`, which then skips the per-string checks (the contract
+//! validator's fast path reads bodies the same way, `tether_contract::validate`).
 //!
 //! The answer is `from_slice`'s in every case: a body that is not UTF-8 throughout is
 //! read by `from_slice` itself, so it fails (or, when the bad bytes sit in a field the

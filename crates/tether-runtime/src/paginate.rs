@@ -74,7 +74,7 @@ pub fn link_next(header: &str) -> Option<String> {
 
 /// `has_more` and the last item's `id` from a Stripe list body.
 pub fn cursor_next(body: &[u8], has_more_field: &str, items_field: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let v: serde_json::Value = crate::json::from_body(body).ok()?;
     if v.get(has_more_field)?.as_bool() != Some(true) {
         return None;
     }
