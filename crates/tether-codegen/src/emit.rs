@@ -51,6 +51,8 @@ pub fn render(contract_path: &Path) -> Result<Generated, CodegenError> {
     sends.visit_file_mut(&mut file);
     let mut direct = DirectSends::default();
     direct.visit_file_mut(&mut file);
+    // After `DirectSends`, which derives `read_direct` from progenitor's own `send`.
+    SendDecodesFromBody.visit_file_mut(&mut file);
     let extras = extras(&contract, &policy, &projection, contract_path);
     let calls = call_methods(&contract, &policy, &sends, &direct.builders);
     let extras: syn::File = syn::parse2(extras).map_err(|e| CodegenError::Syntax {
@@ -506,6 +508,48 @@ impl VisitMut for DirectSends {
         item.items.push(syn::ImplItem::Fn(direct.0));
         item.items.push(syn::ImplItem::Fn(direct.1));
         self.builders.insert(name);
+    }
+}
+
+/// progenitor's `send()` (the hooks path: `builder.send()`, streams) reads a body with
+/// `ResponseValue::from_response`, i.e. `serde_json::from_slice`; it is rewritten to
+/// `tether_runtime::call::from_response`, the same function over
+/// `tether_runtime::json::from_body` (one UTF-8 check per body, not one per string: the
+/// same value and the same errors, faster; BENCHMARKS.md § Runtime).
+struct SendDecodesFromBody;
+
+impl VisitMut for SendDecodesFromBody {
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        if builder_send(item).is_none() {
+            return;
+        }
+        for i in &mut item.items {
+            if let syn::ImplItem::Fn(f) = i {
+                if f.sig.ident == "send" {
+                    FromResponse.visit_block_mut(&mut f.block);
+                }
+            }
+        }
+    }
+}
+
+/// `ResponseValue::from_response(x)` → `tether_runtime::call::from_response(x)`.
+struct FromResponse;
+
+impl VisitMut for FromResponse {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        syn::visit_mut::visit_expr_call_mut(self, call);
+        if let syn::Expr::Path(p) = &*call.func {
+            let segments: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if segments == ["ResponseValue", "from_response"] {
+                *call.func = syn::parse_quote!(tether_runtime::call::from_response);
+            }
+        }
     }
 }
 
@@ -1401,6 +1445,18 @@ mod tests {
                 flat.matches(".path_segment()").count(),
                 flat.matches("encode_path(").count(),
                 "{contract}"
+            );
+            // `send()` (the hooks path, streams) reads bodies with Tether's
+            // `from_response` (one UTF-8 check per body), never progenitor's.
+            assert!(
+                !flat.contains("ResponseValue::from_response("),
+                "{contract}: a send() still decodes with progenitor's from_response"
+            );
+            assert!(
+                flat.matches("tether_runtime::call::from_response(response)")
+                    .count()
+                    >= sends,
+                "{contract}: every send() decodes with tether_runtime::call::from_response"
             );
             // Builders start required parameters without a heap string; `send()` names
             // a parameter never set.

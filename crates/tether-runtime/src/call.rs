@@ -399,6 +399,26 @@ impl Answer {
     }
 }
 
+/// progenitor's `ResponseValue::from_response` (the same status, headers and errors:
+/// `ResponseBodyError` when the body cannot be read, `InvalidResponsePayload` with the
+/// bytes when they do not fit `T`), reading the body with [`crate::json::from_body`].
+/// The generated `send()` calls this in place of progenitor's (`tether-codegen`).
+#[allow(clippy::result_large_err)] // progenitor's `Error`, as its own `from_response`
+pub async fn from_response<T: serde::de::DeserializeOwned, E>(
+    response: reqwest::Response,
+) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let full = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    match crate::json::from_body(&full) {
+        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+        Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(full, e)),
+    }
+}
+
 pub(crate) async fn run_inner<T, E, Fut>(
     defaults: &'static RequestDefaults,
     operation: &'static str,

@@ -1258,6 +1258,113 @@ async fn call_gives_what_send_through_the_hooks_gives() {
 }
 
 #[tokio::test]
+async fn send_and_call_decode_bodies_exactly_as_progenitors_from_response_does() {
+    // Generated code reads bodies with `tether_runtime::json::from_body` (one UTF-8 check
+    // per body), `send()` through `tether_runtime::call::from_response`: whatever the
+    // bytes, the caller gets what progenitor's own `from_response` (`from_slice`) gives.
+    let server = fresh_server().await;
+    let good = serde_json::to_vec(&data("github-repos-get.json")).unwrap();
+    let splice = |marker: &str, bytes: &[u8]| -> Vec<u8> {
+        let text = String::from_utf8(good.clone()).unwrap();
+        let at = text.find(marker).unwrap() + marker.len();
+        let mut body = good[..at].to_vec();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(&good[at..]);
+        body
+    };
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("good", good.clone()),
+        // Invalid UTF-8 inside a string the type reads (`name`) and one it skips.
+        ("bad-read", splice("\"name\":\"", b"\xff")),
+        ("bad-skipped", splice("{", b"\"x_unknown\":\"\xfe\xff\",")),
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("escaped", splice("\"name\":\"", b"\\u00e9\\ud83d\\ude00")),
+    ];
+    for (repo, body) in &bodies {
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/o/{repo}")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("content-type", "application/json")
+                    .set_body_bytes(body.clone()),
+            )
+            .mount(&server)
+            .await;
+    }
+    crate::logs::capture();
+    let client = github_repos_v1::Client::builder()
+        .base_url(server.uri())
+        .validation(ValidationMode::Off)
+        .build()
+        .unwrap();
+    let plain = reqwest::Client::new();
+    let show = |r: Result<
+        github_repos_v1::ResponseValue<github_repos_v1::types::FullRepository>,
+        String,
+    >| match r {
+        Ok(v) => format!("ok {} {:?}", v.status(), v.into_inner()),
+        Err(e) => format!("err {e}"),
+    };
+    for (repo, _) in &bodies {
+        let raw = plain
+            .get(format!("{}/repos/o/{repo}", server.uri()))
+            .send()
+            .await
+            .unwrap();
+        let reference = show(
+            github_repos_v1::ResponseValue::<github_repos_v1::types::FullRepository>::from_response::<
+                github_repos_v1::types::BasicError,
+            >(raw)
+            .await
+            .map_err(|e| match e {
+                github_repos_v1::Error::InvalidResponsePayload(_, e) => e.to_string(),
+                other => format!("{other:?}"),
+            }),
+        );
+        let sent = show(
+            client
+                .repos_get()
+                .owner("o")
+                .repo(*repo)
+                .send()
+                .await
+                .map_err(|e| match e {
+                    github_repos_v1::Error::InvalidResponsePayload(_, e) => e.to_string(),
+                    other => format!("{other:?}"),
+                }),
+        );
+        let called = show(
+            client
+                .repos_get()
+                .owner("o")
+                .repo(*repo)
+                .call()
+                .await
+                .map_err(|e| match e {
+                    // `call()` types the same serde error, with a prefix of its own.
+                    Error::InvalidResponse { message, .. } => message
+                        .strip_prefix("body does not fit the generated type: ")
+                        .map_or(message.clone(), str::to_owned),
+                    other => format!("{other:?}"),
+                }),
+        );
+        assert!(
+            sent == reference,
+            "{repo}: send {sent:.300}\n!= {reference:.300}"
+        );
+        assert!(
+            called == reference,
+            "{repo}: call {called:.300}\n!= {reference:.300}"
+        );
+        let expected = match *repo {
+            "good" | "bad-skipped" | "escaped" => "ok 200 OK FullRepository",
+            _ => "err ",
+        };
+        assert!(reference.starts_with(expected), "{repo}: {reference:.300}");
+    }
+}
+
+#[tokio::test]
 async fn call_and_send_put_the_same_path_on_the_wire_for_awkward_parameters() {
     // `call()` writes path parameters through `tether_runtime::path::Segment`, `send()`
     // through progenitor's `encode_path`: the provider must see the same request line.
