@@ -539,18 +539,20 @@ struct FromResponse;
 impl VisitMut for FromResponse {
     fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
         syn::visit_mut::visit_expr_call_mut(self, call);
-        if let syn::Expr::Path(p) = &*call.func {
-            let segments: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
-            if segments == ["ResponseValue", "from_response"] {
-                *call.func = syn::parse_quote!(tether_runtime::call::from_response);
-            }
+        if calls_path(call, "from_response") {
+            *call.func = syn::parse_quote!(tether_runtime::call::from_response);
         }
     }
+}
+
+/// Whether `c` calls a path of two or more segments ending in `last`
+/// (`ResponseValue::from_response`, `Error::UnexpectedResponse`) with one argument.
+fn calls_path(c: &syn::ExprCall, last: &str) -> bool {
+    let syn::Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    let segments = &p.path.segments;
+    segments.len() >= 2 && segments.last().is_some_and(|s| s.ident == last) && c.args.len() == 1
 }
 
 /// `send_direct` (request building and the engine, returning its `Answer`) and
@@ -818,17 +820,7 @@ impl VisitMut for ReadAnswer {
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
         let call_to = |e: &syn::Expr, last: &str| -> Option<syn::Expr> {
             let syn::Expr::Call(c) = e else { return None };
-            let syn::Expr::Path(p) = &*c.func else {
-                return None;
-            };
-            let segments: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
-            let ends = segments.len() >= 2 && segments[segments.len() - 1] == last;
-            (ends && c.args.len() == 1).then(|| c.args[0].clone())
+            calls_path(c, last).then(|| c.args[0].clone())
         };
         match expr {
             syn::Expr::Await(a) => {

@@ -1305,6 +1305,11 @@ async fn send_and_call_decode_bodies_exactly_as_progenitors_from_response_does()
         Ok(v) => format!("ok {} {:?}", v.status(), v.into_inner()),
         Err(e) => format!("err {e}"),
     };
+    // progenitor's error, as comparable text: the serde error of a body that does not fit.
+    let payload_error = |e: github_repos_v1::Error<github_repos_v1::types::BasicError>| match e {
+        github_repos_v1::Error::InvalidResponsePayload(_, e) => e.to_string(),
+        other => format!("{other:?}"),
+    };
     for (repo, _) in &bodies {
         let raw = plain
             .get(format!("{}/repos/o/{repo}", server.uri()))
@@ -1316,10 +1321,7 @@ async fn send_and_call_decode_bodies_exactly_as_progenitors_from_response_does()
                 github_repos_v1::types::BasicError,
             >(raw)
             .await
-            .map_err(|e| match e {
-                github_repos_v1::Error::InvalidResponsePayload(_, e) => e.to_string(),
-                other => format!("{other:?}"),
-            }),
+            .map_err(payload_error),
         );
         let sent = show(
             client
@@ -1328,10 +1330,7 @@ async fn send_and_call_decode_bodies_exactly_as_progenitors_from_response_does()
                 .repo(*repo)
                 .send()
                 .await
-                .map_err(|e| match e {
-                    github_repos_v1::Error::InvalidResponsePayload(_, e) => e.to_string(),
-                    other => format!("{other:?}"),
-                }),
+                .map_err(payload_error),
         );
         let called = show(
             client
