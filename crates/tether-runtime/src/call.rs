@@ -365,12 +365,7 @@ impl Answer {
         self,
     ) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
         let status = self.status();
-        match crate::json::from_body(&self.body) {
-            Ok(inner) => Ok(ResponseValue::new(inner, status, self.headers)),
-            Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(
-                self.body, e,
-            )),
-        }
+        read_value(status, self.headers, self.body)
     }
 
     /// A response without a body, as progenitor's `ResponseValue::empty`.
@@ -413,9 +408,22 @@ pub async fn from_response<T: serde::de::DeserializeOwned, E>(
         .bytes()
         .await
         .map_err(progenitor_client::Error::ResponseBodyError)?;
-    match crate::json::from_body(&full) {
+    read_value(status, headers, full)
+}
+
+/// A read body as progenitor's `ResponseValue` of `T`, or its `InvalidResponsePayload`
+/// (with the bytes) when they do not fit: for both [`Answer::decode`] and
+/// [`from_response`].
+#[allow(clippy::result_large_err)] // progenitor's `Error`, as its own `from_response`
+#[inline]
+fn read_value<T: serde::de::DeserializeOwned, E>(
+    status: reqwest::StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
+    match crate::json::from_body(&body) {
         Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
-        Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(full, e)),
+        Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(body, e)),
     }
 }
 
