@@ -1404,21 +1404,7 @@ fn fields(doc: &Value, schema: &Value) -> String {
 }
 
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
-    let mut s = schema;
-    for _ in 0..16 {
-        match s
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-        {
-            Some(ptr) => match doc.pointer(ptr) {
-                Some(next) => s = next,
-                None => return s,
-            },
-            None => return s,
-        }
-    }
-    s
+    tether_contract::reference::follow_or_stop(doc, schema)
 }
 
 fn collect_fields(

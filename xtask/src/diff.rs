@@ -23,9 +23,10 @@ pub enum Format {
     Md,
 }
 
-/// Load one side of the diff; the error names the file and what to do.
+/// Load one side of the diff, read leniently as an upstream description (an operation
+/// without `operationId` is keyed `METHOD /path`); the error names the file and what to do.
 pub fn load(path: &Path) -> Result<Document> {
-    Document::load(path).with_context(|| {
+    Document::load_upstream(path).with_context(|| {
         format!(
             "cannot load {} as an OpenAPI 3.x document (YAML or JSON); pass the path of an \
              OpenAPI description whose `$ref`s are all local",
@@ -34,10 +35,32 @@ pub fn load(path: &Path) -> Result<Document> {
     })
 }
 
+/// One stderr line per document read leniently with something a contract may not have
+/// (the first three named), so a reader knows which operations are keyed `METHOD /path`.
+pub fn print_tolerated(doc: &Document) {
+    if doc.tolerated.is_empty() {
+        return;
+    }
+    let first: Vec<&str> = doc
+        .tolerated
+        .iter()
+        .take(3)
+        .map(|t| t.message.as_str())
+        .collect();
+    eprintln!(
+        "note: {} read leniently, {} construct(s) a contract may not have; first: {}",
+        doc.path.display(),
+        doc.tolerated.len(),
+        first.join("; ")
+    );
+}
+
 /// Diff two files. Returns the changes, sorted breaking first (stable within a severity).
 pub fn compare(old: &Path, new: &Path) -> Result<Vec<Change>> {
     let old = load(old)?;
     let new = load(new)?;
+    print_tolerated(&old);
+    print_tolerated(&new);
     let mut changes = diff(&old.value, &new.value);
     changes.sort_by_key(|c| !c.is_breaking());
     Ok(changes)

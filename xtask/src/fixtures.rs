@@ -38,9 +38,7 @@ fn examples_of(doc: &Value, op: &Operation) -> Vec<Example> {
         if let Some(map) = mt.get("examples").and_then(Value::as_object) {
             for (name, ex) in map {
                 let ex = match ex.get("$ref").and_then(Value::as_str) {
-                    Some(r) => {
-                        tether_contract::document::resolve_ref(doc, r).unwrap_or(&Value::Null)
-                    }
+                    Some(r) => tether_contract::reference::resolve(doc, r).unwrap_or(&Value::Null),
                     None => ex,
                 };
                 if let Some(v) = ex.get("value") {

@@ -96,7 +96,8 @@ pub fn run(
     nullable: Nullable,
 ) -> Result<Outcome> {
     let started = Instant::now();
-    let doc = Document::load(document)?;
+    // Read leniently: this is given contracts and full upstream descriptions alike.
+    let doc = Document::load_upstream(document)?;
     let options = ValidatorOptions {
         nullable: match nullable {
             Nullable::Provider => NullableReading::Provider,
@@ -112,6 +113,7 @@ pub fn run(
         doc.operations.len(),
         started.elapsed()
     );
+    crate::diff::print_tolerated(&doc);
     let mut files = Vec::new();
     for input in inputs {
         collect(input, &mut files).with_context(|| format!("cannot read {}", input.display()))?;

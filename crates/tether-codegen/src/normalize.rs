@@ -123,19 +123,7 @@ pub fn project(contract: &Contract, policy: &Policy) -> Projection {
 }
 
 fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
-    let mut v = v;
-    for _ in 0..16 {
-        match v
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| doc.pointer(p))
-        {
-            Some(t) => v = t,
-            None => break,
-        }
-    }
-    v
+    tether_contract::reference::follow_or_stop(doc, v)
 }
 
 fn project_parameters(
@@ -373,9 +361,7 @@ fn shallow(doc: &Value, schema: &Value, hops: usize) -> Value {
                 if hops == 0 {
                     return json!({"description": format!("Free-form here; the contract types it as {r}.")});
                 }
-                let target = r
-                    .strip_prefix('#')
-                    .and_then(|p| doc.pointer(p))
+                let target = tether_contract::reference::resolve(doc, r)
                     .cloned()
                     .unwrap_or_default();
                 return shallow(doc, &target, hops - 1);
@@ -525,8 +511,11 @@ fn trim_components(doc: &mut Value, report: &mut Report) {
         let mut refs = Vec::new();
         tether_contract::walk::collect_refs(&node, true, &mut refs);
         for r in refs {
-            if needed.insert(r.clone()) {
-                if let Some(t) = r.strip_prefix('#').and_then(|p| doc.pointer(p)) {
+            let Ok(pointer) = tether_contract::reference::target(&r) else {
+                continue;
+            };
+            if needed.insert(pointer.clone()) {
+                if let Some(t) = doc.pointer(&pointer) {
                     queue.push(t.clone());
                 }
             }
@@ -541,7 +530,7 @@ fn trim_components(doc: &mut Value, report: &mut Report) {
             if let Some(entries) = entries.as_object_mut() {
                 entries.retain(|name, _| {
                     let keep =
-                        needed.contains(&format!("#/components/{section}/{}", escape_token(name)));
+                        needed.contains(&format!("/components/{section}/{}", escape_token(name)));
                     removed += usize::from(!keep);
                     keep
                 });

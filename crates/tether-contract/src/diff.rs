@@ -125,8 +125,6 @@ use serde_json::Value;
 const MAX_DEPTH: usize = 128;
 /// How many `allOf` members (counting nested ones) are merged into one schema.
 const MAX_ALL_OF_MEMBERS: usize = 1024;
-/// How many `$ref` hops are followed before a reference chain is given up as a loop.
-const MAX_REF_HOPS: usize = 32;
 /// The HTTP methods an OpenAPI 3.0 path item can hold.
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -476,60 +474,20 @@ fn is_true(value: &Value, key: &str) -> bool {
     value.get(key).and_then(Value::as_bool) == Some(true)
 }
 
-/// Decodes `%XX` escapes of a URI fragment.
-fn percent_decode(s: &str) -> Option<String> {
-    if !s.contains('%') {
-        return Some(s.to_owned());
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// Rewrites a pointer so that every token is escaped canonically.
-fn normalise_pointer(ptr: &str) -> String {
-    ptr.split('/')
-        .skip(1)
-        .map(|t| escape(&t.replace("~1", "/").replace("~0", "~")))
-        .fold(String::new(), |mut acc, t| {
-            acc.push('/');
-            acc.push_str(&t);
-            acc
-        })
-}
-
 /// Follows local `$ref`s until a node without one. Returns the node and whether a
 /// reference was followed; `None` when a reference cannot be resolved.
 fn resolve<'a>(doc: &'a Value, node: Node<'a>) -> Option<(Node<'a>, bool)> {
-    let mut cur = node;
-    let mut followed = false;
-    for _ in 0..MAX_REF_HOPS {
-        let Some(reference) = cur.value.as_object().and_then(|o| o.get("$ref")) else {
-            return Some((cur, followed));
-        };
-        let fragment = percent_decode(reference.as_str()?.strip_prefix('#')?)?;
-        if !fragment.is_empty() && !fragment.starts_with('/') {
-            return None;
-        }
-        let value = doc.pointer(&fragment)?;
-        cur = Node {
-            value,
-            ptr: normalise_pointer(&fragment),
-        };
-        followed = true;
-    }
-    None
+    let (followed, ptr) = crate::reference::follow_with_pointer(doc, node.value).ok()?;
+    Some(match ptr {
+        Some(ptr) => (
+            Node {
+                value: followed.node,
+                ptr,
+            },
+            true,
+        ),
+        None => (node, false),
+    })
 }
 
 /// An operation found under `paths`.

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::error::{escape_token, ContractError};
+use crate::reference::{self, RefError};
 use crate::walk::{walk_schemas_mut, SchemaVisit};
 
 /// Parse YAML or JSON text (chosen by extension; YAML for anything that is not `.json`).
@@ -346,12 +347,6 @@ fn convert_schema_31(path: &Path, ptr: &str, schema: &mut Value) -> Result<(), C
     Ok(())
 }
 
-/// Resolve a local `$ref` (`#/a/b`) against the document.
-pub fn resolve_ref<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
-    let ptr = reference.strip_prefix('#')?;
-    doc.pointer(ptr)
-}
-
 /// Every `$ref` must be local (`#/…`) and resolve. Returns the first failure with the
 /// pointer of the `$ref` itself.
 ///
@@ -377,21 +372,24 @@ pub fn check_refs(path: &Path, doc: &Value) -> Result<(), ContractError> {
                             None,
                         ));
                     };
-                    if !r.starts_with("#/") {
-                        return Err(ContractError::Unsupported {
-                            path: path.to_owned(),
-                            pointer: format!("{at}/$ref"),
-                            construct: format!("$ref: {r}"),
-                            message: "only local references (`#/components/…`) are supported; inline the external document with `cargo xtask contract extract`".into(),
-                        });
-                    }
-                    if resolve_ref(doc, r).is_none() {
-                        return Err(ContractError::invalid(
-                            path,
-                            format!("{at}/$ref"),
-                            format!("`$ref: {r}` does not resolve: no such node in this document"),
-                            Some("add the missing component or fix the reference"),
-                        ));
+                    match reference::resolve(doc, r) {
+                        Ok(_) => {}
+                        Err(RefError::External(_)) => {
+                            return Err(ContractError::Unsupported {
+                                path: path.to_owned(),
+                                pointer: format!("{at}/$ref"),
+                                construct: format!("$ref: {r}"),
+                                message: "only local references (`#/components/…`) are supported; inline the external document into this one".into(),
+                            });
+                        }
+                        Err(e) => {
+                            return Err(ContractError::invalid(
+                                path,
+                                format!("{at}/$ref"),
+                                e.to_string(),
+                                Some("add the missing component or fix the reference"),
+                            ));
+                        }
                     }
                 }
                 for (k, v) in map {

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use crate::model::METHODS;
+use crate::reference;
 use crate::{TetherMeta, Upstream};
 
 /// What to extract.
@@ -62,7 +63,32 @@ fn suggest(close: &[String]) -> String {
     }
 }
 
+/// The `operationId` written into a contract for an upstream operation that has none:
+/// the lowercase method and the path's segments, each reduced to ASCII letters and digits,
+/// joined by `-` (`GET /v2/clusters/{cluster_id}/node_pools` → `get-v2-clusters-cluster-id-node-pools`).
+/// It depends only on the method and path, so extracting again gives the same id.
+pub fn derived_operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_ascii_lowercase();
+    let mut dash = true;
+    for c in path.chars() {
+        if c.is_ascii_alphanumeric() {
+            if dash {
+                id.push('-');
+                dash = false;
+            }
+            id.push(c.to_ascii_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    id
+}
+
 /// Build the contract document.
+///
+/// An operation is named by its `operationId`, or, when upstream gives it none, by
+/// `METHOD /path` (`GET /designs`) or by its [`derived_operation_id`], which is what the
+/// contract records as its `operationId`.
 pub fn extract(upstream: &Value, req: &ExtractRequest) -> Result<Value, ExtractError> {
     if req.operations.is_empty() {
         return Err(ExtractError::NoOperations);
@@ -76,22 +102,32 @@ pub fn extract(upstream: &Value, req: &ExtractRequest) -> Result<Value, ExtractE
     let mut all_ids = Vec::new();
     let mut out_paths = Map::new();
     for (path, item) in paths {
-        let Some(item) = item.as_object() else {
+        let Some(item) = reference::follow_or_stop(upstream, item).as_object() else {
             continue;
         };
         let mut kept = Map::new();
         for (key, value) in item {
-            if METHODS.contains(&key.as_str()) {
-                let id = value
-                    .get("operationId")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                all_ids.push(id.to_owned());
-                if wanted.contains(id) {
-                    found.insert(id.to_owned());
-                    kept.insert(key.clone(), value.clone());
-                }
+            if !METHODS.contains(&key.as_str()) {
+                continue;
             }
+            let key_name = crate::model::method_path_key(key, path);
+            let (names, own_id) = match value.get("operationId").and_then(Value::as_str) {
+                Some(id) if !id.is_empty() => (vec![id.to_owned(), key_name], None),
+                _ => {
+                    let derived = derived_operation_id(key, path);
+                    (vec![key_name, derived.clone()], Some(derived))
+                }
+            };
+            all_ids.push(names[0].clone());
+            let Some(name) = names.iter().find(|n| wanted.contains(n.as_str())) else {
+                continue;
+            };
+            found.insert(name.clone());
+            let mut op = value.clone();
+            if let (Some(id), Some(obj)) = (own_id, op.as_object_mut()) {
+                obj.insert("operationId".into(), Value::String(id));
+            }
+            kept.insert(key.clone(), op);
         }
         if kept.is_empty() {
             continue;
@@ -125,6 +161,13 @@ pub fn extract(upstream: &Value, req: &ExtractRequest) -> Result<Value, ExtractE
             });
         }
     }
+    // A `$ref` to something outside `components` (DigitalOcean points at another path's
+    // parameters) would dangle once that path is left out: it is replaced by its target.
+    let mut out_paths = Value::Object(out_paths);
+    inline_foreign_refs(upstream, &mut out_paths, 0)?;
+    let Value::Object(out_paths) = out_paths else {
+        unreachable!("still the mapping built above")
+    };
 
     // $ref closure over components.
     let mut needed: BTreeSet<String> = BTreeSet::new();
@@ -144,29 +187,33 @@ pub fn extract(upstream: &Value, req: &ExtractRequest) -> Result<Value, ExtractE
         let mut refs = Vec::new();
         crate::walk::collect_refs(&node, false, &mut refs);
         for r in refs {
-            if needed.insert(r.clone()) {
-                let target = r
-                    .strip_prefix('#')
-                    .and_then(|p| upstream.pointer(p))
-                    .ok_or_else(|| {
-                        ExtractError::Upstream(format!("`$ref: {r}` does not resolve"))
-                    })?;
+            let pointer =
+                reference::target(&r).map_err(|e| ExtractError::Upstream(e.to_string()))?;
+            if needed.insert(pointer.clone()) {
+                let target = upstream.pointer(&pointer).ok_or_else(|| {
+                    ExtractError::Upstream(reference::RefError::Dangling(r.clone()).to_string())
+                })?;
                 queue.push(target.clone());
             }
         }
     }
     let mut sections: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
-    for r in &needed {
-        let Some(rest) = r.strip_prefix("#/components/") else {
+    for pointer in &needed {
+        let Some(rest) = pointer.strip_prefix("/components/") else {
             return Err(ExtractError::Upstream(format!(
-                "`$ref: {r}` points outside components"
+                "`$ref: {}` points outside components",
+                reference::to_reference(pointer)
             )));
         };
         let Some((section, name)) = rest.split_once('/') else {
             continue;
         };
+        if name.contains('/') {
+            // A node inside a component: the component itself is in the closure too.
+            continue;
+        }
         let name = name.replace("~1", "/").replace("~0", "~");
-        if let Some(v) = upstream.pointer(&r[1..]) {
+        if let Some(v) = upstream.pointer(pointer) {
             sections
                 .entry(section.to_owned())
                 .or_default()
@@ -252,6 +299,50 @@ pub fn extract(upstream: &Value, req: &ExtractRequest) -> Result<Value, ExtractE
     }
     doc.insert("components".into(), Value::Object(components));
     Ok(Value::Object(doc))
+}
+
+/// Replace every `$ref` under `node` that points outside `/components/` by (a copy of)
+/// its target, so the extracted contract stays self-contained. Component references are
+/// kept: they are carried over with the closure.
+fn inline_foreign_refs(
+    upstream: &Value,
+    node: &mut Value,
+    depth: usize,
+) -> Result<(), ExtractError> {
+    if depth > reference::MAX_HOPS {
+        return Err(ExtractError::Upstream(format!(
+            "references outside `components` nest deeper than {} (a cycle?)",
+            reference::MAX_HOPS
+        )));
+    }
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                let pointer =
+                    reference::target(r).map_err(|e| ExtractError::Upstream(e.to_string()))?;
+                if !pointer.starts_with("/components/") {
+                    let mut target = upstream.pointer(&pointer).cloned().ok_or_else(|| {
+                        ExtractError::Upstream(reference::RefError::Dangling(r.clone()).to_string())
+                    })?;
+                    inline_foreign_refs(upstream, &mut target, depth + 1)?;
+                    *node = target;
+                    return Ok(());
+                }
+            }
+            for (k, v) in map.iter_mut() {
+                if k != "example" {
+                    inline_foreign_refs(upstream, v, depth)?;
+                }
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                inline_foreign_refs(upstream, v, depth)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn collect_security(security: Option<&Value>, out: &mut BTreeSet<String>) {
@@ -343,6 +434,81 @@ mod tests {
         let paths = a.find("\npaths:").unwrap();
         let comps = a.find("\ncomponents:").unwrap();
         assert!(openapi < info && info < paths && paths < comps);
+    }
+
+    /// DigitalOcean's shape: no operationIds, a parameter referenced across paths with a
+    /// percent-encoded pointer, a component name that needs encoding.
+    fn upstream_without_ids() -> Value {
+        json!({
+            "openapi": "3.0.0",
+            "info": {"title": "Up", "version": "2.0"},
+            "paths": {
+                "/v2/clusters/{cluster_id}": {"get": {
+                    "parameters": [{"name": "cluster_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/a%20cluster"}}}}}
+                }},
+                "/v2/clusters/{cluster_id}/pools": {"get": {
+                    "parameters": [{"$ref": "#/paths/~1v2~1clusters~1%7Bcluster_id%7D/get/parameters/0"}],
+                    "responses": {"200": {"description": "ok"}}
+                }}
+            },
+            "components": {"schemas": {"a cluster": {"type": "object"}, "unused": {"type": "string"}}}
+        })
+    }
+
+    #[test]
+    fn an_operation_without_id_is_named_by_method_and_path_and_gets_a_derived_id() {
+        let doc = extract(
+            &upstream_without_ids(),
+            &req(&["GET /v2/clusters/{cluster_id}"]),
+        )
+        .unwrap();
+        let op = &doc["paths"]["/v2/clusters/{cluster_id}"]["get"];
+        assert_eq!(op["operationId"], "get-v2-clusters-cluster-id");
+        assert_eq!(
+            doc["components"]["schemas"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            ["a cluster"]
+        );
+        // The derived id names the same operation: extracting again by it gives the same bytes.
+        let again = extract(
+            &upstream_without_ids(),
+            &req(&["get-v2-clusters-cluster-id"]),
+        )
+        .unwrap();
+        assert_eq!(again["paths"], doc["paths"]);
+        // The contract it makes loads strictly.
+        let text = to_yaml(&doc);
+        let loaded =
+            crate::Document::from_bytes(std::path::Path::new("c.yaml"), text.as_bytes()).unwrap();
+        assert_eq!(loaded.operations[0].id, "get-v2-clusters-cluster-id");
+    }
+
+    #[test]
+    fn a_reference_into_another_path_is_inlined() {
+        let doc = extract(
+            &upstream_without_ids(),
+            &req(&["GET /v2/clusters/{cluster_id}/pools"]),
+        )
+        .unwrap();
+        let params = &doc["paths"]["/v2/clusters/{cluster_id}/pools"]["get"]["parameters"];
+        assert_eq!(params[0]["name"], "cluster_id");
+        assert!(params[0].get("$ref").is_none());
+        let text = to_yaml(&doc);
+        crate::Document::from_bytes(std::path::Path::new("c.yaml"), text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn derived_ids_are_plain_and_stable() {
+        assert_eq!(derived_operation_id("GET", "/designs"), "get-designs");
+        assert_eq!(
+            derived_operation_id("post", "/v3/marketing/{id}/send_test"),
+            "post-v3-marketing-id-send-test"
+        );
+        assert_eq!(derived_operation_id("delete", "/"), "delete");
     }
 
     #[test]

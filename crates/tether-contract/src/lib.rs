@@ -15,6 +15,7 @@ pub mod lock;
 pub mod model;
 pub mod naming;
 pub mod policy;
+pub mod reference;
 pub mod validate;
 pub mod walk;
 
@@ -26,7 +27,7 @@ use sha2::{Digest, Sha256};
 
 pub use document::Dialect;
 pub use error::ContractError;
-pub use model::{Operation, ParamLocation, Parameter, Response};
+pub use model::{Operation, ParamLocation, Parameter, Reading, Response, Tolerated};
 pub use naming::ContractName;
 pub use policy::Policy;
 
@@ -48,22 +49,46 @@ pub struct Document {
     pub dialect: Dialect,
     /// Its operations.
     pub operations: Vec<Operation>,
+    /// How it was read.
+    pub reading: Reading,
+    /// What a [`Reading::Lenient`] load accepted that a strict one refuses (always empty
+    /// for a strict load).
+    pub tolerated: Vec<Tolerated>,
 }
 
 impl Document {
-    /// Read and check a document from a file.
+    /// Read and check a document from a file, strictly (every rule a contract keeps).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ContractError> {
+        Self::load_with(path, Reading::Strict)
+    }
+
+    /// Read an upstream description leniently: see [`Reading::Lenient`].
+    pub fn load_upstream(path: impl AsRef<Path>) -> Result<Self, ContractError> {
+        Self::load_with(path, Reading::Lenient)
+    }
+
+    /// Read a document from a file under `reading`.
+    pub fn load_with(path: impl AsRef<Path>, reading: Reading) -> Result<Self, ContractError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| ContractError::Io {
             path: path.to_owned(),
             source,
         })?;
-        Self::from_bytes(path, &bytes)
+        Self::from_bytes_with(path, &bytes, reading)
     }
 
-    /// Check a document held in memory; `path` is used for messages and to choose
-    /// JSON (`.json`) or YAML parsing.
+    /// Check a document held in memory, strictly; `path` is used for messages and to
+    /// choose JSON (`.json`) or YAML parsing.
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self, ContractError> {
+        Self::from_bytes_with(path, bytes, Reading::Strict)
+    }
+
+    /// [`Document::from_bytes`] under `reading`.
+    pub fn from_bytes_with(
+        path: &Path,
+        bytes: &[u8],
+        reading: Reading,
+    ) -> Result<Self, ContractError> {
         let text = std::str::from_utf8(bytes).map_err(|e| ContractError::Parse {
             path: path.to_owned(),
             line: 1 + bytes[..e.valid_up_to()]
@@ -84,26 +109,25 @@ impl Document {
             ));
         }
         let dialect = document::normalize_dialect(path, &mut value)?;
+        document::check_refs(path, &value)?;
+        let mut reader = model::Reader::new(path, &value, reading);
         if value
             .pointer("/info/version")
             .and_then(Value::as_str)
             .is_none()
         {
-            return Err(ContractError::invalid(
-                path,
-                "/info/version",
-                "missing `info.version` string",
-                None,
-            ));
+            reader.invalid("/info/version", "missing `info.version` string", None)?;
         }
-        document::check_refs(path, &value)?;
-        let operations = model::operations(path, &value)?;
+        let operations = reader.operations()?;
+        let tolerated = std::mem::take(&mut reader.tolerated);
         Ok(Self {
             path: path.to_owned(),
             sha256: sha256_hex(bytes),
             value,
             dialect,
             operations,
+            reading,
+            tolerated,
         })
     }
 

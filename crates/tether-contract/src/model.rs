@@ -9,7 +9,6 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::document::resolve_ref;
 use crate::error::{escape_token, ContractError};
 
 /// HTTP methods an OpenAPI path item may hold, in the order OpenAPI lists them.
@@ -183,198 +182,272 @@ pub fn is_json_media_type(media: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Follow `$ref` chains (at most 32 hops) to the referenced object and its pointer.
+/// Follow `$ref` chains to the referenced object and its pointer.
 fn deref<'a>(
     doc: &'a Value,
     node: &'a Value,
     at: String,
     file: &Path,
 ) -> Result<(&'a Value, String), ContractError> {
-    let mut node = node;
-    let mut at = at;
-    for _ in 0..32 {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(r) => {
-                let target = resolve_ref(doc, r).ok_or_else(|| {
-                    ContractError::invalid(
-                        file,
-                        format!("{at}/$ref"),
-                        format!("`$ref: {r}` does not resolve"),
-                        None,
-                    )
-                })?;
-                at = r.trim_start_matches('#').to_owned();
-                node = target;
-            }
-            None => return Ok((node, at)),
-        }
+    match crate::reference::follow_with_pointer(doc, node) {
+        Ok((followed, pointer)) => Ok((followed.node, pointer.unwrap_or(at))),
+        Err(e) => Err(ContractError::invalid(
+            file,
+            format!("{at}/$ref"),
+            e.to_string(),
+            None,
+        )),
     }
-    Err(ContractError::invalid(
-        file,
-        at,
-        "`$ref` chain longer than 32 hops (a cycle?)",
-        None,
-    ))
 }
 
-/// Read every operation of the document, in path then method order.
+/// How strictly a document is read.
+///
+/// Contracts are read [`Reading::Strict`]: every rule Tether relies on holds, or loading
+/// fails. Upstream descriptions (what `validate`, `diff`, `sentinel --upstream` and
+/// `contract extract` are given) are read [`Reading::Lenient`], the way oasdiff and
+/// openapi-schema-validator read them: what strict reading would refuse but can still be
+/// understood is kept, with a fallback, and recorded in [`Reader::tolerated`]. Only what
+/// cannot be read at all (broken YAML/JSON, external or dangling `$ref`s) fails both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Reading {
+    /// Every rule holds (contracts).
+    #[default]
+    Strict,
+    /// Tolerate what can be understood (upstream descriptions).
+    Lenient,
+}
+
+/// Something a lenient reading accepted that a strict one refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tolerated {
+    /// JSON pointer of the construct.
+    pub pointer: String,
+    /// What strict reading says about it (file, pointer, rule, fix).
+    pub message: String,
+}
+
+/// The key of an operation without an `operationId` when read leniently: `GET /designs`.
+pub fn method_path_key(method: &str, path: &str) -> String {
+    format!("{} {path}", method.to_ascii_uppercase())
+}
+
+/// Reads operations under one [`Reading`], collecting what it tolerated.
+#[derive(Debug)]
+pub(crate) struct Reader<'a> {
+    file: &'a Path,
+    doc: &'a Value,
+    reading: Reading,
+    /// In lenient reading, what strict reading would have refused, in document order.
+    pub(crate) tolerated: Vec<Tolerated>,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(file: &'a Path, doc: &'a Value, reading: Reading) -> Self {
+        Self {
+            file,
+            doc,
+            reading,
+            tolerated: Vec::new(),
+        }
+    }
+
+    /// Strict: the error. Lenient: remembered, and the caller goes on with its fallback.
+    fn tolerate(&mut self, error: ContractError) -> Result<(), ContractError> {
+        match self.reading {
+            Reading::Strict => Err(error),
+            Reading::Lenient => {
+                self.tolerated.push(Tolerated {
+                    pointer: error.pointer().unwrap_or_default().to_owned(),
+                    message: error.to_string(),
+                });
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn invalid(
+        &mut self,
+        at: impl Into<String>,
+        message: impl Into<String>,
+        hint: Option<&str>,
+    ) -> Result<(), ContractError> {
+        let error = ContractError::invalid(self.file, at, message, hint);
+        self.tolerate(error)
+    }
+}
+
+/// Read every operation of the document (strictly), in path then method order.
 pub fn operations(file: &Path, doc: &Value) -> Result<Vec<Operation>, ContractError> {
-    let paths = match doc.get("paths") {
-        Some(Value::Object(p)) => p,
-        Some(_) => {
-            return Err(ContractError::invalid(
-                file,
-                "/paths",
-                "`paths` must be a mapping",
-                None,
-            ))
-        }
-        None => {
-            return Err(ContractError::invalid(
-                file,
-                "/paths",
-                "missing `paths`",
-                Some("a contract holds at least one operation"),
-            ))
-        }
-    };
-    let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
-    for (path, item) in paths {
-        if path.starts_with("x-") {
-            continue; // specification extension (OpenAPI 3.0.3 §4.7.8)
-        }
-        let item_ptr = format!("/paths/{}", escape_token(path));
-        if !path.starts_with('/') {
-            return Err(ContractError::invalid(
-                file,
-                item_ptr,
-                format!("path `{path}` must start with `/`"),
-                None,
-            ));
-        }
-        let Some(item_obj) = item.as_object() else {
-            return Err(ContractError::invalid(
-                file,
-                item_ptr,
-                "path item must be a mapping",
-                None,
-            ));
+    Reader::new(file, doc, Reading::Strict).operations()
+}
+
+impl Reader<'_> {
+    /// Every operation, in path then method order.
+    pub(crate) fn operations(&mut self) -> Result<Vec<Operation>, ContractError> {
+        let (file, doc) = (self.file, self.doc);
+        let paths = match doc.get("paths") {
+            Some(Value::Object(p)) => p,
+            Some(_) => {
+                return Err(ContractError::invalid(
+                    file,
+                    "/paths",
+                    "`paths` must be a mapping",
+                    None,
+                ))
+            }
+            None => {
+                self.invalid(
+                    "/paths",
+                    "missing `paths`",
+                    Some("a contract holds at least one operation"),
+                )?;
+                return Ok(Vec::new());
+            }
         };
-        if item_obj.contains_key("$ref") {
-            return Err(ContractError::Unsupported {
-                path: file.to_owned(),
-                pointer: format!("{item_ptr}/$ref"),
-                construct: "path item $ref".into(),
-                message: "inline the path item; `cargo xtask contract extract` does this".into(),
-            });
-        }
-        let shared = match item_obj.get("parameters") {
-            Some(p) => parameters(file, doc, p, &format!("{item_ptr}/parameters"))?,
-            None => Vec::new(),
-        };
-        for method in METHODS {
-            let Some(op) = item_obj.get(*method) else {
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (path, item) in paths {
+            if path.starts_with("x-") {
+                continue; // specification extension (OpenAPI 3.0.3 §4.7.8)
+            }
+            let item_ptr = format!("/paths/{}", escape_token(path));
+            if !path.starts_with('/') {
+                self.invalid(
+                    item_ptr.clone(),
+                    format!("path `{path}` must start with `/`"),
+                    None,
+                )?;
+            }
+            let Some(mut item_obj) = item.as_object() else {
+                self.invalid(item_ptr, "path item must be a mapping", None)?;
                 continue;
             };
-            let op_ptr = format!("{item_ptr}/{method}");
-            let Some(op_obj) = op.as_object() else {
-                return Err(ContractError::invalid(
-                    file,
-                    op_ptr,
-                    "operation must be a mapping",
-                    None,
-                ));
-            };
-            let id = match op_obj.get("operationId") {
-                Some(Value::String(s)) if !s.is_empty() => s.clone(),
-                _ => {
-                    return Err(ContractError::invalid(
-                        file,
-                        op_ptr,
-                        format!("{} {path} has no operationId", method.to_uppercase()),
-                        Some("add a unique `operationId`; generated method names and fixtures are keyed by it"),
-                    ))
-                }
-            };
-            if !seen.insert(id.clone()) {
-                return Err(ContractError::invalid(
-                    file,
-                    format!("{op_ptr}/operationId"),
-                    format!("operationId `{id}` is used twice"),
-                    Some("operationIds must be unique in a document"),
-                ));
+            let mut item_ptr = item_ptr;
+            if item_obj.contains_key("$ref") {
+                self.tolerate(ContractError::Unsupported {
+                    path: file.to_owned(),
+                    pointer: format!("{item_ptr}/$ref"),
+                    construct: "path item $ref".into(),
+                    message: "inline the path item; `cargo xtask contract extract` does this"
+                        .into(),
+                })?;
+                let (target, at) = deref(doc, item, item_ptr.clone(), file)?;
+                let Some(target) = target.as_object() else {
+                    self.invalid(at, "path item must be a mapping", None)?;
+                    continue;
+                };
+                (item_obj, item_ptr) = (target, at);
             }
-            let mut params = shared.clone();
-            if let Some(p) = op_obj.get("parameters") {
-                for own in parameters(file, doc, p, &format!("{op_ptr}/parameters"))? {
-                    params.retain(|q| !(q.name == own.name && q.location == own.location));
-                    params.push(own);
-                }
-            }
-            for segment in path_template_names(path) {
-                if !params
-                    .iter()
-                    .any(|p| p.location == ParamLocation::Path && p.name == segment)
-                {
-                    return Err(ContractError::invalid(
-                        file,
-                        op_ptr.clone(),
-                        format!("path template `{path}` uses `{{{segment}}}` but {id} declares no path parameter `{segment}`"),
-                        Some("declare it under `parameters` with `in: path, required: true`"),
-                    ));
-                }
-            }
-            let request_body = match op_obj.get("requestBody") {
-                Some(b) => Some(request_body(file, doc, b, format!("{op_ptr}/requestBody"))?),
-                None => None,
+            let shared = match item_obj.get("parameters") {
+                Some(p) => self.parameters(p, &format!("{item_ptr}/parameters"))?,
+                None => Vec::new(),
             };
-            let responses = match op_obj.get("responses") {
-                Some(Value::Object(rs)) if !rs.is_empty() => {
-                    let mut list = Vec::new();
-                    for (status, r) in rs.iter().filter(|(s, _)| !s.starts_with("x-")) {
-                        let at = format!("{op_ptr}/responses/{}", escape_token(status));
-                        if !valid_status(status) {
-                            return Err(ContractError::invalid(
-                                file,
-                                at,
-                                format!("`{status}` is not a status code, a range like `4XX`, or `default`"),
-                                None,
-                            ));
-                        }
-                        list.push(response(file, doc, status, r, at)?);
+            for method in METHODS {
+                let Some(op) = item_obj.get(*method) else {
+                    continue;
+                };
+                let op_ptr = format!("{item_ptr}/{method}");
+                let Some(op_obj) = op.as_object() else {
+                    self.invalid(op_ptr, "operation must be a mapping", None)?;
+                    continue;
+                };
+                let key = method_path_key(method, path);
+                let mut id = match op_obj.get("operationId") {
+                    Some(Value::String(s)) if !s.is_empty() => s.clone(),
+                    _ => {
+                        self.invalid(
+                            op_ptr.clone(),
+                            format!("{key} has no operationId"),
+                            Some("add a unique `operationId`; generated method names and fixtures are keyed by it"),
+                        )?;
+                        key.clone()
                     }
-                    list
+                };
+                if !seen.insert(id.clone()) {
+                    self.invalid(
+                        format!("{op_ptr}/operationId"),
+                        format!("operationId `{id}` is used twice"),
+                        Some("operationIds must be unique in a document"),
+                    )?;
+                    id = key;
+                    seen.insert(id.clone());
                 }
-                _ => {
-                    return Err(ContractError::invalid(
-                        file,
+                let mut params = shared.clone();
+                if let Some(p) = op_obj.get("parameters") {
+                    for own in self.parameters(p, &format!("{op_ptr}/parameters"))? {
+                        params.retain(|q| !(q.name == own.name && q.location == own.location));
+                        params.push(own);
+                    }
+                }
+                for segment in path_template_names(path) {
+                    if !params
+                        .iter()
+                        .any(|p| p.location == ParamLocation::Path && p.name == segment)
+                    {
+                        self.invalid(
+                            op_ptr.clone(),
+                            format!("path template `{path}` uses `{{{segment}}}` but {id} declares no path parameter `{segment}`"),
+                            Some("declare it under `parameters` with `in: path, required: true`"),
+                        )?;
+                        // What every reader of such a description assumes: a string.
+                        params.push(Parameter {
+                            name: segment,
+                            location: ParamLocation::Path,
+                            required: true,
+                            style: None,
+                            explode: None,
+                            schema: serde_json::json!({"type": "string"}),
+                            pointer: op_ptr.clone(),
+                        });
+                    }
+                }
+                let request_body = match op_obj.get("requestBody") {
+                    Some(b) => Some(self.request_body(b, format!("{op_ptr}/requestBody"))?),
+                    None => None,
+                };
+                let mut responses = Vec::new();
+                match op_obj.get("responses") {
+                    Some(Value::Object(rs)) if !rs.is_empty() => {
+                        for (status, r) in rs.iter().filter(|(s, _)| !s.starts_with("x-")) {
+                            let at = format!("{op_ptr}/responses/{}", escape_token(status));
+                            if !valid_status(status) {
+                                self.invalid(
+                                    at,
+                                    format!("`{status}` is not a status code, a range like `4XX`, or `default`"),
+                                    None,
+                                )?;
+                                continue;
+                            }
+                            responses.push(self.response(status, r, at)?);
+                        }
+                    }
+                    _ => self.invalid(
                         format!("{op_ptr}/responses"),
                         format!("{id} declares no responses"),
                         Some("declare at least the success response"),
-                    ))
+                    )?,
                 }
-            };
-            out.push(Operation {
-                id,
-                method: (*method).to_owned(),
-                path: path.clone(),
-                pointer: op_ptr,
-                parameters: params,
-                request_body,
-                responses,
-                deprecated: op_obj
-                    .get("deprecated")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-                summary: op_obj
-                    .get("summary")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-            });
+                out.push(Operation {
+                    id,
+                    method: (*method).to_owned(),
+                    path: path.clone(),
+                    pointer: op_ptr,
+                    parameters: params,
+                    request_body,
+                    responses,
+                    deprecated: op_obj
+                        .get("deprecated")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                    summary: op_obj
+                        .get("summary")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                });
+            }
         }
+        Ok(out)
     }
-    Ok(out)
 }
 
 fn valid_status(s: &str) -> bool {
@@ -400,145 +473,128 @@ pub fn path_template_names(path: &str) -> Vec<String> {
     names
 }
 
-fn parameters(
-    file: &Path,
-    doc: &Value,
-    list: &Value,
-    at: &str,
-) -> Result<Vec<Parameter>, ContractError> {
-    let Some(items) = list.as_array() else {
-        return Err(ContractError::invalid(
-            file,
-            at,
-            "`parameters` must be a list",
-            None,
-        ));
-    };
-    let mut out = Vec::new();
-    for (i, p) in items.iter().enumerate() {
-        let (p, ptr) = deref(doc, p, format!("{at}/{i}"), file)?;
-        let name = p.get("name").and_then(Value::as_str).ok_or_else(|| {
-            ContractError::invalid(file, ptr.clone(), "parameter has no `name`", None)
-        })?;
-        let location = match p.get("in").and_then(Value::as_str) {
-            Some("path") => ParamLocation::Path,
-            Some("query") => ParamLocation::Query,
-            Some("header") => ParamLocation::Header,
-            Some("cookie") => ParamLocation::Cookie,
-            other => {
-                return Err(ContractError::invalid(
-                    file,
-                    format!("{ptr}/in"),
-                    format!(
-                    "parameter `{name}`: `in` is {other:?}; expected path, query, header or cookie"
-                ),
-                    None,
-                ))
-            }
+impl Reader<'_> {
+    fn parameters(&mut self, list: &Value, at: &str) -> Result<Vec<Parameter>, ContractError> {
+        let (file, doc) = (self.file, self.doc);
+        let Some(items) = list.as_array() else {
+            self.invalid(at, "`parameters` must be a list", None)?;
+            return Ok(Vec::new());
         };
-        let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
-        if location == ParamLocation::Path && !required {
-            return Err(ContractError::invalid(
-                file,
-                format!("{ptr}/required"),
-                format!("path parameter `{name}` must have `required: true` (OpenAPI 3.0 §4.7.12)"),
-                None,
-            ));
-        }
-        out.push(Parameter {
-            name: name.to_owned(),
-            location,
-            required,
-            style: p.get("style").and_then(Value::as_str).map(str::to_owned),
-            explode: p.get("explode").and_then(Value::as_bool),
-            schema: p
-                .get("schema")
-                .cloned()
-                .unwrap_or_else(|| Value::Object(Default::default())),
-            pointer: ptr,
-        });
-    }
-    Ok(out)
-}
-
-fn content(file: &Path, node: &Value, at: &str) -> Result<Vec<MediaType>, ContractError> {
-    let Some(c) = node.get("content") else {
-        return Ok(Vec::new());
-    };
-    let Some(map) = c.as_object() else {
-        return Err(ContractError::invalid(
-            file,
-            format!("{at}/content"),
-            "`content` must be a mapping",
-            None,
-        ));
-    };
-    Ok(map
-        .iter()
-        .map(|(media, mt)| {
-            let mt_ptr = format!("{at}/content/{}", escape_token(media));
-            let schema = mt.get("schema").cloned();
-            let pointer = if schema.is_some() {
-                format!("{mt_ptr}/schema")
-            } else {
-                mt_ptr
+        let mut out = Vec::new();
+        for (i, p) in items.iter().enumerate() {
+            let (p, ptr) = deref(doc, p, format!("{at}/{i}"), file)?;
+            let Some(name) = p.get("name").and_then(Value::as_str) else {
+                self.invalid(ptr, "parameter has no `name`", None)?;
+                continue;
             };
-            MediaType {
-                media_type: media.clone(),
-                schema,
-                pointer,
+            let location = match p.get("in").and_then(Value::as_str) {
+                Some("path") => ParamLocation::Path,
+                Some("query") => ParamLocation::Query,
+                Some("header") => ParamLocation::Header,
+                Some("cookie") => ParamLocation::Cookie,
+                other => {
+                    self.invalid(
+                        format!("{ptr}/in"),
+                        format!("parameter `{name}`: `in` is {other:?}; expected path, query, header or cookie"),
+                        None,
+                    )?;
+                    continue;
+                }
+            };
+            let mut required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+            if location == ParamLocation::Path && !required {
+                self.invalid(
+                    format!("{ptr}/required"),
+                    format!(
+                        "path parameter `{name}` must have `required: true` (OpenAPI 3.0 §4.7.12)"
+                    ),
+                    None,
+                )?;
+                required = true;
             }
-        })
-        .collect())
-}
-
-fn request_body(
-    file: &Path,
-    doc: &Value,
-    body: &Value,
-    at: String,
-) -> Result<RequestBody, ContractError> {
-    let (body, ptr) = deref(doc, body, at, file)?;
-    Ok(RequestBody {
-        required: body
-            .get("required")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        content: content(file, body, &ptr)?,
-    })
-}
-
-fn response(
-    file: &Path,
-    doc: &Value,
-    status: &str,
-    r: &Value,
-    at: String,
-) -> Result<Response, ContractError> {
-    let (r, ptr) = deref(doc, r, at, file)?;
-    let mut headers = Vec::new();
-    if let Some(hs) = r.get("headers").and_then(Value::as_object) {
-        for (name, h) in hs {
-            let (h, _) = deref(
-                doc,
-                h,
-                format!("{ptr}/headers/{}", escape_token(name)),
-                file,
-            )?;
-            headers.push(Header {
-                name: name.clone(),
-                required: h.get("required").and_then(Value::as_bool).unwrap_or(false),
-                schema: h
+            out.push(Parameter {
+                name: name.to_owned(),
+                location,
+                required,
+                style: p.get("style").and_then(Value::as_str).map(str::to_owned),
+                explode: p.get("explode").and_then(Value::as_bool),
+                schema: p
                     .get("schema")
                     .cloned()
                     .unwrap_or_else(|| Value::Object(Default::default())),
+                pointer: ptr,
             });
         }
+        Ok(out)
     }
-    Ok(Response {
-        status: status.to_owned(),
-        content: content(file, r, &ptr)?,
-        headers,
-        pointer: ptr,
-    })
+
+    fn content(&mut self, node: &Value, at: &str) -> Result<Vec<MediaType>, ContractError> {
+        let map = match node.get("content") {
+            None => return Ok(Vec::new()),
+            Some(Value::Object(map)) => map,
+            // `content:` written and left empty reads as YAML null.
+            Some(_) => {
+                self.invalid(format!("{at}/content"), "`content` must be a mapping", None)?;
+                return Ok(Vec::new());
+            }
+        };
+        Ok(map
+            .iter()
+            .map(|(media, mt)| {
+                let mt_ptr = format!("{at}/content/{}", escape_token(media));
+                let schema = mt.get("schema").cloned();
+                let pointer = if schema.is_some() {
+                    format!("{mt_ptr}/schema")
+                } else {
+                    mt_ptr
+                };
+                MediaType {
+                    media_type: media.clone(),
+                    schema,
+                    pointer,
+                }
+            })
+            .collect())
+    }
+
+    fn request_body(&mut self, body: &Value, at: String) -> Result<RequestBody, ContractError> {
+        let (body, ptr) = deref(self.doc, body, at, self.file)?;
+        Ok(RequestBody {
+            required: body
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            content: self.content(body, &ptr)?,
+        })
+    }
+
+    fn response(&mut self, status: &str, r: &Value, at: String) -> Result<Response, ContractError> {
+        let (file, doc) = (self.file, self.doc);
+        let (r, ptr) = deref(doc, r, at, file)?;
+        let mut headers = Vec::new();
+        if let Some(hs) = r.get("headers").and_then(Value::as_object) {
+            for (name, h) in hs {
+                let (h, _) = deref(
+                    doc,
+                    h,
+                    format!("{ptr}/headers/{}", escape_token(name)),
+                    file,
+                )?;
+                headers.push(Header {
+                    name: name.clone(),
+                    required: h.get("required").and_then(Value::as_bool).unwrap_or(false),
+                    schema: h
+                        .get("schema")
+                        .cloned()
+                        .unwrap_or_else(|| Value::Object(Default::default())),
+                });
+            }
+        }
+        Ok(Response {
+            status: status.to_owned(),
+            content: self.content(r, &ptr)?,
+            headers,
+            pointer: ptr,
+        })
+    }
 }

@@ -16,7 +16,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde_json::Value;
-use tether_contract::document::resolve_ref;
 use tether_contract::validate::ContractValidator;
 
 use crate::result::{Finding, Latency, Severity};
@@ -183,17 +182,8 @@ struct Shape<'a> {
     items: Option<&'a Value>,
 }
 
-fn resolve<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
-    for _ in 0..32 {
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(r) => match resolve_ref(doc, r) {
-                Some(target) => schema = target,
-                None => return schema,
-            },
-            None => return schema,
-        }
-    }
-    schema
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    tether_contract::reference::follow_or_stop(doc, schema)
 }
 
 fn shape<'a>(doc: &'a Value, schema: &'a Value, depth: usize, out: &mut Shape<'a>) {

@@ -42,19 +42,9 @@ fn step(budget: &mut usize, depth: usize) -> bool {
     true
 }
 
-/// Follow a `$ref` chain to the schema object (at most 32 hops).
+/// Follow a `$ref` chain to the schema object.
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> Option<&'a Value> {
-    let mut node = schema;
-    for _ in 0..32 {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(r) => {
-                let pointer = super::convert::decode_fragment(r.strip_prefix('#')?);
-                node = doc.pointer(&pointer)?;
-            }
-            None => return Some(node),
-        }
-    }
-    None
+    crate::reference::follow(doc, schema).ok().map(|f| f.node)
 }
 
 fn members<'a>(schema: &'a Value, key: &str) -> &'a [Value] {

@@ -14,10 +14,7 @@ use jsonschema::paths::{LazyLocation, Location};
 use jsonschema::{Draft, Keyword, Resource};
 use serde_json::{json, Map, Value};
 
-use super::convert::{
-    decode_fragment, fragment_ref, Converted, DISCRIMINATOR_KEYWORD, INTEGER_KEYWORD,
-    INT_FORMAT_KEYWORD,
-};
+use super::convert::{Converted, DISCRIMINATOR_KEYWORD, INTEGER_KEYWORD, INT_FORMAT_KEYWORD};
 use super::error::{display_pointer, short_value};
 use super::fast::{FastBody, Program, Verdict};
 use super::{FormatPolicy, ValidationError};
@@ -74,7 +71,8 @@ impl Engine {
             return Ok(Arc::clone(v));
         }
         let target = format!("/$defs/{}", escape_token(key));
-        let schema = json!({ "$ref": format!("{BASE}{}", fragment_ref(&target)) });
+        let schema =
+            json!({ "$ref": format!("{BASE}{}", crate::reference::to_reference(&target)) });
         let validator = jsonschema::options()
             .with_draft(Draft::Draft202012)
             .should_validate_formats(self.formats == FormatPolicy::Assert)
@@ -385,9 +383,9 @@ fn walk(root: &Value, target: &str, path: &str) -> String {
                             .and_then(Value::as_str)
                     })
                     .flatten()
-                    .and_then(|r| r.strip_prefix('#'));
+                    .and_then(|r| crate::reference::target(r).ok());
                 at = Some(match jump {
-                    Some(fragment) => decode_fragment(fragment),
+                    Some(pointer) => pointer,
                     None => format!("{cur}/{token}"),
                 });
             }

@@ -42,6 +42,7 @@ use serde_json::{json, Map, Value};
 
 use super::{FormatPolicy, NullableReading};
 use crate::error::{escape_token, ContractError};
+use crate::reference;
 
 /// Custom keyword asserting `int32` / `int64` on numbers.
 pub(crate) const INT_FORMAT_KEYWORD: &str = "x-tether-int-format";
@@ -157,10 +158,12 @@ impl Converted {
             return Vec::new();
         };
         let mut out = Vec::new();
-        if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
-            if let Some(fragment) = r.strip_prefix('#') {
-                out.push(decode_fragment(fragment));
-            }
+        if let Some(Ok(pointer)) = obj
+            .get("$ref")
+            .and_then(Value::as_str)
+            .map(reference::target)
+        {
+            out.push(pointer);
         }
         for key in ["allOf", "anyOf", "oneOf"] {
             if let Some(list) = obj.get(key).and_then(Value::as_array) {
@@ -312,7 +315,10 @@ impl<'a> Converter<'a> {
             for (holder, target) in patches {
                 let inside = holder.strip_prefix("/$defs").unwrap_or(&holder);
                 if let Some(Value::Object(obj)) = root.pointer_mut(inside) {
-                    obj.insert("$ref".into(), Value::String(fragment_ref(&target)));
+                    obj.insert(
+                        "$ref".into(),
+                        Value::String(reference::to_reference(&target)),
+                    );
                 }
             }
             if let Value::Object(defs) = root {
@@ -376,13 +382,11 @@ impl<'a> Converter<'a> {
         let nullable = nullable_flag && self.nullable == NullableReading::Provider;
 
         if let Some(r) = obj.get("$ref") {
-            let Some(target) = r.as_str().and_then(|r| r.strip_prefix('#')) else {
-                return Err(self.invalid(
-                    &format!("{src}/$ref"),
-                    "only local `$ref`s (`#/…`) are supported",
-                ));
-            };
-            let target = decode_fragment(target);
+            let target = match r.as_str() {
+                Some(r) => reference::target(r),
+                None => Err(reference::RefError::NotAString),
+            }
+            .map_err(|e| self.invalid(&format!("{src}/$ref"), e.to_string()))?;
             if !nullable {
                 self.deferred.push((dst.to_owned(), target));
                 return Ok(json!({ "$ref": "" }));
@@ -668,9 +672,11 @@ impl<'a> Converter<'a> {
                 let Some(target) = target.as_str() else {
                     return Err(self.invalid(&at, "a mapping target must be a string"));
                 };
-                let pointer = match target.strip_prefix('#') {
-                    Some(p) => decode_fragment(p),
-                    None => format!("/components/schemas/{}", escape_token(target)),
+                let pointer = match target.starts_with('#') {
+                    true => {
+                        reference::target(target).map_err(|e| self.invalid(&at, e.to_string()))?
+                    }
+                    false => format!("/components/schemas/{}", escape_token(target)),
                 };
                 if self.doc.pointer(&pointer).is_none() {
                     return Err(
@@ -685,7 +691,9 @@ impl<'a> Converter<'a> {
             let Some(r) = m.get("$ref").and_then(Value::as_str) else {
                 continue;
             };
-            let pointer = decode_fragment(r.trim_start_matches('#'));
+            let Ok(pointer) = reference::target(r) else {
+                continue;
+            };
             if targeted.contains(&pointer) {
                 continue;
             }
@@ -715,15 +723,14 @@ impl<'a> Converter<'a> {
             View::Response => "writeOnly",
         };
         let mut node = property;
-        for _ in 0..32 {
+        for _ in 0..reference::MAX_HOPS {
             if node.get(flag).and_then(Value::as_bool) == Some(true) {
                 return true;
             }
             match node
                 .get("$ref")
                 .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix('#'))
-                .and_then(|p| self.doc.pointer(&decode_fragment(p)))
+                .and_then(|r| reference::resolve(self.doc, r).ok())
             {
                 Some(next) => node = next,
                 None => return false,
@@ -731,62 +738,4 @@ impl<'a> Converter<'a> {
         }
         false
     }
-}
-
-/// Percent-decode a URI fragment (`$ref: '#/components/schemas/a%20b'`).
-pub(crate) fn decode_fragment(fragment: &str) -> String {
-    let bytes = fragment.as_bytes();
-    if !bytes.contains(&b'%') {
-        return fragment.to_owned();
-    }
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// `#` + a JSON pointer, percent-encoded for use as a URI fragment.
-pub(crate) fn fragment_ref(pointer: &str) -> String {
-    let mut out = String::with_capacity(pointer.len() + 1);
-    out.push('#');
-    for b in pointer.bytes() {
-        let keep = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b':'
-                    | b'@'
-                    | b'/'
-            );
-        if keep {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

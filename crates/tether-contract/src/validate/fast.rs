@@ -54,7 +54,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Number, Value};
 
 use super::compile::{fits_int_format, integer_literal};
-use super::convert::{decode_fragment, DISCRIMINATOR_KEYWORD, INTEGER_KEYWORD, INT_FORMAT_KEYWORD};
+use super::convert::{DISCRIMINATOR_KEYWORD, INTEGER_KEYWORD, INT_FORMAT_KEYWORD};
 use super::FormatPolicy;
 use crate::error::escape_token;
 
@@ -505,7 +505,7 @@ impl Compiler<'_> {
     }
 
     fn reference(&mut self, r: &Value) -> Option<usize> {
-        let pointer = decode_fragment(r.as_str()?.strip_prefix('#')?);
+        let pointer = crate::reference::target(r.as_str()?).ok()?;
         let target = self.root.pointer(&pointer)?;
         Some(self.node(target, &pointer))
     }

@@ -571,8 +571,11 @@ fn body_key(
 ) -> Result<String, ContractError> {
     if let Some(obj) = schema.as_object() {
         let nullable = obj.get("nullable").and_then(Value::as_bool) == Some(true);
-        if let (Some(r), false) = (obj.get("$ref").and_then(Value::as_str), nullable) {
-            let target = convert::decode_fragment(r.trim_start_matches('#'));
+        let target = obj
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| crate::reference::target(r).ok());
+        if let (Some(target), false) = (target, nullable) {
             if let Some(name) = target.strip_prefix("/components/schemas/") {
                 if !name.contains('/') && conv.has_component(name) {
                     return Ok(name.replace("~1", "/").replace("~0", "~"));

@@ -160,6 +160,168 @@ fn bad_contracts_fail_as_expected() {
     );
 }
 
+/// The same bad cases read as upstream descriptions (`Reading::Lenient`): a case with a
+/// `lenient.txt` loads, and its first line (when not empty) is the pointer of something
+/// the load tolerated; every other case fails exactly as the strict load does (what cannot
+/// be read at all: broken YAML/JSON, external or dangling `$ref`s, ...).
+#[test]
+fn bad_contracts_read_leniently_as_lenient_txt_says() {
+    let root = data_dir().join("contracts/bad");
+    let mut accepted = 0;
+    let mut failures = Vec::new();
+    for case in sorted_entries(&root).into_iter().filter(|p| p.is_dir()) {
+        let file = match case_contract(&case) {
+            Ok(f) => f,
+            Err(e) => {
+                failures.push(e);
+                continue;
+            }
+        };
+        let lenient = std::fs::read_to_string(case.join("lenient.txt")).ok();
+        let loaded = Document::load_upstream(&file);
+        match (lenient, loaded) {
+            (Some(text), Ok(doc)) => {
+                accepted += 1;
+                let pointer = text.lines().next().unwrap_or_default();
+                let pointers: Vec<&str> =
+                    doc.tolerated.iter().map(|t| t.pointer.as_str()).collect();
+                if !pointer.is_empty() && !pointers.contains(&pointer) {
+                    failures.push(format!(
+                        "{}: tolerated {pointers:?}, expected `{pointer}`",
+                        case.display()
+                    ));
+                }
+                if let Some(t) = doc
+                    .tolerated
+                    .iter()
+                    .find(|t| !t.message.contains(&file.display().to_string()))
+                {
+                    failures.push(format!(
+                        "{}: a tolerated message does not name the file: {}",
+                        case.display(),
+                        t.message
+                    ));
+                }
+            }
+            (Some(_), Err(e)) => {
+                failures.push(format!("{}: lenient load failed: {e}", case.display()))
+            }
+            (None, Ok(_)) => failures.push(format!(
+                "{}: lenient load succeeded; add lenient.txt or make it fail",
+                case.display()
+            )),
+            (None, Err(lenient)) => {
+                let strict = Document::load(&file).err();
+                let same = strict.as_ref().is_some_and(|s| {
+                    variant(s) == variant(&lenient) && s.pointer() == lenient.pointer()
+                });
+                if !same {
+                    failures.push(format!(
+                        "{}: lenient error `{lenient}` differs from strict `{strict:?}`",
+                        case.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(accepted >= 15, "only {accepted} cases read leniently");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Read strictly, a document keys no operation by `METHOD /path`; read leniently, each
+/// operation without an id is keyed so, tolerated constructs are listed, and what the
+/// strict read would have said is kept word for word.
+#[test]
+fn lenient_reading_keys_operations_by_method_and_path() {
+    let text = r#"
+openapi: 3.0.0
+info: {title: SendGrid-like, version: "3"}
+paths:
+  /designs:
+    post:
+      requestBody:
+        content:
+      responses:
+        '201': {description: created}
+    get:
+      operationId: ListDesigns
+      x-internal: true
+      responses: {}
+"#;
+    let path = Path::new("upstream.yaml");
+    let strict = Document::from_bytes(path, text.as_bytes()).unwrap_err();
+    assert!(
+        strict
+            .to_string()
+            .contains("ListDesigns declares no responses"),
+        "{strict}"
+    );
+    let doc = Document::from_bytes_with(path, text.as_bytes(), tether_contract::Reading::Lenient)
+        .unwrap();
+    let ids: Vec<&str> = doc.operations.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["ListDesigns", "POST /designs"]);
+    assert!(doc
+        .operation("POST /designs")
+        .unwrap()
+        .request_body
+        .as_ref()
+        .unwrap()
+        .content
+        .is_empty());
+    assert!(doc.operation("ListDesigns").unwrap().responses.is_empty());
+    let tolerated: Vec<&str> = doc.tolerated.iter().map(|t| t.pointer.as_str()).collect();
+    assert_eq!(
+        tolerated,
+        [
+            "/paths/~1designs/get/responses",
+            "/paths/~1designs/post",
+            "/paths/~1designs/post/requestBody/content"
+        ]
+    );
+    assert_eq!(doc.tolerated[0].message, strict.to_string());
+    assert!(doc.tolerated[1]
+        .message
+        .contains("POST /designs has no operationId"));
+}
+
+/// A `$ref` whose pointer is percent-encoded (RFC 3986 fragment) resolves in both readings.
+#[test]
+fn a_percent_encoded_reference_loads() {
+    let text = r#"
+openapi: 3.0.0
+info: {title: t, version: "1"}
+paths:
+  /v2/clusters/{cluster_id}:
+    get:
+      operationId: get
+      parameters:
+        - {name: cluster_id, in: path, required: true, schema: {type: string}}
+      responses:
+        '200': {description: ok}
+  /v2/clusters/{cluster_id}/pools:
+    get:
+      operationId: pools
+      parameters:
+        - $ref: '#/paths/~1v2~1clusters~1%7Bcluster_id%7D/get/parameters/0'
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/a%20pool'}
+components:
+  schemas:
+    a pool: {type: object}
+"#;
+    let doc = Document::from_bytes(Path::new("t.yaml"), text.as_bytes()).unwrap();
+    let pools = doc.operation("pools").unwrap();
+    assert_eq!(pools.parameters[0].name, "cluster_id");
+    assert_eq!(
+        pools.parameters[0].pointer,
+        "/paths/~1v2~1clusters~1{cluster_id}/get/parameters/0"
+    );
+}
+
 /// Bytes that are not UTF-8 (`é` in Latin-1 on line 3) are a parse error with the line.
 #[test]
 fn non_utf8_bytes_are_a_parse_error_with_the_line() {
