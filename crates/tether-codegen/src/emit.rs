@@ -45,6 +45,15 @@ pub fn render(contract_path: &Path) -> Result<Generated, CodegenError> {
         message: e.to_string(),
     })?;
     RemoveProgenitorNew.visit_file_mut(&mut file);
+    let opened = crate::tolerant::apply(&mut file);
+    let mut report = projection.report.clone();
+    if !opened.is_empty() {
+        let list: Vec<String> = opened.iter().map(|(e, u)| format!("{e}::{u}")).collect();
+        report.changes.push(format!(
+            "response enums read values the contract does not list into an unknown variant (reported as drift): {}",
+            list.join(", ")
+        ));
+    }
     LazyUninitialized.visit_file_mut(&mut file);
     BoxLargeFields::default().apply(&mut file);
     let mut sends = SendSignatures::default();
@@ -66,10 +75,10 @@ pub fn render(contract_path: &Path) -> Result<Generated, CodegenError> {
     })?;
     file.items.extend(calls.items);
     let body = prettyplease::unparse(&file);
-    let header = header(&contract, &projection.report);
+    let header = header(&contract, &report);
     Ok(Generated {
         code: format!("{header}{body}"),
-        report: projection.report,
+        report,
         projection: projection.doc,
     })
 }

@@ -51,7 +51,8 @@
 //! | [`ChangeKind::NullableAdded`] | request: additive, response: breaking | new schema |
 //! | [`ChangeKind::NullableRemoved`] | request: breaking, response: additive | new schema |
 //! | [`ChangeKind::EnumValueRemoved`] (value removed, or an `enum` constraint added) | request: breaking, response: additive | old `enum/i` (old schema when the constraint was added) |
-//! | [`ChangeKind::EnumValueAdded`] (value added, or the `enum` constraint dropped) | request: additive, response: breaking | new `enum/i` (new schema when the constraint was dropped) |
+//! | [`ChangeKind::EnumValueAdded`], a value added | additive | new `enum/i` |
+//! | [`ChangeKind::EnumValueAdded`], the `enum` constraint dropped | request: additive, response: breaking | new schema |
 //! | [`ChangeKind::MediaTypeRemoved`] (a media type other than the compared one left a `content` map) | breaking | old media type |
 //! | [`ChangeKind::MediaTypeAdded`] | additive | new media type |
 //! | [`ChangeKind::ConstraintChanged`]: `maxLength`/`maximum`/`maxItems`/`maxProperties` lowered or set, `minLength`/`minimum`/`minItems`/`minProperties` raised or set, `exclusiveMaximum`/`exclusiveMinimum` became true at the same bound, a `pattern` added, a stricter `multipleOf` (set, or changed to a value the old one does not divide into), `uniqueItems` became true (narrowed); the opposite (widened); patterns or `multipleOf` both added and dropped (incompatible) | request: narrowed and incompatible break; response: widened and incompatible break | new keyword (old one when removed) |
@@ -72,10 +73,13 @@
 //! parameter moved to another `in` is a removal plus an addition. Response statuses
 //! include `default`.
 //!
-//! A new enum value in a *response* breaks a client that matches the field exhaustively
-//! (a closed Rust `enum`), so it is breaking, as oasdiff's
-//! `response-property-enum-value-added` at error level. A provider whose enums are meant to
-//! grow must say so in the contract (drop the `enum`, or use a new `vN`).
+//! A new enum value in a *response* is not breaking for Tether's clients: every generated
+//! response enum reads a value it does not list into its `Unknown(String)` variant (a
+//! tolerant reader, as the AWS SDK's generated enums), and response validation and the
+//! sentinel report the value as drift. oasdiff rates `response-property-enum-value-added`
+//! a warning for the same reason (clients should tolerate it; closed enums do not).
+//! Dropping the `enum` constraint of a response stays breaking: the generated type
+//! changes from an enum to a string.
 //!
 //! # Schema comparison
 //!
@@ -2008,8 +2012,9 @@ fn enums(dir: Dir, local: &mut Local, path: &str, ov: &View<'_>, nv: &View<'_>) 
             }
             for n in new_values {
                 if !old_values.iter().any(|o| o.value == n.value) {
+                    // Requests widen; responses are read tolerantly (module doc).
                     local.push(
-                        added,
+                        Severity::Additive,
                         ChangeKind::EnumValueAdded,
                         &n.ptr,
                         path,
@@ -3047,10 +3052,11 @@ components:
             "enum: [public, private, internal]",
         );
         let changes = run(BASE, &added);
-        // Once per operation returning a Repo (getRepo 200, createRepo 201).
+        // Once per operation returning a Repo (getRepo 200, createRepo 201); generated
+        // response enums read the new value into `Unknown(String)`.
         assert_eq!(changes.len(), 2);
         assert!(changes.iter().all(|c| c.kind == ChangeKind::EnumValueAdded
-            && c.is_breaking()
+            && !c.is_breaking()
             && c.pointer == "/components/schemas/Repo/properties/visibility/enum/2"));
         // Dropping the enum in a response: any string may now come back.
         let dropped = edit(

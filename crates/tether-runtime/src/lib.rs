@@ -35,6 +35,7 @@ pub mod retry;
 pub mod scaleout;
 pub mod secret;
 pub mod telemetry;
+pub mod tolerant;
 pub mod typed;
 
 pub use auth::{AuthError, Credentials};

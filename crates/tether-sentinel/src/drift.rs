@@ -1,10 +1,10 @@
 //! Classifying one response against the contract.
 //!
 //! - **breaking**: what the contract validator refuses (required field missing, type
-//!   changed, undeclared status, content type changed); a value outside a closed `enum`
-//!   is reported as `enum_value_added` (a new value breaks exhaustive matching), distinct
-//!   from other keyword errors.
-//! - **additive**: a field in an object whose schema does not close it
+//!   changed, undeclared status, content type changed).
+//! - **additive**: a value outside a response `enum` (`enum_value_added`): the generated
+//!   client reads it into the enum's `Unknown(String)` variant, so nothing breaks yet, but
+//!   the contract is behind the provider. And a field in an object whose schema does not close it
 //!   (`additionalProperties` absent) and does not declare it (`undeclared-field`, with the
 //!   instance pointer), and a response header neither the contract, the operation's good
 //!   fixtures, the policy nor HTTP itself accounts for (`undeclared-header`). Fields and
@@ -123,13 +123,13 @@ impl<'a> Classifier<'a> {
                 .validate_response(&self.operation, status, headers, body)
         {
             for v in violations {
-                let kind = if v.keyword == "enum" {
-                    "enum_value_added".to_owned()
+                let (severity, kind) = if v.keyword == "enum" {
+                    (Severity::Additive, "enum_value_added".to_owned())
                 } else {
-                    v.keyword.clone()
+                    (Severity::Breaking, v.keyword.clone())
                 };
                 out.push(Finding {
-                    severity: Severity::Breaking,
+                    severity,
                     kind,
                     pointer: v.pointer.clone(),
                     evidence: v.message.clone(),

@@ -10,6 +10,7 @@ mod metrics;
 mod runtime;
 mod scaleout;
 mod stripe;
+mod tolerant;
 
 fn data(name: &str) -> serde_json::Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
