@@ -9,7 +9,7 @@ use anyhow::Result;
 use tether_contract::lock::{compare_versions, Lock};
 use tether_contract::{diff, Contract, ContractName, Document, Policy};
 
-use crate::gen::{orphan_crates, scaffold};
+use crate::gen::{contract_names, orphan_crates, registry, scaffold};
 use crate::workspace::{contract_files, rel};
 
 /// One thing `check` found wrong.
@@ -399,6 +399,16 @@ fn check_crates(root: &Path, contracts: &[Contract], report: &mut Report) -> Res
                 ),
                 Ok(_) => {}
             }
+        }
+    }
+    for (path, content) in registry(&contract_names(root)?) {
+        if std::fs::read_to_string(root.join(&path)).ok().as_deref() != Some(content.as_str()) {
+            report.push(
+                "registry-stale",
+                &path,
+                "the client registry does not list exactly the contracts under contracts/",
+                "run `cargo xtask gen`",
+            );
         }
     }
     for orphan in orphan_crates(root)? {

@@ -165,7 +165,10 @@ fn one(file: &Path) {
                 if changes.is_empty() {
                     "ok".to_owned()
                 } else {
-                    format!("diff of a document with itself found {} change(s)", changes.len())
+                    format!(
+                        "diff of a document with itself found {} change(s)",
+                        changes.len()
+                    )
                 }
             }
         },

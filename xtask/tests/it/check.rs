@@ -178,6 +178,30 @@ fn missing_and_stale_client_crates_fail() {
     assert_eq!(repo.check_kinds(), ["crate-missing", "crate-stale"]);
 }
 
+/// The client registry lists exactly the contracts: one left out (or added by hand) is
+/// `registry-stale`, and `gen` puts it right.
+#[test]
+fn a_stale_client_registry_fails_until_gen() {
+    let repo = Repo::new();
+    let lib = "crates/tether-clients/src/lib.rs";
+    let text = repo.read(lib);
+    assert!(
+        text.contains("stripe_customers_v1::deserialize_response"),
+        "{text}"
+    );
+    let start = text
+        .find("    Client {\n        name: \"stripe.customers.v1\"")
+        .unwrap();
+    let end = text[start..].find("    },\n").unwrap() + start + "    },\n".len();
+    let mut edited = text.clone();
+    edited.replace_range(start..end, "");
+    repo.write(lib, &edited);
+    assert_eq!(repo.check_kinds(), ["registry-stale"]);
+    repo.gen();
+    assert!(repo.check_kinds().is_empty());
+    assert_eq!(repo.read(lib), text);
+}
+
 #[test]
 fn an_orphan_client_crate_fails() {
     let repo = Repo::new();
