@@ -36,6 +36,25 @@ pub enum Command {
         #[arg(long, default_value = "HEAD")]
         base: String,
     },
+    /// Measure codegen on real descriptions: a fixed-seed sample of operations, each
+    /// extracted as a one-operation contract, generated and type-checked (BENCHMARKS.md).
+    Corpus {
+        /// A description file, or a directory searched for *.json / *.yaml.
+        #[arg(long)]
+        from: PathBuf,
+        /// Descriptions to take from a directory (with one file: operations = this × per-provider).
+        #[arg(long, default_value_t = 30)]
+        providers: usize,
+        /// Operations per description.
+        #[arg(long, default_value_t = 2)]
+        per_provider: usize,
+        /// Seed of the sample.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Work folder: contracts, generated code, the check crate and report.md.
+        #[arg(long, default_value = "target/corpus")]
+        out: PathBuf,
+    },
     /// Classify every change between two OpenAPI documents as breaking or not.
     /// Exit 0: nothing breaking; 1: breaking changes; 2: a document could not be loaded.
     Diff {

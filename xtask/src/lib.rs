@@ -5,6 +5,7 @@ pub mod brief;
 pub mod call;
 pub mod check;
 pub mod cli;
+pub mod corpus;
 pub mod diff;
 pub mod extract;
 pub mod fixtures;

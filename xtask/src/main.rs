@@ -13,6 +13,26 @@ fn main() -> ExitCode {
             print!("{report}");
             true
         }),
+        Command::Corpus {
+            from,
+            providers,
+            per_provider,
+            seed,
+            out,
+        } => xtask::corpus::run(
+            &root,
+            &xtask::corpus::Options {
+                from,
+                providers,
+                per_provider,
+                seed,
+                out: root.join(out),
+            },
+        )
+        .map(|report| {
+            print!("{report}");
+            true
+        }),
         Command::Check { base } => xtask::check::run(&root, &base).map(|report| {
             print!("{report}");
             report.is_ok()

@@ -709,7 +709,10 @@ fn rebuilt_request(stmts: &mut Vec<syn::Stmt>, output: &syn::ReturnType) {
     {
         return once(stmts);
     }
-    let region: Vec<syn::Stmt> = stmts.drain(start..).collect();
+    let mut region: Vec<syn::Stmt> = stmts.drain(start..).collect();
+    for stmt in &mut region {
+        BorrowScrutinees.visit_stmt_mut(stmt);
+    }
     stmts.push(syn::parse_quote! {
         let build = || -> Result<::reqwest::Request, #error> {
             #(#region)*
@@ -729,6 +732,24 @@ fn rebuilt_request(stmts: &mut Vec<syn::Stmt>, output: &syn::ReturnType) {
             )
             .await?;
     });
+}
+
+/// In the `build` closure (an `Fn`: it may run once per attempt) a captured parameter
+/// cannot be moved: progenitor's `if let Some(value) = on_behalf_of { header_map.append(…,
+/// value.to_string()…) }` for an optional header parameter becomes `if let Some(value) =
+/// &on_behalf_of`, which reads the same value (`to_string` goes through the reference).
+struct BorrowScrutinees;
+
+impl VisitMut for BorrowScrutinees {
+    fn visit_expr_let_mut(&mut self, expr: &mut syn::ExprLet) {
+        syn::visit_mut::visit_expr_let_mut(self, expr);
+        if let syn::Expr::Path(p) = &*expr.expr {
+            if p.path.get_ident().is_some() {
+                let scrutinee = p.clone();
+                *expr.expr = syn::parse_quote!(&#scrutinee);
+            }
+        }
+    }
 }
 
 /// progenitor's `let url = format!(…, encode_path(&p.to_string()), …)` with each path

@@ -66,6 +66,10 @@ fn main() {
                 Some(why)
             }
         };
+        if let Some(class) = &class {
+            // As it goes, so a long run shows its findings early.
+            eprintln!("{}: {class}", file.display());
+        }
         if let Some(class) = class {
             let entry = classes
                 .entry(class)

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::error::{escape_token, ContractError};
+use crate::model::{Reading, Tolerated};
 use crate::reference::{self, RefError};
 use crate::walk::{walk_schemas_mut, SchemaVisit};
 
@@ -142,6 +143,21 @@ pub enum Dialect {
 /// form; schema `examples: [..]` → `example`. Anything without an equivalent is refused
 /// with its pointer.
 pub fn normalize_dialect(path: &Path, doc: &mut Value) -> Result<Dialect, ContractError> {
+    normalize_dialect_with(path, doc, Reading::Strict, &mut Vec::new())
+}
+
+/// [`normalize_dialect`] under `reading`. Read leniently, what strict reading refuses in a
+/// 3.1 document is given its nearest 3.0 reading and listed in `tolerated`: top-level
+/// `webhooks` and `callbacks` are dropped (inbound payloads are not calls), a `$ref` with
+/// sibling keywords becomes `allOf: [{$ref}]` plus the siblings (what 3.1 means), a 2020-12
+/// keyword without a 3.0 form is dropped (validation accepts more, never less), and a
+/// `type` list of several types is dropped (any type).
+pub fn normalize_dialect_with(
+    path: &Path,
+    doc: &mut Value,
+    reading: Reading,
+    tolerated: &mut Vec<Tolerated>,
+) -> Result<Dialect, ContractError> {
     let version = doc.get("openapi").and_then(Value::as_str).ok_or_else(|| {
         ContractError::invalid(
             path,
@@ -163,32 +179,51 @@ pub fn normalize_dialect(path: &Path, doc: &mut Value) -> Result<Dialect, Contra
         ));
     };
     if dialect == Dialect::V31 {
+        let lenient = reading == Reading::Lenient;
+        let tolerate = |tolerated: &mut Vec<Tolerated>, e: ContractError| {
+            if !lenient {
+                return Err(e);
+            }
+            tolerated.push(Tolerated::from(&e));
+            Ok(())
+        };
         if doc.get("webhooks").is_some() {
-            return Err(ContractError::Unsupported {
+            tolerate(tolerated, ContractError::Unsupported {
                 path: path.to_owned(),
                 pointer: "/webhooks".into(),
                 construct: "webhooks".into(),
                 message: "OpenAPI 3.1 top-level webhooks have no 3.0 form; describe inbound payloads in a webhooks.vN.yaml contract instead".into(),
-            });
+            })?;
+            if let Some(obj) = doc.as_object_mut() {
+                obj.remove("webhooks");
+            }
         }
-        if let Some(ptr) = find_callbacks(doc) {
-            return Err(ContractError::Unsupported {
+        while let Some(ptr) = find_callbacks(doc) {
+            tolerate(tolerated, ContractError::Unsupported {
                 path: path.to_owned(),
-                pointer: ptr,
+                pointer: ptr.clone(),
                 construct: "callbacks".into(),
                 message: "callbacks in an OpenAPI 3.1 document are not converted; remove them from the contract".into(),
-            });
+            })?;
+            remove_pointer(doc, &ptr);
         }
         let mut failure = None;
         walk_schemas_mut(doc, &mut |ptr: &str, schema: &mut Value| {
             if failure.is_some() {
                 return SchemaVisit::Skip;
             }
-            if let Err(e) = convert_schema_31(path, ptr, schema) {
-                failure = Some(e);
-                return SchemaVisit::Skip;
+            loop {
+                match convert_schema_31(path, ptr, schema) {
+                    Ok(()) => return SchemaVisit::Descend,
+                    Err(e) if lenient && nearest_30(schema, &e) => {
+                        tolerated.push(Tolerated::from(&e));
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        return SchemaVisit::Skip;
+                    }
+                }
             }
-            SchemaVisit::Descend
         });
         if let Some(e) = failure {
             return Err(e);
@@ -198,6 +233,49 @@ pub fn normalize_dialect(path: &Path, doc: &mut Value) -> Result<Dialect, Contra
         }
     }
     Ok(dialect)
+}
+
+/// Remove the node at a (canonical) pointer.
+fn remove_pointer(doc: &mut Value, pointer: &str) {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    let last = last.replace("~1", "/").replace("~0", "~");
+    if let Some(obj) = doc.pointer_mut(parent).and_then(Value::as_object_mut) {
+        obj.remove(&last);
+    }
+}
+
+/// Rewrite `schema` so the construct `error` names has its nearest 3.0 reading; `false`
+/// when there is none (the caller then gives up on the document).
+fn nearest_30(schema: &mut Value, error: &ContractError) -> bool {
+    let (Some(obj), ContractError::Unsupported { construct, .. }) = (schema.as_object_mut(), error)
+    else {
+        return false;
+    };
+    if construct.starts_with("$ref with sibling") {
+        let Some(reference) = obj.remove("$ref") else {
+            return false;
+        };
+        let mut members = vec![serde_json::json!({ "$ref": reference })];
+        if let Some(Value::Array(more)) = obj.remove("allOf") {
+            members.extend(more);
+        }
+        obj.insert("allOf".into(), Value::Array(members));
+        return true;
+    }
+    if UNSUPPORTED_31.contains(&construct.as_str()) {
+        return obj.remove(construct.as_str()).is_some();
+    }
+    if construct.starts_with("type:") {
+        let null = construct.contains("null");
+        let removed = obj.remove("type").is_some();
+        if null {
+            obj.insert("nullable".into(), Value::Bool(true));
+        }
+        return removed;
+    }
+    false
 }
 
 fn find_callbacks(doc: &Value) -> Option<String> {

@@ -108,8 +108,12 @@ impl Document {
                 None,
             ));
         }
-        let dialect = document::normalize_dialect(path, &mut value)?;
+        let mut tolerated = Vec::new();
+        let dialect = document::normalize_dialect_with(path, &mut value, reading, &mut tolerated)?;
         document::check_refs(path, &value)?;
+        if reading == Reading::Lenient {
+            validate::drop_unreadable_patterns(path, &mut value, &mut tolerated);
+        }
         let mut reader = model::Reader::new(path, &value, reading);
         if value
             .pointer("/info/version")
@@ -119,7 +123,7 @@ impl Document {
             reader.invalid("/info/version", "missing `info.version` string", None)?;
         }
         let operations = reader.operations()?;
-        let tolerated = std::mem::take(&mut reader.tolerated);
+        tolerated.append(&mut reader.tolerated);
         Ok(Self {
             path: path.to_owned(),
             sha256: sha256_hex(bytes),

@@ -226,6 +226,15 @@ pub struct Tolerated {
     pub message: String,
 }
 
+impl From<&ContractError> for Tolerated {
+    fn from(error: &ContractError) -> Self {
+        Self {
+            pointer: error.pointer().unwrap_or_default().to_owned(),
+            message: error.to_string(),
+        }
+    }
+}
+
 /// The key of an operation without an `operationId` when read leniently: `GET /designs`.
 pub fn method_path_key(method: &str, path: &str) -> String {
     format!("{} {path}", method.to_ascii_uppercase())
@@ -256,10 +265,7 @@ impl<'a> Reader<'a> {
         match self.reading {
             Reading::Strict => Err(error),
             Reading::Lenient => {
-                self.tolerated.push(Tolerated {
-                    pointer: error.pointer().unwrap_or_default().to_owned(),
-                    message: error.to_string(),
-                });
+                self.tolerated.push(Tolerated::from(&error));
                 Ok(())
             }
         }

@@ -43,6 +43,15 @@ pub(crate) struct BodyValidator {
     fast: Result<FastBody, String>,
 }
 
+/// Why the validator's regex engine refuses `pattern`, or `None` when it compiles it.
+pub(crate) fn pattern_error(pattern: &str) -> Option<String> {
+    jsonschema::options()
+        .with_draft(Draft::Draft202012)
+        .build(&json!({ "pattern": pattern }))
+        .err()
+        .map(|e| e.to_string())
+}
+
 impl Engine {
     /// Index the converted document once.
     pub fn new(

@@ -803,5 +803,39 @@ fn uses_access_flags(doc: &Value) -> bool {
     false
 }
 
+/// For a lenient load: every `pattern` of a schema that the validator's regex engine cannot
+/// compile (Java's `\p{Print}`, `[a&&b]`, lone surrogates: providers write them, ECMA-262
+/// and the engine do not read them) is removed and listed in `tolerated`, so the rest of
+/// the document validates instead of none of it. A strict load keeps every pattern and the
+/// validator refuses the contract, naming it.
+pub fn drop_unreadable_patterns(
+    path: &std::path::Path,
+    doc: &mut Value,
+    tolerated: &mut Vec<crate::model::Tolerated>,
+) {
+    crate::walk::walk_schemas_mut(doc, &mut |ptr: &str, schema: &mut Value| {
+        if let Some(obj) = schema.as_object_mut() {
+            let unreadable = obj
+                .get("pattern")
+                .and_then(Value::as_str)
+                .is_some_and(|p| compile::pattern_error(p).is_some());
+            if unreadable {
+                let pattern = obj.remove("pattern").unwrap_or_default();
+                let why = pattern
+                    .as_str()
+                    .and_then(compile::pattern_error)
+                    .unwrap_or_default();
+                tolerated.push(crate::model::Tolerated::from(&ContractError::invalid(
+                    path,
+                    format!("{ptr}/pattern"),
+                    format!("`pattern: {pattern}` is not a regular expression the validator reads ({why}); not checked"),
+                    Some("write it in ECMA-262 syntax"),
+                )));
+            }
+        }
+        crate::walk::SchemaVisit::Descend
+    });
+}
+
 #[cfg(test)]
 mod tests;

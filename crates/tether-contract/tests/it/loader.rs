@@ -284,6 +284,74 @@ paths:
         .contains("POST /designs has no operationId"));
 }
 
+/// What a 3.1 upstream description writes and a contract may not (Adyen's `$ref` with
+/// siblings, top-level `webhooks`, AWS's Java-flavoured `pattern`s) reads leniently with
+/// its nearest 3.0 meaning, and the validators compile.
+#[test]
+fn lenient_reading_gives_31_constructs_their_nearest_30_meaning() {
+    let text = r#"
+openapi: 3.1.0
+info: {title: t, version: "1"}
+webhooks:
+  paid: {post: {responses: {'200': {description: ok}}}}
+paths:
+  /things:
+    get:
+      operationId: list
+      callbacks:
+        done: {'{$request.body#/url}': {post: {responses: {'200': {description: ok}}}}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  amount: {$ref: '#/components/schemas/Amount', description: d, minimum: 1}
+                  name: {type: string, pattern: '\p{Print}+'}
+                  pair: {type: array, prefixItems: [{type: string}]}
+                  id: {type: [string, integer]}
+components:
+  schemas:
+    Amount: {type: integer}
+"#;
+    let path = Path::new("upstream.yaml");
+    assert!(Document::from_bytes(path, text.as_bytes()).is_err());
+    let doc = Document::from_bytes_with(path, text.as_bytes(), tether_contract::Reading::Lenient)
+        .unwrap();
+    let mut pointers: Vec<&str> = doc.tolerated.iter().map(|t| t.pointer.as_str()).collect();
+    pointers.sort_unstable();
+    let base = "/paths/~1things/get/responses/200/content/application~1json/schema/properties";
+    assert_eq!(
+        pointers,
+        [
+            "/paths/~1things/get/callbacks".to_owned(),
+            format!("{base}/amount/minimum"),
+            format!("{base}/id/type"),
+            format!("{base}/name/pattern"),
+            format!("{base}/pair/prefixItems"),
+            "/webhooks".to_owned(),
+        ]
+    );
+    let amount = &doc.value.pointer(base).unwrap()["amount"];
+    assert_eq!(
+        *amount,
+        json!({"allOf": [{"$ref": "#/components/schemas/Amount"}], "description": "d", "minimum": 1})
+    );
+    let validator = tether_contract::validate::ContractValidator::new(
+        &doc,
+        &tether_contract::validate::ValidatorOptions::default(),
+    )
+    .unwrap();
+    // The `allOf` keeps the sibling's meaning: 0 is below `minimum: 1`.
+    let errors = validator
+        .validate_response_value("list", 200, &[], Some(&json!({"amount": 0, "id": true})))
+        .unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].pointer, "/amount");
+}
+
 /// A `$ref` whose pointer is percent-encoded (RFC 3986 fragment) resolves in both readings.
 #[test]
 fn a_percent_encoded_reference_loads() {
