@@ -62,7 +62,7 @@ pub fn render(contract_path: &Path) -> Result<Generated, CodegenError> {
     direct.visit_file_mut(&mut file);
     // After `DirectSends`, which derives `read_direct` from progenitor's own `send`.
     SendDecodesFromBody.visit_file_mut(&mut file);
-    let extras = extras(&contract, &policy, &projection, contract_path);
+    let extras = extras(&contract, &policy, &projection, &sends, contract_path);
     let calls = call_methods(&contract, &policy, &sends, &direct.builders);
     let extras: syn::File = syn::parse2(extras).map_err(|e| CodegenError::Syntax {
         contract: contract_path.to_owned(),
@@ -907,6 +907,69 @@ fn from_types_mod(ty: &syn::Type) -> TokenStream {
     quote!(#ty)
 }
 
+/// Where the items of a paginated operation's response are.
+enum PageItems {
+    /// The body is the list (`Vec<T>`, which is a `Page` already).
+    Body,
+    /// A field of the body's struct holds them: `(field, item type, optional)`.
+    Field(syn::Ident, syn::Type, bool),
+}
+
+/// The items of `op`'s success type when `op` paginates by the policy and its response is a
+/// page: the list itself, the policy's `items_field` (Stripe's `data`), or else the one
+/// array property of the body (GitHub's `{total_count, workflow_runs: [...]}`). `None`
+/// when the response is no page (SendGrid's `GET /api_keys` takes a `limit` but answers
+/// `{result: [...]}` with a sibling array): such an operation gets no `stream()`.
+fn page_items(
+    sends: &SendSignatures,
+    policy: &Policy,
+    op: &tether_contract::Operation,
+) -> Option<PageItems> {
+    if !policy.paginates(op) {
+        return None;
+    }
+    let (ok, _) = sends.sends.get(&pascal(&snake(&op.id)))?;
+    let syn::Type::Path(p) = ok else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident == "Vec" {
+        return Some(PageItems::Body);
+    }
+    let fields = sends.fields.get(&last.ident.to_string())?;
+    // `(field, item, optional)` for a field of type `Vec<T>` or `Option<Vec<T>>`.
+    let list = |ty: &syn::Type| -> Option<(syn::Type, bool)> {
+        let syn::Type::Path(p) = ty else { return None };
+        let seg = p.path.segments.last()?;
+        if seg.ident == "Vec" {
+            return Some((generic_args(ty).first()?.clone(), false));
+        }
+        if seg.ident == "Option" {
+            let inner = generic_args(ty).first()?.clone();
+            let syn::Type::Path(ip) = &inner else {
+                return None;
+            };
+            if ip.path.segments.last()?.ident == "Vec" {
+                return Some((generic_args(&inner).first()?.clone(), true));
+            }
+        }
+        None
+    };
+    let named = |name: &str| {
+        let ty = fields.get(name)?;
+        let (item, optional) = list(ty)?;
+        Some(PageItems::Field(format_ident!("{}", name), item, optional))
+    };
+    if let Some(items_field) = &policy.pagination.items_field {
+        if let Some(found) = named(items_field) {
+            return Some(found);
+        }
+    }
+    let mut arrays = fields.iter().filter(|(_, ty)| list(ty).is_some());
+    match (arrays.next(), arrays.next()) {
+        (Some((name, _)), None) => named(name),
+        _ => None,
+    }
+}
+
 /// `call()`, `call_with(options)` on every builder and `stream()` on paginated ones:
 /// the typed entry points through the runtime.
 fn call_methods(
@@ -963,7 +1026,7 @@ fn call_methods(
                 #body
             }
         };
-        let stream = policy.paginates(op).then(|| {
+        let stream = page_items(sends, policy, op).is_some().then(|| {
             quote! {
                 /// Every item of every page, following the provider's pagination; the
                 /// page size is the policy's maximum unless set on the builder.
@@ -989,29 +1052,37 @@ fn call_methods(
             }
         })
     });
-    // Object-wrapped list pages (Stripe `{data: [...], has_more}`) get a `Page` impl.
-    let pages = contract
+    // Object-wrapped list pages (Stripe `{data: [...], has_more}`, GitHub's
+    // `{total_count, workflow_runs: [...]}`) get a `Page` impl, once per type.
+    let mut paged = std::collections::BTreeSet::new();
+    let pages: Vec<TokenStream> = contract
         .doc
         .operations
         .iter()
-        .filter(|op| policy.paginates(op))
         .filter_map(|op| {
-            let items_field = policy.pagination.items_field.as_ref()?;
+            let PageItems::Field(field, item, optional) = page_items(sends, policy, op)? else {
+                return None;
+            };
             let (ok, _) = sends.sends.get(&pascal(&snake(&op.id)))?;
-            let syn::Type::Path(p) = ok else { return None };
-            let type_name = p.path.segments.last()?.ident.to_string();
-            let field_ty = sends.fields.get(&type_name)?.get(items_field)?;
-            let item = from_types_mod(generic_args(field_ty).first()?);
-            let field = format_ident!("{}", items_field);
+            if !paged.insert(flat(ok)) {
+                return None;
+            }
+            let item = from_types_mod(&item);
+            let items = if optional {
+                quote!(self.#field.unwrap_or_default())
+            } else {
+                quote!(self.#field)
+            };
             Some(quote! {
                 impl tether_runtime::Page for #ok {
                     type Item = #item;
                     fn into_items(self) -> Vec<Self::Item> {
-                        self.#field
+                        #items
                     }
                 }
             })
-        });
+        })
+        .collect();
     quote! {
         #(#items)*
         #(#pages)*
@@ -1046,6 +1117,7 @@ fn extras(
     contract: &Contract,
     policy: &Policy,
     projection: &Projection,
+    sends: &SendSignatures,
     contract_path: &Path,
 ) -> TokenStream {
     let contract_rel = contract.name.contract_path();
@@ -1077,7 +1149,8 @@ fn extras(
         let method = op.method.to_ascii_uppercase();
         let path = &op.path;
         let idempotent = op.is_idempotent_method();
-        let paginated = policy.paginates(op);
+        // Only where `stream()` exists: a response that is no page is never paged.
+        let paginated = page_items(sends, policy, op).is_some();
         let idem_key = policy.idempotency.operations.iter().any(|o| o == id);
         let rt = projection.runtime.get(id).cloned().unwrap_or_default();
         let form = rt.form_body;

@@ -1177,8 +1177,24 @@ impl<'a> Differ<'a> {
                 ),
             );
         }
+        // Two alternatives may name the same schemes with other scopes (Google: `drive`
+        // or `drive.readonly`); each is matched with the one of the same scopes first.
+        let same_scopes = |a: &Requirement<'_>, b: &Requirement<'_>| {
+            a.schemes.iter().all(|(scheme, scopes)| {
+                b.schemes.iter().any(|(s, other)| {
+                    s == scheme
+                        && scopes.iter().all(|x| other.contains(x))
+                        && other.iter().all(|x| scopes.contains(x))
+                })
+            })
+        };
         for o in old_reqs.iter().filter(|r| !r.schemes.is_empty()) {
-            let Some(n) = new_reqs.iter().find(|n| n.same_schemes(o)) else {
+            let same = new_reqs.iter().filter(|n| n.same_schemes(o));
+            let Some(n) = same
+                .clone()
+                .find(|n| same_scopes(o, n))
+                .or_else(|| same.clone().next())
+            else {
                 self.push(
                     if new_anonymous {
                         Severity::Additive
@@ -1704,13 +1720,17 @@ impl<'a> Differ<'a> {
         }
         let (dir, old, new) = (pair.dir, pair.old.clone(), pair.new.clone());
         let mut local = Local::default();
-        self.schema(dir, &mut local, "", &old, &new, 0);
+        self.schema(dir, &mut local, "", &old, &new);
         if let Some(pair) = self.pairs.get_mut(id) {
             pair.local = Some(local);
         }
     }
 
-    /// Compares two subschemas: inline ones right away, those behind a `$ref` as an edge.
+    /// Compares two subschemas as an edge to their interned pair: behind a `$ref` or not,
+    /// a pair of nodes is compared once per diff. Inline nodes are interned too because
+    /// `allOf` merging reaches the same inline node again through a recursive component
+    /// (AWS's `ComponentChild`: `children[]` → `allOf: [$ref ComponentChild]`), which
+    /// compared inline right away grew exponentially with the depth limit.
     fn subschema(
         &mut self,
         dir: Dir,
@@ -1718,33 +1738,20 @@ impl<'a> Differ<'a> {
         path: &str,
         old: &Node<'a>,
         new: &Node<'a>,
-        depth: usize,
     ) {
-        let (Some((old, old_ref)), Some((new, new_ref))) = (
+        let (Some((old, _)), Some((new, _))) = (
             resolve(self.old, old.clone()),
             resolve(self.new, new.clone()),
         ) else {
             return;
         };
-        if old_ref || new_ref {
-            let id = self.intern(dir, old, new);
-            local.edges.push((path.to_owned(), id));
-        } else {
-            self.schema(dir, local, path, &old, &new, depth + 1);
-        }
+        let id = self.intern(dir, old, new);
+        local.edges.push((path.to_owned(), id));
     }
 
     /// Compares two resolved schemas, descending into inline subschemas.
-    fn schema(
-        &mut self,
-        dir: Dir,
-        local: &mut Local,
-        path: &str,
-        old: &Node<'a>,
-        new: &Node<'a>,
-        depth: usize,
-    ) {
-        if depth > MAX_DEPTH || !old.value.is_object() || !new.value.is_object() {
+    fn schema(&mut self, dir: Dir, local: &mut Local, path: &str, old: &Node<'a>, new: &Node<'a>) {
+        if !old.value.is_object() || !new.value.is_object() {
             return;
         }
         let ov = View::of(self.old, old);
@@ -1800,15 +1807,15 @@ impl<'a> Differ<'a> {
             _ => {}
         }
         enums(dir, local, path, &ov, &nv);
-        if !self.compositions(dir, local, path, &ov, &nv, depth) {
+        if !self.compositions(dir, local, path, &ov, &nv) {
             return;
         }
-        self.properties(dir, local, path, &ov, &nv, depth);
+        self.properties(dir, local, path, &ov, &nv);
         if let (Some(o), Some(n)) = (&ov.items, &nv.items) {
-            self.subschema(dir, local, &format!("{path}/[]"), o, n, depth);
+            self.subschema(dir, local, &format!("{path}/[]"), o, n);
         }
         if let (Some(o), Some(n)) = (&ov.additional, &nv.additional) {
-            self.subschema(dir, local, &format!("{path}/*"), o, n, depth);
+            self.subschema(dir, local, &format!("{path}/*"), o, n);
         }
     }
 
@@ -1820,7 +1827,6 @@ impl<'a> Differ<'a> {
         path: &str,
         ov: &View<'a>,
         nv: &View<'a>,
-        depth: usize,
     ) -> bool {
         let mut aligned = true;
         for (keyword, o, n) in [
@@ -1834,7 +1840,7 @@ impl<'a> Differ<'a> {
                     if oa.len() == na.len() {
                         for (i, (o, n)) in oa.iter().zip(&na).enumerate() {
                             let path = format!("{path}/<{keyword} {i}>");
-                            self.subschema(dir, local, &path, o, n, depth);
+                            self.subschema(dir, local, &path, o, n);
                         }
                     } else {
                         aligned = false;
@@ -1883,7 +1889,6 @@ impl<'a> Differ<'a> {
         path: &str,
         ov: &View<'a>,
         nv: &View<'a>,
-        depth: usize,
     ) {
         let old_props: Vec<&(&str, Node<'a>)> = ov
             .props
@@ -1952,7 +1957,7 @@ impl<'a> Differ<'a> {
             if let Some((severity, kind, what)) = change {
                 local.push(severity, kind, &n.ptr, &path, what.to_owned());
             }
-            self.subschema(dir, local, &path, o, n, depth);
+            self.subschema(dir, local, &path, o, n);
         }
         for (name, n) in &new_props {
             if old_props.iter().any(|(k, _)| k == name) {
@@ -3903,7 +3908,7 @@ paths:
                 let _ = diff(old, new);
             }
         }
-        // Deeply nested inline schemas stop at the depth limit instead of overflowing.
+        // Deeply nested inline schemas are compared pair by pair, without recursion.
         let mut deep = serde_json::json!({"type": "string"});
         for _ in 0..300 {
             deep = serde_json::json!({"type": "object", "properties": {"p": deep}});
@@ -3913,6 +3918,31 @@ paths:
                 "content": {"application/json": {"schema": schema}}}}}}}})
         };
         assert_eq!(diff(&doc(&deep), &doc(&deep)), vec![]);
+
+        // A component reached again through inline `allOf` wrappers (AWS's recursive
+        // `ComponentChild`, two such properties per level) is compared once, not 2^depth times.
+        let recursive = yaml(
+            "paths: {'/c': {get: {operationId: c, responses: {'200': {content: {application/json: {schema: {$ref: '#/components/schemas/C'}}}}}}}}
+components:
+  schemas:
+    C:
+      type: object
+      properties:
+        children: {type: array, items: {allOf: [{$ref: '#/components/schemas/C'}]}}
+        events: {type: object, additionalProperties: {allOf: [{$ref: '#/components/schemas/C'}]}}
+        slots: {type: array, items: {allOf: [{$ref: '#/components/schemas/C'}], description: slot}}",
+        );
+        assert_eq!(diff(&recursive, &recursive), vec![]);
+        let changed = serde_json::to_string(&recursive).unwrap().replace(
+            r#""description":"slot""#,
+            r#""description":"slot","nullable":true"#,
+        );
+        let changed: Value = serde_json::from_str(&changed).unwrap();
+        let found = diff(&recursive, &changed);
+        assert!(
+            found.iter().any(|c| c.kind == ChangeKind::NullableAdded),
+            "{found:?}"
+        );
 
         // An `allOf` diamond chain (each level refers twice to the next) stays bounded.
         let mut schemas = serde_json::Map::new();
@@ -4454,6 +4484,20 @@ components:
     #[test]
     fn security_requirements_and_scopes() {
         assert_eq!(run(SECURED, SECURED), vec![]);
+        // Alternatives naming the same scheme with other scopes (Google's `drive` or
+        // `drive.readonly`) are matched scope for scope: nothing changed, in any order.
+        let alternatives = edit(
+            SECURED,
+            "  - token: [repo]",
+            "  - token: [repo]\n  - token: [public_repo]",
+        );
+        assert_eq!(run(&alternatives, &alternatives), vec![]);
+        let swapped = edit(
+            SECURED,
+            "  - token: [repo]",
+            "  - token: [public_repo]\n  - token: [repo]",
+        );
+        assert_eq!(run(&alternatives, &swapped), vec![]);
         // An operation that needed no authentication now needs it: breaking.
         let c = run(
             SECURED,
