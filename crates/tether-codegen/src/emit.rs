@@ -912,7 +912,7 @@ enum PageItems {
     /// The body is the list (`Vec<T>`, which is a `Page` already).
     Body,
     /// A field of the body's struct holds them: `(field, item type, optional)`.
-    Field(syn::Ident, syn::Type, bool),
+    Field(syn::Ident, Box<syn::Type>, bool),
 }
 
 /// The items of `op`'s success type when `op` paginates by the policy and its response is a
@@ -956,7 +956,7 @@ fn page_items(
     let named = |name: &str| {
         let ty = fields.get(name)?;
         let (item, optional) = list(ty)?;
-        Some(PageItems::Field(format_ident!("{}", name), item, optional))
+        Some(PageItems::Field(format_ident!("{}", name), Box::new(item), optional))
     };
     if let Some(items_field) = &policy.pagination.items_field {
         if let Some(found) = named(items_field) {
