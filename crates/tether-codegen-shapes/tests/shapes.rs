@@ -129,6 +129,25 @@ async fn an_optional_header_left_unset_is_not_sent() {
     assert!(received[0].headers.get("on-behalf-of").is_none());
 }
 
+/// An inline type whose derived name is a component's gets its own name
+/// (`ThingConditionsInline`), and both decode.
+#[test]
+fn a_name_collision_after_normalization_gets_distinct_types() {
+    use tether_codegen_shapes::types;
+    let thing: types::Thing =
+        serde_json::from_value(json!({"id": "t", "conditions": {"ref_name": "main"}})).unwrap();
+    let Some(types::ThingConditionsInline::ThingConditions(conditions)) = thing.conditions else {
+        panic!("{thing:?}");
+    };
+    let _: types::ThingConditions = conditions;
+    let org: types::Thing =
+        serde_json::from_value(json!({"id": "t", "conditions": {"org": "acme"}})).unwrap();
+    assert!(matches!(
+        org.conditions,
+        Some(types::ThingConditionsInline::OrgConditions(_))
+    ));
+}
+
 #[tokio::test]
 async fn a_204_is_an_empty_success() {
     let server = MockServer::start().await;

@@ -956,7 +956,11 @@ fn page_items(
     let named = |name: &str| {
         let ty = fields.get(name)?;
         let (item, optional) = list(ty)?;
-        Some(PageItems::Field(format_ident!("{}", name), Box::new(item), optional))
+        Some(PageItems::Field(
+            format_ident!("{}", name),
+            Box::new(item),
+            optional,
+        ))
     };
     if let Some(items_field) = &policy.pagination.items_field {
         if let Some(found) = named(items_field) {

@@ -115,6 +115,7 @@ pub fn project(contract: &Contract, policy: &Policy) -> Projection {
     }
     dedupe_enums(&mut doc, &mut report);
     trim_components(&mut doc, &mut report);
+    name_inline_collisions(&mut doc, &mut report);
     Projection {
         doc,
         report,
@@ -394,6 +395,119 @@ fn shallow(doc: &Value, schema: &Value, hops: usize) -> Value {
             Value::Object(out)
         }
         other => other.clone(),
+    }
+}
+
+/// typify names an inline schema after its parent type and property
+/// (`repository-ruleset` + `conditions` → `RepositoryRulesetConditions`); when a component
+/// already has that name (GitHub's `repository-ruleset-conditions`), both are emitted as
+/// `RepositoryRulesetConditions` (E0428). Such an inline schema is moved into a component
+/// of its own, `<derived name>Inline` (unique), which typify names by its key; the
+/// property refers to it (`nullable` stays on the property, around an `allOf` of the
+/// reference). Each move is recorded in the generated header.
+fn name_inline_collisions(doc: &mut Value, report: &mut Report) {
+    use heck::ToUpperCamelCase;
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut taken: BTreeSet<String> = schemas.keys().map(|k| k.to_upper_camel_case()).collect();
+    let mut lifted: Vec<(String, Value)> = Vec::new();
+    let mut moved = Vec::new();
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    for component in names {
+        let Some(schema) = schemas.get_mut(&component) else {
+            continue;
+        };
+        let prefix = component.to_upper_camel_case();
+        let mut visit = Lift {
+            taken: &mut taken,
+            lifted: &mut lifted,
+            moved: &mut moved,
+        };
+        visit.schema(schema, &prefix, &component, 0);
+    }
+    for (name, schema) in lifted {
+        schemas.insert(name, schema);
+    }
+    if !moved.is_empty() {
+        report.changes.push(format!(
+            "inline schemas whose derived type name is a component's moved to a component of their own (E0428): {}",
+            moved.join(", ")
+        ));
+    }
+}
+
+/// The walk of [`name_inline_collisions`].
+struct Lift<'a> {
+    taken: &'a mut BTreeSet<String>,
+    lifted: &'a mut Vec<(String, Value)>,
+    moved: &'a mut Vec<String>,
+}
+
+impl Lift<'_> {
+    fn schema(&mut self, schema: &mut Value, prefix: &str, at: &str, depth: usize) {
+        use heck::ToUpperCamelCase;
+        if depth > 32 {
+            return;
+        }
+        let Some(obj) = schema.as_object_mut() else {
+            return;
+        };
+        let mut children: Vec<(String, String, &mut Value)> = Vec::new();
+        for (key, value) in obj.iter_mut() {
+            match key.as_str() {
+                "properties" => {
+                    if let Some(props) = value.as_object_mut() {
+                        for (name, sub) in props.iter_mut() {
+                            let derived = format!("{prefix}{}", name.to_upper_camel_case());
+                            children.push((derived, format!("{at}.{name}"), sub));
+                        }
+                    }
+                }
+                "items" => children.push((format!("{prefix}Item"), format!("{at}[]"), value)),
+                _ => {}
+            }
+        }
+        for (derived, at, sub) in children {
+            // An inline schema typify makes a named type of (a struct, an enum, a composition).
+            let named = ["properties", "enum", "oneOf", "anyOf", "allOf"]
+                .iter()
+                .any(|k| sub.get(*k).is_some());
+            if sub.get("$ref").is_some() || !named {
+                continue;
+            }
+            if !self.taken.contains(&derived) {
+                self.taken.insert(derived.clone());
+                self.schema(sub, &derived, &at, depth + 1);
+                continue;
+            }
+            let mut name = format!("{derived}Inline");
+            let mut n = 2;
+            while self.taken.contains(&name) {
+                name = format!("{derived}Inline{n}");
+                n += 1;
+            }
+            self.taken.insert(name.clone());
+            let mut own = std::mem::take(sub);
+            let nullable = own
+                .as_object_mut()
+                .and_then(|o| o.remove("nullable"))
+                .and_then(|v| v.as_bool())
+                == Some(true);
+            let reference =
+                json!({ "$ref": format!("#/components/schemas/{}", escape_token(&name)) });
+            *sub = if nullable {
+                json!({ "nullable": true, "allOf": [reference] })
+            } else {
+                reference
+            };
+            self.moved.push(format!("`{at}` → `{name}`"));
+            self.schema(&mut own, &name, &at, depth + 1);
+            self.lifted.push((name, own));
+        }
     }
 }
 
