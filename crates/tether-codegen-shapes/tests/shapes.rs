@@ -165,3 +165,89 @@ async fn a_204_is_an_empty_success() {
         .unwrap();
     assert_eq!(answer.status(), 204);
 }
+
+/// A body the contract declares as `image/png` is sent as the bytes given, with that
+/// `Content-Type` (the typed client knows it as `application/octet-stream`).
+#[tokio::test]
+async fn a_binary_body_is_sent_with_the_contracts_media_type() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/files/f1"))
+        .and(header("content-type", "image/png"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let png: Vec<u8> = vec![0x89, b'P', b'N', b'G', 0, 0xff];
+    client(&server)
+        .files_put()
+        .id("f1")
+        .body(png.clone())
+        .call()
+        .await
+        .unwrap();
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received[0].body, png);
+}
+
+#[tokio::test]
+async fn a_text_body_is_sent_as_text_plain() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/notes/n1"))
+        .and(header("content-type", "text/plain"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    client(&server)
+        .notes_put()
+        .id("n1")
+        .body("remember the milk")
+        .call()
+        .await
+        .unwrap();
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received[0].body, b"remember the milk");
+}
+
+/// A binary response is read as its bytes.
+#[tokio::test]
+async fn a_binary_response_is_its_bytes() {
+    let server = MockServer::start().await;
+    let bytes: Vec<u8> = (0u8..=255).collect();
+    Mock::given(method("GET"))
+        .and(path("/files/f2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(bytes.clone(), "application/octet-stream"),
+        )
+        .mount(&server)
+        .await;
+    let answer = client(&server).files_get().id("f2").call().await.unwrap();
+    let got: Vec<u8> = answer
+        .into_inner()
+        .into_inner()
+        .try_fold(Vec::new(), |mut all, chunk| async move {
+            all.extend_from_slice(&chunk);
+            Ok(all)
+        })
+        .await
+        .unwrap();
+    assert_eq!(got, bytes);
+}
+
+/// `application/vnd.…+json` is JSON: the response is typed.
+#[tokio::test]
+async fn a_vendor_json_response_is_typed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/reports/r1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"rows": 42}"#, "application/vnd.shapes.report+json"),
+        )
+        .mount(&server)
+        .await;
+    let report = client(&server).reports_get().id("r1").call().await.unwrap();
+    assert_eq!(report.rows, 42);
+}

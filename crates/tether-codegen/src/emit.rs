@@ -1158,6 +1158,10 @@ fn extras(
         let idem_key = policy.idempotency.operations.iter().any(|o| o == id);
         let rt = projection.runtime.get(id).cloned().unwrap_or_default();
         let form = rt.form_body;
+        let body_media_type = match &rt.body_media_type {
+            Some(m) => quote!(Some(#m)),
+            None => quote!(None),
+        };
         let deep = rt.deep_object_arrays.iter();
         let scopes: Vec<String> = policy
             .scopes
@@ -1174,6 +1178,7 @@ fn extras(
                 paginated: #paginated,
                 idempotency_key: #idem_key,
                 form_body: #form,
+                body_media_type: #body_media_type,
                 deep_object_arrays: &[#(#deep),*],
                 scopes: &[#(#scopes),*],
             }

@@ -42,6 +42,9 @@ pub struct OpRuntime {
     pub deep_object_arrays: Vec<String>,
     /// Parameters the typed builder does not expose.
     pub dropped_params: Vec<String>,
+    /// The contract's request media type when the projection sends raw bytes under
+    /// `application/octet-stream` or `text/plain` instead (the runtime restores it).
+    pub body_media_type: Option<String>,
 }
 
 /// The projection and its bookkeeping.
@@ -222,9 +225,11 @@ fn project_body(
         ));
         return;
     }
-    let pick = ["application/json", "application/x-www-form-urlencoded"]
+    // JSON first (any `+json` too), then forms, then the first other media type.
+    let pick = content
         .iter()
-        .find_map(|m| content.get_key_value(*m))
+        .find(|(m, _)| tether_contract::model::is_json_media_type(m))
+        .or_else(|| content.get_key_value("application/x-www-form-urlencoded"))
         .or_else(|| content.iter().next());
     let Some((media, mt)) = pick else { return };
     if content.len() > 1 {
@@ -235,6 +240,50 @@ fn project_body(
     }
     let mut mt = mt.clone();
     let mut media = media.clone();
+    if tether_contract::model::is_json_media_type(&media) && media != "application/json" {
+        report.changes.push(format!(
+            "{id}: request body `{media}` typed as application/json (progenitor types only that name)"
+        ));
+        rt.body_media_type = Some(media.clone());
+        media = "application/json".into();
+    }
+    let essence = media
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if let Some(raw) = raw_body_media(&essence) {
+        // progenitor sends raw bytes only as these two, each with one exact schema.
+        let schema = if raw == "text/plain" {
+            json!({"type": "string"})
+        } else {
+            json!({"type": "string", "format": "binary"})
+        };
+        if let Some(o) = mt.as_object_mut() {
+            o.insert("schema".into(), schema);
+            o.remove("encoding");
+        }
+        if raw != media {
+            rt.body_media_type = Some(media.clone());
+        }
+        report.changes.push(format!(
+            "{id}: `{media}` request body sent as raw bytes (`{raw}` in the typed client{})",
+            if raw != media {
+                "; the runtime sends the contract's Content-Type"
+            } else {
+                ""
+            }
+        ));
+        media = raw.into();
+    }
+    if rt
+        .body_media_type
+        .as_deref()
+        .is_some_and(|m| reqwest_header_value_invalid(m))
+    {
+        rt.body_media_type = None;
+    }
     if media == "application/x-www-form-urlencoded" {
         if let Some(o) = mt.as_object_mut() {
             o.remove("encoding");
@@ -250,6 +299,25 @@ fn project_body(
         o.insert("content".into(), json!({ media: mt }));
     }
     op.insert("requestBody".into(), new_body);
+}
+
+/// The raw-body media type progenitor accepts for a request media type that is neither
+/// JSON nor a form nor multipart: `text/plain` for text (and `text/x-markdown`), else
+/// `application/octet-stream`.
+fn raw_body_media(essence: &str) -> Option<&'static str> {
+    match essence {
+        "application/json" | "application/x-www-form-urlencoded" => None,
+        e if e.starts_with("multipart/") => None,
+        "text/plain" | "text/x-markdown" => Some("text/plain"),
+        _ => Some("application/octet-stream"),
+    }
+}
+
+/// A media type that cannot be sent as a `Content-Type` value (not visible ASCII).
+fn reqwest_header_value_invalid(media: &str) -> bool {
+    !media
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b))
 }
 
 fn project_responses(
@@ -298,11 +366,34 @@ fn project_responses(
             .and_then(Value::as_object_mut)
         {
             let before = content.len();
-            content.retain(|m, _| tether_contract::model::is_json_media_type(m));
-            if content.len() != before {
-                report
-                    .changes
-                    .push(format!("{id}: response {s} keeps only its JSON media type"));
+            let json = content
+                .iter()
+                .find(|(m, _)| tether_contract::model::is_json_media_type(m))
+                .map(|(m, v)| (m.clone(), v.clone()));
+            match json {
+                // progenitor types only `application/json` by that name.
+                Some((media, value)) => {
+                    content.clear();
+                    content.insert("application/json".into(), value);
+                    if before > 1 || media != "application/json" {
+                        report.changes.push(format!(
+                            "{id}: response {s} typed from its JSON media type `{media}`"
+                        ));
+                    }
+                }
+                // No JSON: the body is raw bytes (progenitor's `ByteStream`), one media type.
+                None => {
+                    let first = content.iter().next().map(|(m, v)| (m.clone(), v.clone()));
+                    content.clear();
+                    if let Some((media, value)) = first {
+                        content.insert(media.clone(), value);
+                        if before > 1 {
+                            report
+                                .changes
+                                .push(format!("{id}: response {s} read as raw bytes (`{media}`)"));
+                        }
+                    }
+                }
             }
         }
     }

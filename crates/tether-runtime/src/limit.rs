@@ -385,6 +385,7 @@ mod tests {
             paginated: false,
             idempotency_key: false,
             form_body: false,
+            body_media_type: None,
             deep_object_arrays: &[],
             scopes: &[],
         }

@@ -24,6 +24,10 @@ pub struct OperationMeta {
     /// The contract's body is `application/x-www-form-urlencoded`; the typed body is
     /// JSON-shaped and must be form-encoded before sending.
     pub form_body: bool,
+    /// The contract's request body media type when the typed client sends raw bytes under
+    /// another name (`text/csv`, `image/png`, `application/xml`: progenitor types them as
+    /// `application/octet-stream` or `text/plain`); the runtime sends this `Content-Type`.
+    pub body_media_type: Option<&'static str>,
     /// deepObject array query parameters to send as `name[0]=…`.
     pub deep_object_arrays: &'static [&'static str],
     /// Scopes/permissions the policy says the operation needs.

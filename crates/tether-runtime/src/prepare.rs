@@ -67,6 +67,14 @@ impl crate::engine::Inner {
         if op.form_body {
             encode_form_body(request, op)?;
         }
+        if let Some(media_type) = op.body_media_type {
+            // Codegen only records media types that are valid header values.
+            if let Ok(value) = reqwest::header::HeaderValue::from_str(media_type) {
+                request
+                    .headers_mut()
+                    .insert(reqwest::header::CONTENT_TYPE, value);
+            }
+        }
         if !op.deep_object_arrays.is_empty() {
             rewrite_deep_object_arrays(request.url_mut(), op.deep_object_arrays);
         }

@@ -318,6 +318,8 @@ fn meta(op: &tether_contract::Operation, policy: &Policy) -> OperationMeta {
         paginated: policy.paginates(op),
         idempotency_key: policy.idempotency.operations.iter().any(|o| o == &op.id),
         form_body,
+        // Sentinel checks and `xtask call` send JSON or nothing.
+        body_media_type: None,
         deep_object_arrays: Box::leak(deep.into_boxed_slice()),
         scopes: Box::leak(scopes.into_boxed_slice()),
     }
