@@ -280,7 +280,7 @@ fn project_body(
     if rt
         .body_media_type
         .as_deref()
-        .is_some_and(|m| reqwest_header_value_invalid(m))
+        .is_some_and(header_value_invalid)
     {
         rt.body_media_type = None;
     }
@@ -314,7 +314,7 @@ fn raw_body_media(essence: &str) -> Option<&'static str> {
 }
 
 /// A media type that cannot be sent as a `Content-Type` value (not visible ASCII).
-fn reqwest_header_value_invalid(media: &str) -> bool {
+fn header_value_invalid(media: &str) -> bool {
     !media
         .bytes()
         .all(|b| b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b))
