@@ -160,12 +160,23 @@ fn one(file: &Path) {
     std::panic::set_hook(Box::new(|info| {
         println!("panic: {}", class_of(&info.to_string()));
     }));
-    let verdict = match Document::load_upstream(file) {
+    // Stage timings on stderr (the parent discards them; run `--one FILE` to see them).
+    let started = Instant::now();
+    let loaded = Document::load_upstream(file);
+    eprintln!("load {:.2?}", started.elapsed());
+    let verdict = match loaded {
         Err(e) => format!("load: {}", error_class(&e)),
-        Ok(doc) => match ContractValidator::new(&doc, &ValidatorOptions::default()) {
+        Ok(doc) => match {
+            let started = Instant::now();
+            let v = ContractValidator::new(&doc, &ValidatorOptions::default());
+            eprintln!("validators {:.2?}", started.elapsed());
+            v
+        } {
             Err(e) => format!("validators: {}", error_class(&e)),
             Ok(_) => {
+                let started = Instant::now();
                 let changes = tether_contract::diff::diff(&doc.value, &doc.value);
+                eprintln!("self-diff {:.2?}", started.elapsed());
                 if changes.is_empty() {
                     "ok".to_owned()
                 } else {

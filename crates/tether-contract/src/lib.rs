@@ -112,7 +112,7 @@ impl Document {
         let dialect = document::normalize_dialect_with(path, &mut value, reading, &mut tolerated)?;
         document::check_refs(path, &value)?;
         if reading == Reading::Lenient {
-            validate::drop_unreadable_patterns(path, &mut value, &mut tolerated);
+            validate::tolerate_unreadable_keywords(path, &mut value, &mut tolerated);
         }
         let mut reader = model::Reader::new(path, &value, reading);
         if value

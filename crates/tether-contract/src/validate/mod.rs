@@ -803,38 +803,157 @@ fn uses_access_flags(doc: &Value) -> bool {
     false
 }
 
-/// For a lenient load: every `pattern` of a schema that the validator's regex engine cannot
-/// compile (Java's `\p{Print}`, `[a&&b]`, lone surrogates: providers write them, ECMA-262
-/// and the engine do not read them) is removed and listed in `tolerated`, so the rest of
-/// the document validates instead of none of it. A strict load keeps every pattern and the
-/// validator refuses the contract, naming it.
-pub fn drop_unreadable_patterns(
+/// For a lenient load: schema keywords the validator cannot read are removed and listed in
+/// `tolerated`, so the rest of the document validates instead of none of it. A strict
+/// load keeps them and the validator refuses the contract, naming the keyword.
+///
+/// - a `pattern` that is not a string, or that the validator's regex engine cannot
+///   compile (Java's `\p{Print}`, `[a&&b]`, lone surrogates: AWS writes them, ECMA-262
+///   does not read them);
+/// - a `type` that is not one of OpenAPI 3.0's six names (Codat nests a schema there);
+/// - a `discriminator.mapping` entry whose target does not resolve (DigitalOcean points
+///   into files that are not part of the description).
+pub fn tolerate_unreadable_keywords(
     path: &std::path::Path,
     doc: &mut Value,
     tolerated: &mut Vec<crate::model::Tolerated>,
 ) {
-    crate::walk::walk_schemas_mut(doc, &mut |ptr: &str, schema: &mut Value| {
-        if let Some(obj) = schema.as_object_mut() {
-            let unreadable = obj
-                .get("pattern")
-                .and_then(Value::as_str)
-                .is_some_and(|p| compile::pattern_error(p).is_some());
-            if unreadable {
+    let root = doc.clone();
+    let mut found = Vec::new();
+    visit_schemas(doc, &mut String::new(), false, &mut |at, schema| {
+        let Some(obj) = schema.as_object_mut() else {
+            return;
+        };
+        if let Some(pattern) = obj.get("pattern") {
+            let why = match pattern.as_str() {
+                None => Some("not a string".to_owned()),
+                Some(p) => compile::pattern_error(p),
+            };
+            if let Some(why) = why {
                 let pattern = obj.remove("pattern").unwrap_or_default();
-                let why = pattern
-                    .as_str()
-                    .and_then(compile::pattern_error)
-                    .unwrap_or_default();
-                tolerated.push(crate::model::Tolerated::from(&ContractError::invalid(
-                    path,
-                    format!("{ptr}/pattern"),
+                found.push((
+                    format!("{at}/pattern"),
                     format!("`pattern: {pattern}` is not a regular expression the validator reads ({why}); not checked"),
-                    Some("write it in ECMA-262 syntax"),
-                )));
+                ));
             }
         }
-        crate::walk::SchemaVisit::Descend
+        let known = |t: &Value| {
+            matches!(
+                t.as_str(),
+                Some("string" | "number" | "integer" | "boolean" | "array" | "object")
+            )
+        };
+        if obj.get("type").is_some_and(|t| !known(t)) {
+            let ty = obj.remove("type").unwrap_or_default();
+            found.push((
+                format!("{at}/type"),
+                format!("`type: {ty}` is not an OpenAPI 3.0 type; any type accepted"),
+            ));
+        }
+        if let Some(mapping) = obj
+            .get_mut("discriminator")
+            .and_then(|d| d.get_mut("mapping"))
+            .and_then(Value::as_object_mut)
+        {
+            mapping.retain(|value, target| {
+                let resolves = target.as_str().is_some_and(|t| {
+                    if t.starts_with('#') {
+                        crate::reference::resolve(&root, t).is_ok()
+                    } else {
+                        root.pointer(&format!("/components/schemas/{}", escape_token(t))).is_some()
+                    }
+                });
+                if !resolves {
+                    found.push((
+                        format!("{at}/discriminator/mapping/{}", escape_token(value)),
+                        format!("mapping target `{target}` does not resolve; the value dispatches by trying each member"),
+                    ));
+                }
+                resolves
+            });
+        }
     });
+    for (pointer, message) in found {
+        tolerated.push(crate::model::Tolerated::from(&ContractError::invalid(
+            path,
+            pointer,
+            message,
+            Some("correct the schema in the upstream description"),
+        )));
+    }
+}
+
+/// Call `f` on every schema of an OpenAPI document: under `components/schemas` and every
+/// `schema` key, and recursively inside them. Keys of maps of schemas (`properties`,
+/// `definitions`, …) are names, not keywords; examples and defaults are data.
+fn visit_schemas(
+    node: &mut Value,
+    at: &mut String,
+    schema: bool,
+    f: &mut dyn FnMut(&str, &mut Value),
+) {
+    const NAMED: &[&str] = &["properties", "patternProperties", "definitions", "$defs"];
+    const DATA: &[&str] = &[
+        "example",
+        "examples",
+        "default",
+        "enum",
+        "const",
+        "x-examples",
+    ];
+    if schema {
+        f(at, node);
+    }
+    match node {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                if DATA.contains(&key.as_str()) {
+                    continue;
+                }
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape_token(key));
+                if schema && NAMED.contains(&key.as_str()) {
+                    if let Value::Object(named) = value {
+                        for (name, sub) in named.iter_mut() {
+                            let len = at.len();
+                            at.push('/');
+                            at.push_str(&escape_token(name));
+                            visit_schemas(sub, at, true, f);
+                            at.truncate(len);
+                        }
+                    }
+                } else {
+                    let child_is_schema = schema
+                        || key == "schema"
+                        || (key == "schemas" && at.starts_with("/components/"));
+                    if key == "schemas" && !schema && at == "/components/schemas" {
+                        if let Value::Object(named) = value {
+                            for (name, sub) in named.iter_mut() {
+                                let len = at.len();
+                                at.push('/');
+                                at.push_str(&escape_token(name));
+                                visit_schemas(sub, at, true, f);
+                                at.truncate(len);
+                            }
+                        }
+                    } else {
+                        visit_schemas(value, at, child_is_schema && key != "schemas", f);
+                    }
+                }
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                visit_schemas(item, at, schema, f);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]

@@ -352,6 +352,67 @@ components:
     assert_eq!(errors[0].pointer, "/amount");
 }
 
+/// Schema keywords the validator cannot read (Codat's nested `type`, api.video's numeric
+/// `pattern`, DigitalOcean's mapping into another file) are dropped when read leniently,
+/// and the validators compile; read strictly, the validator refuses them.
+#[test]
+fn lenient_reading_drops_keywords_the_validator_cannot_read() {
+    let text = r#"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /records:
+    post:
+      operationId: create
+      requestBody:
+        content:
+          application/json:
+            schema:
+              oneOf: [{$ref: '#/components/schemas/A'}]
+              discriminator:
+                propertyName: type
+                mapping: {A: 'models/other.yml#/a', B: '#/components/schemas/A'}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  kind: {type: {type: string}}
+                  timecode: {type: string, pattern: 12}
+                  type: {type: string}
+components:
+  schemas:
+    A: {type: object, properties: {type: {type: string}}}
+"#;
+    let path = Path::new("upstream.yaml");
+    let strict = Document::from_bytes(path, text.as_bytes()).unwrap();
+    let options = tether_contract::validate::ValidatorOptions::default();
+    assert!(tether_contract::validate::ContractValidator::new(&strict, &options).is_err());
+    let doc = Document::from_bytes_with(path, text.as_bytes(), tether_contract::Reading::Lenient)
+        .unwrap();
+    let pointers: Vec<&str> = doc.tolerated.iter().map(|t| t.pointer.as_str()).collect();
+    let body = "/paths/~1records/post/requestBody/content/application~1json/schema";
+    let response =
+        "/paths/~1records/post/responses/200/content/application~1json/schema/properties";
+    assert_eq!(
+        pointers,
+        [
+            format!("{body}/discriminator/mapping/A"),
+            format!("{response}/kind/type"),
+            format!("{response}/timecode/pattern"),
+        ]
+    );
+    // The property named `type` is a name, not a keyword: kept.
+    assert!(doc
+        .value
+        .pointer(&format!("{response}/type/type"))
+        .is_some());
+    tether_contract::validate::ContractValidator::new(&doc, &options).unwrap();
+}
+
 /// A `$ref` whose pointer is percent-encoded (RFC 3986 fragment) resolves in both readings.
 #[test]
 fn a_percent_encoded_reference_loads() {
