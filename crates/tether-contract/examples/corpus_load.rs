@@ -166,12 +166,9 @@ fn one(file: &Path) {
     eprintln!("load {:.2?}", started.elapsed());
     let verdict = match loaded {
         Err(e) => format!("load: {}", error_class(&e)),
-        Ok(doc) => match {
-            let started = Instant::now();
-            let v = ContractValidator::new(&doc, &ValidatorOptions::default());
-            eprintln!("validators {:.2?}", started.elapsed());
-            v
-        } {
+        Ok(doc) => match timed("validators", || {
+            ContractValidator::new(&doc, &ValidatorOptions::default())
+        }) {
             Err(e) => format!("validators: {}", error_class(&e)),
             Ok(_) => {
                 let started = Instant::now();
@@ -189,6 +186,13 @@ fn one(file: &Path) {
         },
     };
     println!("{verdict}");
+}
+
+fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let value = f();
+    eprintln!("{stage} {:.2?}", started.elapsed());
+    value
 }
 
 fn error_class(e: &ContractError) -> String {
