@@ -431,6 +431,20 @@ fn check_fixtures(root: &Path, contracts: &[Contract], report: &mut Report) {
     use tether_contract::fixture::{file_prefix, list, name_matches, Envelope, Kind};
     let mut count = 0;
     for c in contracts {
+        // Each fixture's verdict is checked too (a good one validates, a bad one fails
+        // exactly as it `expect`s), not only that it exists.
+        let validator = tether_contract::validate::ContractValidator::new(
+            &c.doc,
+            &tether_contract::validate::ValidatorOptions::default(),
+        );
+        if let Err(e) = &validator {
+            report.push(
+                "contract-invalid",
+                rel(root, &c.doc.path),
+                e.to_string(),
+                "fix the schema at the pointer shown",
+            );
+        }
         let dir_rel = format!("fixtures/{}", c.name.fixture_dir());
         let dir = root.join(&dir_rel);
         let mut good = BTreeSet::new();
@@ -484,6 +498,17 @@ fn check_fixtures(root: &Path, contracts: &[Contract], report: &mut Report) {
                         &file_rel,
                         format!("{} declares no response {status} (and no `default`)", op.id),
                         "use a declared status, or make it a bad fixture that expects keyword `status`",
+                    );
+                }
+            }
+            if let Ok(validator) = &validator {
+                if let Some(mismatch) = crate::validate::verdict_mismatch(validator, &env, is_good)
+                {
+                    report.push(
+                        "fixture-mismatch",
+                        &file_rel,
+                        mismatch,
+                        "run `cargo xtask validate <contract> <file>` to see each finding; fix the fixture (or the contract, with a version bump)",
                     );
                 }
             }

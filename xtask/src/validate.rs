@@ -88,6 +88,45 @@ pub fn validate_envelope(validator: &ContractValidator, env: &Envelope) -> Vec<V
     result.err().unwrap_or_default()
 }
 
+/// Whether a fixture's verdict holds: a good one validates, a bad one fails with exactly
+/// the (pointer, keyword) pairs it `expect`s. `Some(message)` says what differs.
+pub fn verdict_mismatch(
+    validator: &ContractValidator,
+    env: &Envelope,
+    good: bool,
+) -> Option<String> {
+    use std::collections::BTreeSet;
+    let found: BTreeSet<(String, String)> = validate_envelope(validator, env)
+        .into_iter()
+        .map(|e| (e.keyword, e.pointer))
+        .collect();
+    let expected: BTreeSet<(String, String)> = env
+        .expect
+        .iter()
+        .map(|e| (e.keyword.clone(), e.pointer.clone()))
+        .collect();
+    if found == expected {
+        return None;
+    }
+    let show = |s: &BTreeSet<(String, String)>| {
+        s.iter()
+            .map(|(keyword, pointer)| {
+                format!(
+                    "{keyword} {}",
+                    if pointer.is_empty() { "\"\"" } else { pointer }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Some(format!(
+        "{} fixture: validator found [{}], the fixture expects [{}]",
+        if good { "good" } else { "bad" },
+        show(&found),
+        show(&expected)
+    ))
+}
+
 /// Run the command, printing to stdout (results) and stderr (load time, unreadable files).
 pub fn run(
     document: &Path,

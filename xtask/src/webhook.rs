@@ -1,13 +1,12 @@
 //! `cargo xtask webhook sign|verify|serve`, and the `check` of payload contracts
 //! (`contracts/<provider>/webhooks.v<N>.yaml`), which have fixtures but no client crate.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
-use tether_contract::fixture::{list, Envelope, Expect};
+use tether_contract::fixture::{list, Envelope};
 use tether_contract::validate::{ContractValidator, ValidatorOptions};
 use tether_contract::Contract;
 use tether_webhooks::inbox::Delivery;
@@ -188,40 +187,11 @@ pub fn check_fixture_results(root: &Path, contracts: &[Contract], report: &mut R
                 continue; // idem
             }
             count += 1;
-            let found: BTreeSet<Expect> = crate::validate::validate_envelope(&validator, &env)
-                .into_iter()
-                .map(|e| Expect {
-                    pointer: e.pointer,
-                    keyword: e.keyword,
-                })
-                .collect();
-            let expected: BTreeSet<Expect> = env.expect.iter().cloned().collect();
-            if found != expected {
-                let show = |s: &BTreeSet<Expect>| {
-                    s.iter()
-                        .map(|e| {
-                            format!(
-                                "{} {}",
-                                e.keyword,
-                                if e.pointer.is_empty() {
-                                    "\"\""
-                                } else {
-                                    &e.pointer
-                                }
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
+            if let Some(mismatch) = crate::validate::verdict_mismatch(&validator, &env, good) {
                 report.push(
                     "fixture-mismatch",
                     rel(root, &file),
-                    format!(
-                        "{} fixture: validator found [{}], the fixture expects [{}]",
-                        if good { "good" } else { "bad" },
-                        show(&found),
-                        show(&expected)
-                    ),
+                    mismatch,
                     "run `cargo xtask validate <contract> <file>` to see each finding; fix the fixture (or the contract, with a version bump)",
                 );
             }

@@ -202,6 +202,27 @@ fn a_stale_client_registry_fails_until_gen() {
     assert_eq!(repo.read(lib), text);
 }
 
+/// `check` runs each fixture through the validator: a good fixture that no longer
+/// validates, or a bad one that fails otherwise than it `expect`s, is `fixture-mismatch`.
+#[test]
+fn a_fixture_whose_verdict_does_not_hold_fails() {
+    let repo = Repo::new();
+    let good = "fixtures/github.repos.v1/good/repos.get.fork-with-parent.json";
+    let text = repo.read(good);
+    repo.write(
+        good,
+        &text.replacen("\"login\": \"hubot\"", "\"login\": 7", 1),
+    );
+    let report = xtask::check::run(repo.root(), "HEAD").unwrap();
+    assert_eq!(report.kinds(), ["fixture-mismatch"], "{report}");
+    assert!(
+        report.problems[0]
+            .message
+            .contains("good fixture: validator found [type /owner/login]"),
+        "{report}"
+    );
+}
+
 #[test]
 fn an_orphan_client_crate_fails() {
     let repo = Repo::new();
