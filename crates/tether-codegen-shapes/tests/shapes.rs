@@ -61,6 +61,13 @@ async fn a_wrapped_list_streams_its_items_across_pages() {
     assert_eq!(ids, [1, 2, 3]);
 }
 
+/// A `default` written as text is read as its type: an absent `attempt` is 1.
+#[test]
+fn a_default_written_as_text_is_read_as_its_type() {
+    let run: tether_codegen_shapes::types::Run = serde_json::from_value(json!({"id": 5})).unwrap();
+    assert_eq!(run.attempt, 1);
+}
+
 /// A page-size parameter alone does not make a page: `keys/list` answers two arrays, so
 /// it has no `stream()` and the runtime never pages it; `runs/list` does.
 #[test]

@@ -73,6 +73,7 @@ pub fn project(contract: &Contract, policy: &Policy) -> Projection {
 
     keep_expandable_as_ids(&mut doc, &mut report);
     strip_titles(&mut doc, &mut report);
+    conform_defaults(&mut doc, &mut report);
     any_of_to_one_of(&mut doc, &mut report);
 
     let error_ref = shallow_error_schema(&mut doc, &policy.error_schema, &mut report);
@@ -599,6 +600,57 @@ impl Lift<'_> {
             self.schema(&mut own, &name, &at, depth + 1);
             self.lifted.push((name, own));
         }
+    }
+}
+
+/// typify refuses a `default` that does not conform to its schema's `type` ("value does not
+/// conform to the given schema"); descriptions write `default: 'false'` for a boolean or
+/// `'10'` for an integer. Such a default is read as the type says when the text is one
+/// (`"false"` → `false`), else dropped; each is counted in the header. The contract keeps it.
+fn conform_defaults(doc: &mut Value, report: &mut Report) {
+    let mut fixed = 0;
+    walk_schemas_mut(doc, &mut |_, s| {
+        let Some(o) = s.as_object_mut() else {
+            return SchemaVisit::Descend;
+        };
+        let (Some(ty), Some(default)) = (
+            o.get("type").and_then(Value::as_str).map(str::to_owned),
+            o.get("default").cloned(),
+        ) else {
+            return SchemaVisit::Descend;
+        };
+        let conforms = match (ty.as_str(), &default) {
+            ("boolean", Value::Bool(_)) | ("string", Value::String(_)) => true,
+            ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
+            ("number", Value::Number(_)) | ("array", Value::Array(_)) => true,
+            ("object", Value::Object(_)) => true,
+            (_, Value::Null) => o.get("nullable") == Some(&Value::Bool(true)),
+            _ => false,
+        };
+        if conforms {
+            return SchemaVisit::Descend;
+        }
+        let read = default.as_str().and_then(|text| match ty.as_str() {
+            "boolean" => text.parse::<bool>().ok().map(Value::Bool),
+            "integer" => text.parse::<i64>().ok().map(Value::from),
+            "number" => text
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number),
+            _ => None,
+        });
+        match read {
+            Some(v) => o.insert("default".into(), v),
+            None => o.remove("default"),
+        };
+        fixed += 1;
+        SchemaVisit::Descend
+    });
+    if fixed > 0 {
+        report.changes.push(format!(
+            "{fixed} `default` values that do not match their schema's type read as that type, or dropped"
+        ));
     }
 }
 
