@@ -9,6 +9,7 @@ mod check;
 mod diff;
 mod extract;
 mod gen;
+mod new_provider;
 mod schedules;
 mod sentinel;
 mod validate;
