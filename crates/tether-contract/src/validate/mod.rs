@@ -198,7 +198,73 @@ struct MediaCheck {
     pointer: String,
     /// The schema as written in the contract (for typing form values).
     schema: Option<Value>,
-    validator: Option<Arc<BodyValidator>>,
+    validator: Option<Body>,
+}
+
+/// The compiled validator of one body schema: compiled with the contract, or, for a
+/// document read leniently, when first needed: an upstream description of thousands of
+/// operations (Microsoft Graph) is read to check a few fixtures, and compiling every body
+/// up front took most of its load time (BENCHMARKS.md § Real-world descriptions).
+enum Body {
+    Ready(Arc<BodyValidator>),
+    Lazy(Box<LazyBody>),
+}
+
+struct LazyBody {
+    key: String,
+    file: std::path::PathBuf,
+    engine: Arc<std::sync::Mutex<Engine>>,
+    compiled: std::sync::OnceLock<Result<Arc<BodyValidator>, String>>,
+}
+
+impl MediaCheck {
+    /// The body's validator, compiling it first if it is lazy; a schema that does not
+    /// compile is a validation error naming it (only documents read leniently get here:
+    /// a contract's schemas are compiled when it loads).
+    fn validator(&self) -> Result<Option<&BodyValidator>, ValidationError> {
+        match &self.validator {
+            None => Ok(None),
+            Some(Body::Ready(v)) => Ok(Some(v)),
+            Some(Body::Lazy(lazy)) => {
+                let compiled = lazy.compiled.get_or_init(|| {
+                    let mut engine = match lazy.engine.lock() {
+                        Ok(engine) => engine,
+                        Err(poisoned) => poisoned.into_inner(),
+                    };
+                    engine
+                        .body(&lazy.key, &lazy.file)
+                        .map_err(|e| e.to_string())
+                });
+                match compiled {
+                    Ok(v) => Ok(Some(v)),
+                    Err(message) => Err(ValidationError::new(
+                        "",
+                        "schema",
+                        format!("#{}", self.pointer),
+                        message.clone(),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// The compiled validator, shared (tests hold it beyond the `ContractValidator`).
+    #[cfg(test)]
+    fn compiled(&self) -> Option<Arc<BodyValidator>> {
+        match &self.validator {
+            Some(Body::Ready(v)) => Some(Arc::clone(v)),
+            Some(Body::Lazy(lazy)) => {
+                self.validator().ok()?;
+                lazy.compiled.get()?.as_ref().ok().map(Arc::clone)
+            }
+            None => None,
+        }
+    }
+
+    /// Whether there is a schema to validate against.
+    fn has_validator(&self) -> bool {
+        self.validator.is_some()
+    }
 }
 
 impl ContractValidator {
@@ -249,8 +315,8 @@ impl ContractValidator {
         }
         let response_converted = response_conv.finish()?;
         response_converted.check_cycles(file)?;
-        let mut response_engine = Engine::new(response_converted, formats, file)?;
-        let mut request_engine = match request_conv {
+        let response_engine = Engine::new(response_converted, formats, file)?;
+        let request_engine = match request_conv {
             Some(c) => {
                 let converted = c.finish()?;
                 converted.check_cycles(file)?;
@@ -258,6 +324,27 @@ impl ContractValidator {
             }
             None => None,
         };
+        let lazy = doc.reading == crate::Reading::Lenient;
+        let response_engine = Arc::new(std::sync::Mutex::new(response_engine));
+        let request_engine = request_engine.map(|e| Arc::new(std::sync::Mutex::new(e)));
+        // A contract's bodies are compiled now, so a schema that does not compile fails the
+        // load; a lenient document's when first used.
+        let compile =
+            |engine: &Arc<std::sync::Mutex<Engine>>, key: &str| -> Result<Body, ContractError> {
+                if lazy {
+                    return Ok(Body::Lazy(Box::new(LazyBody {
+                        key: key.to_owned(),
+                        file: file.to_owned(),
+                        engine: Arc::clone(engine),
+                        compiled: std::sync::OnceLock::new(),
+                    })));
+                }
+                let mut engine = match engine.lock() {
+                    Ok(engine) => engine,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                engine.body(key, file).map(Body::Ready)
+            };
 
         let mut operations = Vec::with_capacity(doc.operations.len());
         let mut index = HashMap::new();
@@ -268,7 +355,7 @@ impl ContractValidator {
                 let mut media = Vec::with_capacity(r.content.len());
                 for m in &r.content {
                     let validator = match response_keys.get(&m.pointer) {
-                        Some(key) => Some(response_engine.body(key, file)?),
+                        Some(key) => Some(compile(&response_engine, key)?),
                         None => None,
                     };
                     media.push(media_check(m, validator));
@@ -290,11 +377,10 @@ impl ContractValidator {
                     let mut media = Vec::with_capacity(body.content.len());
                     for m in &body.content {
                         let validator = match request_keys.get(&m.pointer) {
-                            Some(key) => {
-                                let engine =
-                                    request_engine.as_mut().unwrap_or(&mut response_engine);
-                                Some(engine.body(key, file)?)
-                            }
+                            Some(key) => Some(compile(
+                                request_engine.as_ref().unwrap_or(&response_engine),
+                                key,
+                            )?),
                             None => None,
                         };
                         let check = media_check(m, validator);
@@ -464,7 +550,7 @@ impl ContractValidator {
                 .media
                 .iter()
                 .find(|m| m.json)
-                .or_else(|| response.media.iter().find(|m| m.validator.is_some()))
+                .or_else(|| response.media.iter().find(|m| m.has_validator()))
             {
                 Some(m) => m,
                 None => return finish(errors),
@@ -474,8 +560,10 @@ impl ContractValidator {
             errors.push(e);
             return finish(errors);
         }
-        if let Some(v) = &media.validator {
-            check_value(v, body, &mut errors);
+        match media.validator() {
+            Ok(Some(v)) => check_value(v, body, &mut errors),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
         }
         finish(errors)
     }
@@ -521,8 +609,10 @@ impl ContractValidator {
                 if let Err(e) = check_depth(value) {
                     return Err(vec![e]);
                 }
-                if let Some(v) = &media.validator {
-                    check_value(v, value, &mut errors);
+                match media.validator() {
+                    Ok(Some(v)) => check_value(v, value, &mut errors),
+                    Ok(None) => {}
+                    Err(e) => errors.push(e),
                 }
             }
             RequestBody::Raw(bytes) if media.form => {
@@ -540,8 +630,10 @@ impl ContractValidator {
                 if let (Some(doc), Some(schema)) = (&self.doc, &media.schema) {
                     coerce::coerce(doc, schema, &mut value);
                 }
-                if let Some(v) = &media.validator {
-                    check_value(v, &value, &mut errors);
+                match media.validator() {
+                    Ok(Some(v)) => check_value(v, &value, &mut errors),
+                    Ok(None) => {}
+                    Err(e) => errors.push(e),
                 }
             }
             RequestBody::Raw(bytes) if media.json || is_json_media_type(content_type) => {
@@ -586,7 +678,7 @@ fn body_key(
     conv.add_body(pointer, schema)
 }
 
-fn media_check(m: &crate::model::MediaType, validator: Option<Arc<BodyValidator>>) -> MediaCheck {
+fn media_check(m: &crate::model::MediaType, validator: Option<Body>) -> MediaCheck {
     let essence = essence(&m.media_type);
     MediaCheck {
         json: is_json_media_type(&m.media_type),
@@ -725,14 +817,21 @@ fn header_errors(response: &ResponseCheck, headers: &[(String, String)]) -> Vec<
 /// Validate a JSON body: the fast path first; when it does not say valid, parse into a
 /// `Value` and let the `jsonschema` validator decide and explain.
 fn check_bytes(media: &MediaCheck, bytes: &[u8], errors: &mut Vec<ValidationError>) {
-    if let Some(v) = &media.validator {
+    let validator = match media.validator() {
+        Ok(v) => v,
+        Err(e) => {
+            errors.push(e);
+            return;
+        }
+    };
+    if let Some(v) = validator {
         if v.fast_check(bytes) == Verdict::Valid {
             return;
         }
     }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(value) => {
-            if let Some(v) = &media.validator {
+            if let Some(v) = validator {
                 check_value(v, &value, errors);
             }
         }

@@ -413,6 +413,54 @@ components:
     tether_contract::validate::ContractValidator::new(&doc, &options).unwrap();
 }
 
+/// Read leniently, body validators are compiled when first used: a schema that does not
+/// compile fails only the validations that need it (as a `schema` error naming it), not
+/// the whole validator; read strictly, it fails the validator. Stays `Send + Sync`.
+#[test]
+fn lenient_validators_compile_each_body_when_first_used() {
+    let text = r#"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /good:
+    get:
+      operationId: good
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: integer}}}}
+  /broken:
+    get:
+      operationId: broken
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: string, pattern: '\p{Print}+'}}}}
+"#;
+    fn shared<T: Send + Sync>(_: &T) {}
+    let path = Path::new("upstream.yaml");
+    let options = tether_contract::validate::ValidatorOptions::default();
+    let mut doc = Document::from_bytes(path, text.as_bytes()).unwrap();
+    assert!(tether_contract::validate::ContractValidator::new(&doc, &options).is_err());
+    // The same document, pattern kept, taken as read leniently.
+    doc.reading = tether_contract::Reading::Lenient;
+    let validator = tether_contract::validate::ContractValidator::new(&doc, &options).unwrap();
+    shared(&validator);
+    let json = [("content-type".to_owned(), "application/json".to_owned())];
+    let ok = validator.validate_response("good", 200, &json, b"3");
+    assert!(ok.is_ok(), "{ok:?}");
+    let errors = validator
+        .validate_response("good", 200, &json, b"\"x\"")
+        .unwrap_err();
+    assert_eq!(errors[0].keyword, "type");
+    let errors = validator
+        .validate_response("broken", 200, &json, b"\"x\"")
+        .unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].keyword, "schema");
+    assert!(
+        errors[0].to_string().contains("does not compile"),
+        "{}",
+        errors[0]
+    );
+}
+
 /// A `$ref` whose pointer is percent-encoded (RFC 3986 fragment) resolves in both readings.
 #[test]
 fn a_percent_encoded_reference_loads() {

@@ -80,7 +80,7 @@ fn body(schema: Value, components: Value, formats: FormatPolicy) -> Arc<BodyVali
     .unwrap();
     let op = v.operation("op").unwrap();
     let media = &response_for(op, 200).unwrap().media[0];
-    Arc::clone(media.validator.as_ref().unwrap())
+    media.compiled().unwrap()
 }
 
 fn check_all(bv: &BodyValidator, cases: &[(&str, bool)]) {
@@ -464,7 +464,7 @@ fn fixture_bodies_with(options: &ValidatorOptions) -> Vec<(PathBuf, Arc<BodyVali
                         .as_ref()
                         .and_then(|r| match_media(&r.media, &content_type)),
                 };
-                let Some(bv) = media.and_then(|m| m.validator.clone()) else {
+                let Some(bv) = media.and_then(|m| m.compiled()) else {
                     continue;
                 };
                 out.push((file, bv, serde_json::to_vec(body).unwrap()));
