@@ -258,3 +258,31 @@ async fn a_vendor_json_response_is_typed() {
     let report = client(&server).reports_get().id("r1").call().await.unwrap();
     assert_eq!(report.rows, 42);
 }
+
+/// A JSON response without a schema is any JSON; a component named like a prelude item is
+/// renamed (`DefaultSchema`); of two parameters naming one field, the first is typed.
+#[tokio::test]
+async fn untyped_json_renamed_components_and_one_field_per_parameter() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/ping"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"pong": [1, 2]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/keys"))
+        .and(query_param("maxResults", "5"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"result": ["k"]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let pong = c.ping().call().await.unwrap();
+    assert_eq!(pong.into_inner(), json!({"pong": [1, 2]}));
+    let keys = c.keys_list().max_results(5).call().await.unwrap();
+    assert_eq!(keys.result, ["k"]);
+    let thing: tether_codegen_shapes::types::Thing =
+        serde_json::from_value(json!({"id": "t", "defaults": {"on": true}})).unwrap();
+    let defaults: tether_codegen_shapes::types::DefaultSchema = thing.defaults.unwrap();
+    assert_eq!(defaults.on, Some(true));
+}

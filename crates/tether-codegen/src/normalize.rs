@@ -119,6 +119,7 @@ pub fn project(contract: &Contract, policy: &Policy) -> Projection {
     }
     dedupe_enums(&mut doc, &mut report);
     trim_components(&mut doc, &mut report);
+    rename_prelude_components(&mut doc, &mut report);
     name_inline_collisions(&mut doc, &mut report);
     Projection {
         doc,
@@ -142,6 +143,16 @@ fn project_parameters(
         return;
     };
     let mut kept = Vec::new();
+    // The builder's field and setter per parameter: two parameters that name one field
+    // (AWS's `MaxResults` header beside its `maxResults` query) do not compile (E0416).
+    // Path parameters always keep their field: the URL cannot be built without them.
+    let mut fields: BTreeSet<String> = params
+        .iter()
+        .map(|p| resolve(doc, p))
+        .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
+        .filter_map(|p| p.get("name").and_then(Value::as_str))
+        .map(rust_field)
+        .collect();
     for p in params.drain(..) {
         let resolved = resolve(doc, &p).clone();
         let name = resolved
@@ -149,6 +160,15 @@ fn project_parameters(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
+        let field = rust_field(&name);
+        let is_path = resolved.get("in").and_then(Value::as_str) == Some("path");
+        if !is_path && !fields.insert(field.clone()) {
+            report.changes.push(format!(
+                "{id}: parameter `{name}` names the same builder field `{field}` as another parameter; the first is typed, this one is not in the typed client"
+            ));
+            rt.dropped_params.push(name);
+            continue;
+        }
         let location = resolved
             .get("in")
             .and_then(Value::as_str)
@@ -193,6 +213,12 @@ fn project_parameters(
         kept.push(p);
     }
     *params = kept;
+}
+
+/// The builder field progenitor makes of a parameter name (snake case of its words).
+fn rust_field(name: &str) -> String {
+    use heck::ToSnakeCase;
+    name.to_snake_case()
 }
 
 fn project_body(
@@ -241,6 +267,15 @@ fn project_body(
     }
     let mut mt = mt.clone();
     let mut media = media.clone();
+    // progenitor needs a schema for a JSON body (`todo!` without); none means any JSON.
+    if let Some(o) = mt.as_object_mut() {
+        if tether_contract::model::is_json_media_type(&media) && !o.contains_key("schema") {
+            o.insert("schema".into(), json!({}));
+            report.changes.push(format!(
+                "{id}: request body `{media}` without a schema typed as any JSON"
+            ));
+        }
+    }
     if tether_contract::model::is_json_media_type(&media) && media != "application/json" {
         report.changes.push(format!(
             "{id}: request body `{media}` typed as application/json (progenitor types only that name)"
@@ -372,8 +407,11 @@ fn project_responses(
                 .find(|(m, _)| tether_contract::model::is_json_media_type(m))
                 .map(|(m, v)| (m.clone(), v.clone()));
             match json {
-                // progenitor types only `application/json` by that name.
-                Some((media, value)) => {
+                // progenitor types only `application/json` by that name, and needs a schema.
+                Some((media, mut value)) => {
+                    if let Some(o) = value.as_object_mut() {
+                        o.entry("schema").or_insert_with(|| json!({}));
+                    }
                     content.clear();
                     content.insert("application/json".into(), value);
                     if before > 1 || media != "application/json" {
@@ -488,6 +526,88 @@ fn shallow(doc: &Value, schema: &Value, hops: usize) -> Value {
         }
         other => other.clone(),
     }
+}
+
+/// Names the generated code uses unqualified inside `mod types` (`Default::default()`,
+/// `Ok(…)`, `Some(…)`): a component typify would give one of these names shadows it there
+/// (Botify's `Default` schema: E0599).
+const PRELUDE: &[&str] = &[
+    "Default", "Option", "Result", "Some", "None", "Ok", "Err", "Box", "Vec", "String", "From",
+    "Into", "Clone",
+];
+
+/// A component whose type name would be a [`PRELUDE`] name is renamed `<Name>Schema` (with
+/// every `$ref` to it), recorded in the header.
+fn rename_prelude_components(doc: &mut Value, report: &mut Report) {
+    use heck::ToUpperCamelCase;
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    let taken: BTreeSet<String> = schemas.keys().map(|k| k.to_upper_camel_case()).collect();
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    for name in schemas.keys() {
+        let pascal = name.to_upper_camel_case();
+        if PRELUDE.contains(&pascal.as_str()) {
+            let mut new = format!("{pascal}Schema");
+            let mut n = 2;
+            while taken.contains(&new) || renames.values().any(|v| *v == new) {
+                new = format!("{pascal}Schema{n}");
+                n += 1;
+            }
+            renames.insert(name.clone(), new);
+        }
+    }
+    if renames.is_empty() {
+        return;
+    }
+    let targets: BTreeMap<String, String> = renames
+        .iter()
+        .map(|(old, new)| {
+            (
+                format!("/components/schemas/{}", escape_token(old)),
+                format!("#/components/schemas/{}", escape_token(new)),
+            )
+        })
+        .collect();
+    fn rewrite(node: &mut Value, targets: &BTreeMap<String, String>) {
+        match node {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get_mut("$ref") {
+                    if let Some(new) = tether_contract::reference::target(r)
+                        .ok()
+                        .and_then(|t| targets.get(&t))
+                    {
+                        *r = new.clone();
+                    }
+                }
+                map.values_mut().for_each(|v| rewrite(v, targets));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| rewrite(v, targets)),
+            _ => {}
+        }
+    }
+    rewrite(doc, &targets);
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (old, new) in &renames {
+            if let Some(schema) = schemas.remove(old) {
+                schemas.insert(new.clone(), schema);
+            }
+        }
+    }
+    report.changes.push(format!(
+        "components renamed so their types do not shadow a name the generated code uses: {}",
+        renames
+            .iter()
+            .map(|(old, new)| format!("`{old}` → `{new}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
 }
 
 /// typify names an inline schema after its parent type and property
