@@ -286,3 +286,61 @@ async fn untyped_json_renamed_components_and_one_field_per_parameter() {
     let defaults: tether_codegen_shapes::types::DefaultSchema = thing.defaults.unwrap();
     assert_eq!(defaults.on, Some(true));
 }
+
+/// A multipart/form-data body: the typed fields become parts, the bytes a file part.
+#[tokio::test]
+async fn a_multipart_body_is_sent_as_parts() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/uploads"))
+        .respond_with(ResponseTemplate::new(201))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let body = tether_codegen_shapes::types::UploadsCreateBody {
+        title: Some("icon".into()),
+        tags: vec!["a".into(), "b".into()],
+        file: vec![0x89, b'P', b'N', b'G'],
+    };
+    client(&server)
+        .uploads_create()
+        .body(body)
+        .call()
+        .await
+        .unwrap();
+    let received = server.received_requests().await.unwrap();
+    let content_type = received[0]
+        .headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    let boundary = content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap_or_else(|| panic!("{content_type}"));
+    // In the typed body's field order; the file part has the contract's `encoding` type.
+    let mut want: Vec<u8> = Vec::new();
+    for (disposition, content) in [
+        (
+            "name=\"file\"; filename=\"file\"\r\nContent-Type: image/png",
+            &[0x89, b'P', b'N', b'G'][..],
+        ),
+        ("name=\"tags\"", b"a"),
+        ("name=\"tags\"", b"b"),
+        ("name=\"title\"", b"icon"),
+    ] {
+        want.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; {disposition}\r\n\r\n")
+                .as_bytes(),
+        );
+        want.extend(content);
+        want.extend(b"\r\n");
+    }
+    want.extend(format!("--{boundary}--\r\n").as_bytes());
+    assert_eq!(
+        received[0].body,
+        want,
+        "{}",
+        String::from_utf8_lossy(&received[0].body)
+    );
+}

@@ -1162,6 +1162,10 @@ fn extras(
             Some(m) => quote!(Some(#m)),
             None => quote!(None),
         };
+        let multipart = match &rt.multipart {
+            Some(fields) => quote!(Some(&[#(#fields),*])),
+            None => quote!(None),
+        };
         let deep = rt.deep_object_arrays.iter();
         let scopes: Vec<String> = policy
             .scopes
@@ -1179,6 +1183,7 @@ fn extras(
                 idempotency_key: #idem_key,
                 form_body: #form,
                 body_media_type: #body_media_type,
+                multipart: #multipart,
                 deep_object_arrays: &[#(#deep),*],
                 scopes: &[#(#scopes),*],
             }

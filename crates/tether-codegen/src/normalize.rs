@@ -45,6 +45,10 @@ pub struct OpRuntime {
     /// The contract's request media type when the projection sends raw bytes under
     /// `application/octet-stream` or `text/plain` instead (the runtime restores it).
     pub body_media_type: Option<String>,
+    /// The contract's body is `multipart/form-data`, typed as the JSON object of its
+    /// fields; these are the binary ones (typed as byte lists), as `name` or
+    /// `name=content/type` when the contract's `encoding` gives the part's type.
+    pub multipart: Option<Vec<String>>,
 }
 
 /// The projection and its bookkeeping.
@@ -257,6 +261,7 @@ fn project_body(
         .iter()
         .find(|(m, _)| tether_contract::model::is_json_media_type(m))
         .or_else(|| content.get_key_value("application/x-www-form-urlencoded"))
+        .or_else(|| content.get_key_value("multipart/form-data"))
         .or_else(|| content.iter().next());
     let Some((media, mt)) = pick else { return };
     if content.len() > 1 {
@@ -320,6 +325,34 @@ fn project_body(
     {
         rt.body_media_type = None;
     }
+    if media.starts_with("multipart/form-data") {
+        let schema = resolve(doc, mt.get("schema").unwrap_or(&Value::Null)).clone();
+        let (schema, mut binary) = multipart_fields(doc, schema);
+        // A file part's type from the contract's `encoding` (RFC 7578 §4.4), when it is one.
+        for field in &mut binary {
+            let declared = mt
+                .pointer(&format!("/encoding/{}/contentType", escape_token(field)))
+                .and_then(Value::as_str)
+                .filter(|ct| !ct.contains(',') && !header_value_invalid(ct));
+            if let Some(ct) = declared {
+                *field = format!("{field}={ct}");
+            }
+        }
+        if let Some(o) = mt.as_object_mut() {
+            o.insert("schema".into(), schema);
+            o.remove("encoding");
+        }
+        report.changes.push(format!(
+            "{id}: multipart/form-data body typed as the object of its fields{}; the runtime writes the parts",
+            if binary.is_empty() {
+                String::new()
+            } else {
+                format!(" (binary fields {} as byte lists)", binary.join(", "))
+            }
+        ));
+        rt.multipart = Some(binary);
+        media = "application/json".into();
+    }
     if media == "application/x-www-form-urlencoded" {
         if let Some(o) = mt.as_object_mut() {
             o.remove("encoding");
@@ -335,6 +368,24 @@ fn project_body(
         o.insert("content".into(), json!({ media: mt }));
     }
     op.insert("requestBody".into(), new_body);
+}
+
+/// A multipart body's schema with its binary properties (`type: string, format: binary`,
+/// directly or through `$ref`) typed as byte lists, and their names.
+fn multipart_fields(doc: &Value, mut schema: Value) -> (Value, Vec<String>) {
+    let mut binary = Vec::new();
+    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        for (name, prop) in props.iter_mut() {
+            let resolved = resolve(doc, prop);
+            if resolved.get("type").and_then(Value::as_str) == Some("string")
+                && resolved.get("format").and_then(Value::as_str) == Some("binary")
+            {
+                *prop = json!({"type": "array", "items": {"type": "integer", "format": "uint8", "minimum": 0, "maximum": 255}});
+                binary.push(name.clone());
+            }
+        }
+    }
+    (schema, binary)
 }
 
 /// The raw-body media type progenitor accepts for a request media type that is neither

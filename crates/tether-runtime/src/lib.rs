@@ -25,6 +25,7 @@ pub mod error;
 pub mod json;
 pub mod limit;
 pub mod meta;
+pub mod multipart;
 pub mod paginate;
 pub mod path;
 pub mod prepare;

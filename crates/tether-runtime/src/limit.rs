@@ -386,6 +386,7 @@ mod tests {
             idempotency_key: false,
             form_body: false,
             body_media_type: None,
+            multipart: None,
             deep_object_arrays: &[],
             scopes: &[],
         }

@@ -28,6 +28,10 @@ pub struct OperationMeta {
     /// another name (`text/csv`, `image/png`, `application/xml`: progenitor types them as
     /// `application/octet-stream` or `text/plain`); the runtime sends this `Content-Type`.
     pub body_media_type: Option<&'static str>,
+    /// The contract's body is `multipart/form-data`: the typed body is the JSON object of
+    /// its fields, written as parts before sending; these are the binary fields, as `name`
+    /// or `name=content/type`.
+    pub multipart: Option<&'static [&'static str]>,
     /// deepObject array query parameters to send as `name[0]=…`.
     pub deep_object_arrays: &'static [&'static str],
     /// Scopes/permissions the policy says the operation needs.

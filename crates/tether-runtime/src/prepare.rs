@@ -25,6 +25,15 @@ pub enum PrepareError {
         /// Why.
         reason: String,
     },
+    /// The typed body could not be written as `multipart/form-data` parts.
+    #[error("{operation}: cannot write the request body as multipart/form-data: {source}")]
+    Multipart {
+        /// Operation id.
+        operation: &'static str,
+        /// Why.
+        #[source]
+        source: crate::multipart::MultipartError,
+    },
 }
 
 impl crate::engine::Inner {
@@ -66,6 +75,9 @@ impl crate::engine::Inner {
         }
         if op.form_body {
             encode_form_body(request, op)?;
+        }
+        if let Some(binary) = op.multipart {
+            encode_multipart_body(request, op, binary)?;
         }
         if let Some(media_type) = op.body_media_type {
             // Codegen only records media types that are valid header values.
@@ -134,6 +146,31 @@ fn encode_form_body(
         CONTENT_TYPE,
         HeaderValue::from_static("application/x-www-form-urlencoded"),
     );
+    Ok(())
+}
+
+fn encode_multipart_body(
+    request: &mut reqwest::Request,
+    op: &'static OperationMeta,
+    binary: &[&str],
+) -> Result<(), PrepareError> {
+    let Some(bytes) = request.body().and_then(reqwest::Body::as_bytes) else {
+        return Ok(());
+    };
+    let json: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|_| PrepareError::Multipart {
+            operation: op.id,
+            source: crate::multipart::MultipartError::NotAnObject,
+        })?;
+    let (body, content_type) =
+        crate::multipart::encode(&json, binary).map_err(|source| PrepareError::Multipart {
+            operation: op.id,
+            source,
+        })?;
+    *request.body_mut() = Some(reqwest::Body::from(body));
+    if let Ok(value) = HeaderValue::from_str(&content_type) {
+        request.headers_mut().insert(CONTENT_TYPE, value);
+    }
     Ok(())
 }
 

@@ -320,6 +320,7 @@ fn meta(op: &tether_contract::Operation, policy: &Policy) -> OperationMeta {
         form_body,
         // Sentinel checks and `xtask call` send JSON or nothing.
         body_media_type: None,
+        multipart: None,
         deep_object_arrays: Box::leak(deep.into_boxed_slice()),
         scopes: Box::leak(scopes.into_boxed_slice()),
     }
