@@ -1581,7 +1581,7 @@ mod tests {
         }
     }
 
-    /// An input progenitor cannot digest (a multipart body) is an error naming the
+    /// An input progenitor cannot digest (a `multipart/mixed` body) is an error naming the
     /// contract and construct, never a build-script panic.
     #[test]
     fn unsupported_input_is_an_error_not_a_panic() {
@@ -1607,7 +1607,7 @@ paths:
       operationId: files/upload
       requestBody:
         content:
-          multipart/form-data:
+          multipart/mixed:
             schema: {type: object, properties: {file: {type: string, format: binary}}}
       responses:
         '201': {description: created}
@@ -1619,7 +1619,7 @@ paths:
             err.contains("files.v1.yaml: progenitor cannot generate a client"),
             "{err}"
         );
-        assert!(err.contains("multipart/form-data"), "{err}");
+        assert!(err.contains("multipart/mixed"), "{err}");
     }
 
     #[test]
