@@ -9,6 +9,7 @@ use syn::visit_mut::VisitMut;
 use tether_contract::{Contract, Policy};
 
 use crate::normalize::{project, Projection, Report};
+use crate::shape;
 use crate::CodegenError;
 
 /// Name and version stamped into every generated file.
@@ -81,6 +82,25 @@ pub fn render(contract_path: &Path) -> Result<Generated, CodegenError> {
         report,
         projection: projection.doc,
     })
+}
+
+/// progenitor's own output for a contract's projection, before any of Tether's rewrites
+/// (pretty-printed): the input the golden test (`tests/golden/`) pins.
+pub fn progenitor_output(contract_path: &Path) -> Result<String, CodegenError> {
+    let contract = Contract::load(contract_path)?;
+    let policy = Policy::load(contract.policy_path())?;
+    let projection = project(&contract, &policy);
+    let spec: openapiv3::OpenAPI =
+        serde_json::from_value(projection.doc).map_err(|e| CodegenError::Projection {
+            contract: contract_path.to_owned(),
+            message: e.to_string(),
+        })?;
+    let tokens = run_progenitor(contract_path, &spec)?;
+    let file: syn::File = syn::parse2(tokens).map_err(|e| CodegenError::Syntax {
+        contract: contract_path.to_owned(),
+        message: e.to_string(),
+    })?;
+    Ok(prettyplease::unparse(&file))
 }
 
 fn run_progenitor(
@@ -172,13 +192,20 @@ impl VisitMut for LazyUninitialized {
         let mut stmts = send.block.stmts.clone();
         let mut rewritten = 0;
         for stmt in &mut stmts {
-            let text = flat(stmt);
-            let Some(field) = text
-                .strip_prefix("let")
-                .and_then(|t| t.split_once('='))
-                .filter(|(f, rest)| *rest == format!("{f}.map_err(Error::InvalidRequest)?;"))
-                .map(|(f, _)| f.to_owned())
-            else {
+            // progenitor's `let f = f.map_err(Error::InvalidRequest)?;`
+            let Some(field) = shape::let_binding(stmt).and_then(|(name, value)| {
+                let syn::Expr::Try(t) = value else {
+                    return None;
+                };
+                let syn::Expr::MethodCall(m) = &*t.expr else {
+                    return None;
+                };
+                let maps_itself = m.method == "map_err"
+                    && shape::is_ident(&m.receiver, &name.to_string())
+                    && m.args.len() == 1
+                    && shape::last_segment(&m.args[0]).is_some_and(|s| s == "InvalidRequest");
+                maps_itself.then(|| name.to_string())
+            }) else {
                 continue;
             };
             let Some(message) = messages.get(&field) else {
@@ -573,24 +600,37 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItem
     let mut api_version = false;
     let mut exchange_at = None;
     for stmt in &send.block.stmts {
-        let text = flat(stmt);
-        if text.starts_with("letinfo=OperationInfo{")
-            || text == "letresult=client.exec(request,&info).await;"
-            || text == "client.post(&result,&info).await?;"
-            || text == "letresponse=result?;"
-        {
+        // progenitor's hook calls: `let info = OperationInfo {…}`, `let result =
+        // client.exec(request, &info).await`, `client.post(&result, &info).await?`,
+        // `let response = result?`.
+        let binding = shape::let_binding(stmt);
+        let hook = match binding {
+            Some((name, value)) if name == "info" => {
+                shape::last_segment(value).is_some_and(|s| s == "OperationInfo")
+            }
+            Some((name, value)) if name == "result" => {
+                shape::calls_method_on(value, "client", "exec")
+            }
+            Some((name, value)) if name == "response" => {
+                matches!(value, syn::Expr::Try(t) if shape::is_ident(&t.expr, "result"))
+            }
+            _ => {
+                shape::expr_stmt(stmt).is_some_and(|e| shape::calls_method_on(e, "client", "post"))
+            }
+        };
+        if hook {
             hooks += 1;
             continue;
         }
         // progenitor's `api-version: <info.version>` header, which `prepare` removes
         // again (the provider's pin is the policy's header): not added at all here.
-        if text.starts_with(
-            r#"header_map.append(::reqwest::header::HeaderName::from_static("api-version")"#,
-        ) {
+        if shape::expr_stmt(stmt).is_some_and(is_api_version_append) {
             api_version = true;
             continue;
         }
-        if text.starts_with("leturl=format!(") {
+        if binding.is_some_and(|(name, value)| {
+            name == "url" && matches!(value, syn::Expr::Macro(m) if m.mac.path.is_ident("format"))
+        }) {
             let (url, segments) = segments_in_url(stmt);
             if segments {
                 stmts.push(syn::parse_quote!(
@@ -600,7 +640,7 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItem
             stmts.push(url);
             continue;
         }
-        if text == "client.pre(&mutrequest,&info).await?;" {
+        if shape::expr_stmt(stmt).is_some_and(|e| shape::calls_method_on(e, "client", "pre")) {
             hooks += 1;
             // The exchange goes here, once the request building is final (below).
             exchange_at = Some(stmts.len());
@@ -614,11 +654,24 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItem
     if api_version {
         // One header fewer: a map sized for none allocates nothing.
         for stmt in &mut stmts {
-            let text = flat(stmt);
-            let Some(n) = text
-                .strip_prefix("letmutheader_map=::reqwest::header::HeaderMap::with_capacity(")
-                .and_then(|rest| rest.strip_suffix("usize);"))
-                .and_then(|n| n.parse::<usize>().ok())
+            // `let mut header_map = ::reqwest::header::HeaderMap::with_capacity(Nusize);`
+            let Some(n) = shape::let_binding(stmt)
+                .filter(|(name, _)| *name == "header_map")
+                .and_then(|(_, value)| match value {
+                    syn::Expr::Call(c)
+                        if shape::last_segment(&c.func).is_some_and(|s| s == "with_capacity")
+                            && c.args.len() == 1 =>
+                    {
+                        match &c.args[0] {
+                            syn::Expr::Lit(syn::ExprLit {
+                                lit: syn::Lit::Int(i),
+                                ..
+                            }) => i.base10_parse::<usize>().ok(),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                })
             else {
                 continue;
             };
@@ -649,18 +702,20 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItem
     read.block.stmts = after;
     let mut answers = ReadAnswer { unsupported: false };
     answers.visit_block_mut(&mut read.block);
-    let text = flat(&read.block);
+    // What is left must read only the engine's answer: no progenitor response, no
+    // awaiting, no client, no builder.
+    let uses = shape::Uses::of(&read.block);
     if answers.unsupported
-        || text.contains("ResponseValue::")
-        || text.contains(".await")
-        || text.contains("client.")
-        || text.contains("self")
+        || uses.idents.contains("ResponseValue")
+        || uses.awaits
+        || uses.idents.contains("client")
+        || uses.idents.contains("self")
     {
         return None;
     }
     let mut f = send.clone();
     f.block.stmts = stmts;
-    if flat(&f.block).contains("client.exec") {
+    if shape::Uses::of(&f.block).calls(Some("client"), "exec") {
         return None;
     }
     f.sig.ident = format_ident!("send_direct");
@@ -689,12 +744,10 @@ fn rebuilt_request(stmts: &mut Vec<syn::Stmt>, output: &syn::ReturnType) {
                 .await?;
         });
     };
-    let start = stmts.iter().position(|s| {
-        let text = flat(s);
-        text.starts_with("usetether_runtime::path::PathSegmentas_;") || text.starts_with("leturl=")
-    });
-    let request = stmts.last().map(|s| flat(s)).unwrap_or_default();
-    let request = request.trim_start_matches("#[allow(unused_mut)]");
+    // From the `use` of `PathSegment` (added with the URL) or the URL itself.
+    let start = stmts
+        .iter()
+        .position(|s| matches!(s, syn::Stmt::Item(syn::Item::Use(_))) || shape::is_let(s, "url"));
     let error = match output {
         syn::ReturnType::Type(_, ty) => generic_args(ty).get(1).cloned(),
         syn::ReturnType::Default => None,
@@ -703,10 +756,13 @@ fn rebuilt_request(stmts: &mut Vec<syn::Stmt>, output: &syn::ReturnType) {
         return once(stmts);
     };
     let region = &stmts[start..];
-    if !request.starts_with("letmutrequest=client.client.")
-        || !request.ends_with(".build()?;")
-        || region.iter().any(|s| flat(s).contains(".body("))
-    {
+    // progenitor's `let mut request = client.client.<method>(url)….build()?;`, last.
+    let builds_request = stmts.last().and_then(shape::let_binding).is_some_and(|(name, value)| {
+        name == "request"
+            && matches!(value, syn::Expr::Try(t) if matches!(&*t.expr, syn::Expr::MethodCall(m) if m.method == "build"))
+            && request_chain_root(value).is_some_and(|root| shape::is_field_of(root, "client", "client"))
+    });
+    if !builds_request || shape::Uses::of(region).calls(None, "body") {
         return once(stmts);
     }
     let mut region: Vec<syn::Stmt> = stmts.drain(start..).collect();
@@ -813,7 +869,7 @@ fn segments_in_url(stmt: &syn::Stmt) -> (syn::Stmt, bool) {
         Some(base),
     ) = (leading.next(), leading.next())
     {
-        if m.mac.path.is_ident("format") && flat(base) == "client.baseurl" {
+        if m.mac.path.is_ident("format") && shape::is_field_of(base, "client", "baseurl") {
             let room = template.value().len() + 32 * (args.len() - 2);
             let pat = &local.pat;
             stmt = syn::parse_quote! {
@@ -833,6 +889,32 @@ fn segments_in_url(stmt: &syn::Stmt) -> (syn::Stmt, bool) {
 }
 
 /// Tokens as text without spaces (how `direct_send` recognises progenitor's statements).
+/// progenitor's `header_map.append(HeaderName::from_static("api-version"), …)`.
+fn is_api_version_append(expr: &syn::Expr) -> bool {
+    let syn::Expr::MethodCall(m) = shape::peel(expr) else {
+        return false;
+    };
+    m.method == "append"
+        && shape::is_ident(&m.receiver, "header_map")
+        && m.args.first().is_some_and(|name| match name {
+            syn::Expr::Call(c) => {
+                shape::last_segment(&c.func).is_some_and(|s| s == "from_static")
+                    && c.args.first().and_then(shape::str_lit).as_deref() == Some("api-version")
+            }
+            _ => false,
+        })
+}
+
+/// The receiver a method chain starts from (`client.client` in
+/// `client.client.get(url).headers(h).build()?`).
+fn request_chain_root(expr: &syn::Expr) -> Option<&syn::Expr> {
+    let mut expr = shape::peel(expr);
+    while let syn::Expr::MethodCall(m) = expr {
+        expr = shape::peel(&m.receiver);
+    }
+    Some(expr)
+}
+
 fn flat(tokens: &dyn quote::ToTokens) -> String {
     tokens.to_token_stream().to_string().replace(' ', "")
 }
@@ -1579,6 +1661,76 @@ mod tests {
                 "{contract}: each lazily named parameter is named in send() and send_direct()"
             );
         }
+    }
+
+    /// The rewrites read progenitor 0.15.1's real output by syntax-tree shape. The golden
+    /// file is that output for the shapes contract: when progenitor changes it (an
+    /// upgrade), this test fails with the command that refreshes it, and the assertions
+    /// below say whether every rewrite still recognises every operation.
+    #[test]
+    fn the_rewrites_recognise_progenitors_golden_output() {
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let contract = manifest.join("../tether-codegen-shapes/contract/shapes/edge.v1.yaml");
+        let golden_path = manifest.join("tests/golden/shapes-edge.progenitor-0.15.1.rs");
+        let current = super::progenitor_output(&contract).unwrap();
+        if std::env::var_os("TETHER_BLESS").is_some() {
+            std::fs::write(&golden_path, &current).unwrap();
+        }
+        let golden = std::fs::read_to_string(&golden_path).unwrap_or_default();
+        assert!(
+            golden == current,
+            "progenitor's output for {} differs from {}: review the difference, then refresh \
+             it with `TETHER_BLESS=1 cargo test -p tether-codegen --lib golden`",
+            contract.display(),
+            golden_path.display()
+        );
+        use syn::visit_mut::VisitMut;
+        let mut file: syn::File = syn::parse_str(&golden).unwrap();
+        let sends = golden.matches("pub async fn send(").count();
+        let streamed = golden.matches("ResponseValue::stream(").count();
+        let uninitialized = golden.matches("was not initialized\".to_string())").count();
+        assert!(sends >= 10 && streamed >= 1 && uninitialized >= 1);
+        super::LazyUninitialized.visit_file_mut(&mut file);
+        let mut direct = super::DirectSends::default();
+        direct.visit_file_mut(&mut file);
+        let text = prettyplease::unparse(&file);
+        // Every send() but the one reading a stream gets its send_direct() and read_direct().
+        assert_eq!(
+            direct.builders.len(),
+            sends - streamed,
+            "{:?}",
+            direct.builders
+        );
+        assert_eq!(
+            text.matches("pub(crate) async fn send_direct(").count(),
+            sends - streamed
+        );
+        // Every required parameter's message is made only when it was never set (in send():
+        // new() holds no message any more).
+        assert_eq!(
+            text.matches("was not initialized\".to_string())").count(),
+            0,
+            "new() still allocates a message"
+        );
+        // progenitor's `api-version` header is not added by a send_direct(), and each
+        // send_direct() builds its URL into one sized string.
+        let flat: String = text.split_whitespace().collect();
+        assert_eq!(
+            flat.matches("String::with_capacity(client.baseurl.len()")
+                .count(),
+            sends - streamed
+        );
+        // Requests built from a moved body (raw bytes) are sent as built; every other one
+        // is rebuilt for a retry.
+        assert_eq!(
+            flat.matches("tether_call.exchange_rebuilding(").count()
+                + flat.matches("tether_call.exchange(").count(),
+            sends - streamed
+        );
+        assert!(
+            flat.matches("tether_call.exchange(").count() >= 2,
+            "raw bodies move"
+        );
     }
 
     /// An input progenitor cannot digest (a `multipart/mixed` body) is an error naming the

@@ -15,6 +15,7 @@
 
 pub mod emit;
 pub mod normalize;
+mod shape;
 mod tolerant;
 
 use std::path::{Path, PathBuf};
