@@ -20,6 +20,10 @@ pub enum MultipartError {
     /// A binary property does not hold bytes (a list of integers 0..=255).
     #[error("field `{0}` is binary: expected its bytes")]
     NotBytes(String),
+    /// The `Content-Type` made is not a header value (its boundary is letters and digits,
+    /// so this does not happen; it is an error rather than a panic all the same).
+    #[error("`{0}` is not a valid Content-Type header value")]
+    ContentType(String),
 }
 
 /// A boundary that occurs in none of the parts (RFC 2046 §5.1.1: at most 70 characters).

@@ -125,28 +125,39 @@ impl crate::engine::Inner {
     }
 }
 
-fn encode_form_body(
+/// The typed (JSON) body re-encoded by `encode`, which gives the bytes and their
+/// `Content-Type`; no body, nothing to do.
+fn reencode_body(
     request: &mut reqwest::Request,
-    op: &'static OperationMeta,
+    encode: impl FnOnce(
+        Result<serde_json::Value, String>,
+    ) -> Result<(Vec<u8>, HeaderValue), PrepareError>,
 ) -> Result<(), PrepareError> {
     let Some(bytes) = request.body().and_then(reqwest::Body::as_bytes) else {
         return Ok(());
     };
-    let json: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| PrepareError::Form {
-            operation: op.id,
-            reason: format!("typed body is not JSON: {e}"),
-        })?;
-    let encoded = crate::form::encode(&json).map_err(|e| PrepareError::Form {
-        operation: op.id,
-        reason: e.to_string(),
-    })?;
-    *request.body_mut() = Some(reqwest::Body::from(encoded));
-    request.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/x-www-form-urlencoded"),
-    );
+    let json = serde_json::from_slice(bytes).map_err(|e| format!("typed body is not JSON: {e}"));
+    let (body, content_type) = encode(json)?;
+    *request.body_mut() = Some(reqwest::Body::from(body));
+    request.headers_mut().insert(CONTENT_TYPE, content_type);
     Ok(())
+}
+
+fn encode_form_body(
+    request: &mut reqwest::Request,
+    op: &'static OperationMeta,
+) -> Result<(), PrepareError> {
+    let form = |reason| PrepareError::Form {
+        operation: op.id,
+        reason,
+    };
+    reencode_body(request, |json| {
+        let encoded = crate::form::encode(&json.map_err(form)?).map_err(|e| form(e.to_string()))?;
+        Ok((
+            encoded.into_bytes(),
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        ))
+    })
 }
 
 fn encode_multipart_body(
@@ -154,24 +165,20 @@ fn encode_multipart_body(
     op: &'static OperationMeta,
     binary: &[&str],
 ) -> Result<(), PrepareError> {
-    let Some(bytes) = request.body().and_then(reqwest::Body::as_bytes) else {
-        return Ok(());
+    let multipart = |source| PrepareError::Multipart {
+        operation: op.id,
+        source,
     };
-    let json: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|_| PrepareError::Multipart {
-            operation: op.id,
-            source: crate::multipart::MultipartError::NotAnObject,
+    reencode_body(request, |json| {
+        let json = json.map_err(|_| multipart(crate::multipart::MultipartError::NotAnObject))?;
+        let (body, content_type) = crate::multipart::encode(&json, binary).map_err(multipart)?;
+        let content_type = HeaderValue::from_str(&content_type).map_err(|_| {
+            multipart(crate::multipart::MultipartError::ContentType(
+                content_type.clone(),
+            ))
         })?;
-    let (body, content_type) =
-        crate::multipart::encode(&json, binary).map_err(|source| PrepareError::Multipart {
-            operation: op.id,
-            source,
-        })?;
-    *request.body_mut() = Some(reqwest::Body::from(body));
-    if let Ok(value) = HeaderValue::from_str(&content_type) {
-        request.headers_mut().insert(CONTENT_TYPE, value);
-    }
-    Ok(())
+        Ok((body, content_type))
+    })
 }
 
 /// `expand=a&expand=b` → `expand[0]=a&expand[1]=b` for the listed names; other pairs

@@ -1012,8 +1012,12 @@ fn visit_schemas(
                 let len = at.len();
                 at.push('/');
                 at.push_str(&escape_token(key));
-                if schema && NAMED.contains(&key.as_str()) {
-                    if let Value::Object(named) = value {
+                // A map whose values are schemas: `properties` & co. inside a schema, and
+                // `components/schemas` itself.
+                let names_schemas = (schema && NAMED.contains(&key.as_str()))
+                    || (!schema && at == "/components/schemas");
+                match value {
+                    Value::Object(named) if names_schemas => {
                         for (name, sub) in named.iter_mut() {
                             let len = at.len();
                             at.push('/');
@@ -1022,23 +1026,8 @@ fn visit_schemas(
                             at.truncate(len);
                         }
                     }
-                } else {
-                    let child_is_schema = schema
-                        || key == "schema"
-                        || (key == "schemas" && at.starts_with("/components/"));
-                    if key == "schemas" && !schema && at == "/components/schemas" {
-                        if let Value::Object(named) = value {
-                            for (name, sub) in named.iter_mut() {
-                                let len = at.len();
-                                at.push('/');
-                                at.push_str(&escape_token(name));
-                                visit_schemas(sub, at, true, f);
-                                at.truncate(len);
-                            }
-                        }
-                    } else {
-                        visit_schemas(value, at, child_is_schema && key != "schemas", f);
-                    }
+                    _ if names_schemas => {}
+                    _ => visit_schemas(value, at, schema || key == "schema", f),
                 }
                 at.truncate(len);
             }
