@@ -1,5 +1,8 @@
 //! Each shape of `contract/shapes/edge.v1.yaml`, generated, compiled and called on
-//! loopback (wiremock): what the server received and what the caller got.
+//! loopback (wiremock): what the server received and what the caller got. The contract is
+//! what `cargo xtask contract extract` makes of `upstream/edge.openapi.yaml` (the first
+//! test holds them together), so these tests follow the README's steps from an upstream
+//! description to a typed call for a provider that is not GitHub or Stripe.
 
 #![allow(clippy::unwrap_used)] // tests
 
@@ -11,6 +14,37 @@ use tether_codegen_shapes::{Client, OPERATIONS};
 use tether_runtime::clock::ManualClock;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The committed contract is, byte for byte, what `contract extract` writes from the
+/// upstream description with the operations its provenance lists (`GET /ping` has no
+/// `operationId` upstream: the contract names it `get-ping`).
+#[test]
+fn the_contract_is_what_extract_makes_of_the_upstream_description() {
+    use tether_contract::extract::{extract, to_yaml, ExtractRequest};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let upstream_path = dir.join("upstream/edge.openapi.yaml");
+    let bytes = std::fs::read(&upstream_path).unwrap();
+    let upstream =
+        tether_contract::document::parse_text(&upstream_path, std::str::from_utf8(&bytes).unwrap())
+            .unwrap();
+    let contract_path = dir.join("contract/shapes/edge.v1.yaml");
+    let committed = std::fs::read_to_string(&contract_path).unwrap();
+    let contract = tether_contract::Contract::load(&contract_path).unwrap();
+    assert_eq!(
+        contract.meta.upstream.sha256,
+        tether_contract::sha256_hex(&bytes)
+    );
+    let request = ExtractRequest {
+        provider: contract.meta.provider.clone(),
+        resource: contract.meta.resource.clone(),
+        major: 1,
+        operations: contract.meta.upstream.operations.clone(),
+        upstream_name: contract.meta.upstream.name.clone(),
+        upstream_sha256: contract.meta.upstream.sha256.clone(),
+    };
+    assert_eq!(to_yaml(&extract(&upstream, &request).unwrap()), committed);
+    assert!(contract.doc.operation("get-ping").is_some());
+}
 
 fn client(server: &MockServer) -> Client {
     Client::builder()
@@ -277,7 +311,7 @@ async fn untyped_json_renamed_components_and_one_field_per_parameter() {
         .mount(&server)
         .await;
     let c = client(&server);
-    let pong = c.ping().call().await.unwrap();
+    let pong = c.get_ping().call().await.unwrap();
     assert_eq!(pong.into_inner(), json!({"pong": [1, 2]}));
     let keys = c.keys_list().max_results(5).call().await.unwrap();
     assert_eq!(keys.result, ["k"]);
