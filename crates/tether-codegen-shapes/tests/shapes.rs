@@ -378,3 +378,32 @@ async fn a_multipart_body_is_sent_as_parts() {
         String::from_utf8_lossy(&received[0].body)
     );
 }
+
+/// A query parameter named `url` (progenitor calls its own URL `_url` then) is sent, on
+/// the first attempt and on a retry; descriptions with carriage returns compile.
+#[tokio::test]
+async fn a_parameter_named_url_is_sent_on_every_attempt() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/extract/e1"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/extract/e1"))
+        .and(query_param("url", "https://example.com/page"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"title": "Example"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let page = client(&server)
+        .extractor_get()
+        .id("e1")
+        .url("https://example.com/page")
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(page.title.as_deref(), Some("Example"));
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}

@@ -599,6 +599,7 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItem
     let mut hooks = 0;
     let mut api_version = false;
     let mut exchange_at = None;
+    let mut url_at = None;
     for stmt in &send.block.stmts {
         // progenitor's hook calls: `let info = OperationInfo {…}`, `let result =
         // client.exec(request, &info).await`, `client.post(&result, &info).await?`,
@@ -628,9 +629,10 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItem
             api_version = true;
             continue;
         }
-        if binding.is_some_and(|(name, value)| {
-            name == "url" && matches!(value, syn::Expr::Macro(m) if m.mac.path.is_ident("format"))
-        }) {
+        // progenitor's `let url = format!("{}/…", client.baseurl, …)` (`_url` when a
+        // parameter is called `url`): recognised by its value, not its name.
+        if binding.is_some_and(|(_, value)| is_url_format(value)) {
+            url_at = Some(stmts.len());
             let (url, segments) = segments_in_url(stmt);
             if segments {
                 stmts.push(syn::parse_quote!(
@@ -684,7 +686,7 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItem
     }
     let at = exchange_at?;
     let after = stmts.split_off(at);
-    rebuilt_request(&mut stmts, &send.sig.output);
+    rebuilt_request(&mut stmts, url_at, &send.sig.output);
     stmts.push(syn::Stmt::Expr(syn::parse_quote!(Ok(response)), None));
     // The status `match` on the engine's answer: a plain function, called by the
     // generated `call()` in its own async block, so the decoded value (kilobytes for a
@@ -736,7 +738,7 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItem
 /// Runtime). A request built by moving a value (a streamed body) cannot be built twice:
 /// it goes to `Direct::exchange`, which sends a copy per attempt (or the request itself,
 /// once).
-fn rebuilt_request(stmts: &mut Vec<syn::Stmt>, output: &syn::ReturnType) {
+fn rebuilt_request(stmts: &mut Vec<syn::Stmt>, url_at: Option<usize>, output: &syn::ReturnType) {
     let once = |stmts: &mut Vec<syn::Stmt>| {
         stmts.push(syn::parse_quote! {
             let response = tether_call
@@ -744,10 +746,8 @@ fn rebuilt_request(stmts: &mut Vec<syn::Stmt>, output: &syn::ReturnType) {
                 .await?;
         });
     };
-    // From the `use` of `PathSegment` (added with the URL) or the URL itself.
-    let start = stmts
-        .iter()
-        .position(|s| matches!(s, syn::Stmt::Item(syn::Item::Use(_))) || shape::is_let(s, "url"));
+    // From the URL (and the `use` of `PathSegment` before it) on.
+    let start = url_at;
     let error = match output {
         syn::ReturnType::Type(_, ty) => generic_args(ty).get(1).cloned(),
         syn::ReturnType::Default => None,
@@ -889,6 +889,28 @@ fn segments_in_url(stmt: &syn::Stmt) -> (syn::Stmt, bool) {
 }
 
 /// Tokens as text without spaces (how `direct_send` recognises progenitor's statements).
+/// `format!("{}/…", client.baseurl, …)`: progenitor's request URL.
+fn is_url_format(expr: &syn::Expr) -> bool {
+    use syn::punctuated::Punctuated;
+    let syn::Expr::Macro(m) = expr else {
+        return false;
+    };
+    if !m.mac.path.is_ident("format") {
+        return false;
+    }
+    let Ok(args) = m
+        .mac
+        .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+    else {
+        return false;
+    };
+    let mut args = args.iter();
+    matches!(
+        (args.next().and_then(shape::str_lit), args.next()),
+        (Some(template), Some(base)) if template.starts_with("{}") && shape::is_field_of(base, "client", "baseurl")
+    )
+}
+
 /// progenitor's `header_map.append(HeaderName::from_static("api-version"), …)`.
 fn is_api_version_append(expr: &syn::Expr) -> bool {
     let syn::Expr::MethodCall(m) = shape::peel(expr) else {

@@ -76,6 +76,7 @@ pub fn project(contract: &Contract, policy: &Policy) -> Projection {
     }
 
     keep_expandable_as_ids(&mut doc, &mut report);
+    no_bare_carriage_returns(&mut doc, &mut report);
     strip_titles(&mut doc, &mut report);
     conform_defaults(&mut doc, &mut report);
     any_of_to_one_of(&mut doc, &mut report);
@@ -771,6 +772,38 @@ impl Lift<'_> {
             self.schema(&mut own, &name, &at, depth + 1);
             self.lifted.push((name, own));
         }
+    }
+}
+
+/// Descriptions become doc comments, where a bare `\r` does not compile (VTEX writes
+/// `\r\n` and lone `\r` in them): every line break in documentation text becomes `\n`.
+fn no_bare_carriage_returns(doc: &mut Value, report: &mut Report) {
+    fn visit(node: &mut Value, fixed: &mut usize) {
+        match node {
+            Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    match value {
+                        Value::String(text)
+                            if matches!(key.as_str(), "description" | "summary" | "title")
+                                && text.contains('\r') =>
+                        {
+                            *text = text.replace("\r\n", "\n").replace('\r', "\n");
+                            *fixed += 1;
+                        }
+                        _ => visit(value, fixed),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| visit(v, fixed)),
+            _ => {}
+        }
+    }
+    let mut fixed = 0;
+    visit(doc, &mut fixed);
+    if fixed > 0 {
+        report.changes.push(format!(
+            "{fixed} descriptions with carriage returns written with `\\n` line breaks"
+        ));
     }
 }
 

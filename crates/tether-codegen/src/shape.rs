@@ -20,11 +20,6 @@ pub(crate) fn let_binding(stmt: &syn::Stmt) -> Option<(&syn::Ident, &syn::Expr)>
     Some((&pat.ident, &local.init.as_ref()?.expr))
 }
 
-/// Whether `stmt` is `let <name> = …`.
-pub(crate) fn is_let(stmt: &syn::Stmt, name: &str) -> bool {
-    let_binding(stmt).is_some_and(|(ident, _)| ident == name)
-}
-
 /// The expression of an expression statement (`x;` or a trailing `x`).
 pub(crate) fn expr_stmt(stmt: &syn::Stmt) -> Option<&syn::Expr> {
     match stmt {
@@ -174,7 +169,7 @@ mod tests {
     #[test]
     fn shapes_match_whatever_the_spacing_or_the_qualification() {
         let s = stmt("let   result =client . exec( request , &info ) .await ;");
-        assert!(is_let(&s, "result"));
+        assert_eq!(let_binding(&s).unwrap().0, "result");
         assert!(calls_method_on(
             let_binding(&s).unwrap().1,
             "client",
@@ -189,7 +184,7 @@ mod tests {
             "OperationInfo"
         );
         let s = stmt("let x = format!(\"{}\", client.baseurl);");
-        assert!(is_let(&s, "x") && !is_let(&s, "y"));
+        assert_eq!(let_binding(&s).unwrap().0, "x");
         let field: syn::Expr = syn::parse_str("client.baseurl").unwrap();
         assert!(is_field_of(&field, "client", "baseurl"));
     }
