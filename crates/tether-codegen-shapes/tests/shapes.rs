@@ -100,6 +100,12 @@ async fn a_wrapped_list_streams_its_items_across_pages() {
 fn a_default_written_as_text_is_read_as_its_type() {
     let run: tether_codegen_shapes::types::Run = serde_json::from_value(json!({"id": 5})).unwrap();
     assert_eq!(run.attempt, 1);
+    assert_eq!(run.level.as_str(), "1", "the default, read as a string");
+    // `enum: [none, 1, 2]` on a string: the values are the strings "1" and "2".
+    let run: tether_codegen_shapes::types::Run =
+        serde_json::from_value(json!({"id": 5, "level": "2"})).unwrap();
+    assert_eq!(run.level.to_string(), "2");
+    assert!(!run.level.is_unknown());
 }
 
 /// A page-size parameter alone does not make a page: `keys/list` answers two arrays, so

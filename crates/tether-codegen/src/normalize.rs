@@ -807,34 +807,62 @@ fn no_bare_carriage_returns(doc: &mut Value, report: &mut Report) {
     }
 }
 
-/// typify refuses a `default` that does not conform to its schema's `type` ("value does not
-/// conform to the given schema"); descriptions write `default: 'false'` for a boolean or
-/// `'10'` for an integer. Such a default is read as the type says when the text is one
-/// (`"false"` → `false`), else dropped; each is counted in the header. The contract keeps it.
+/// typify refuses a `default` or an `enum` value that does not conform to its schema's
+/// `type` ("value does not conform to the given schema", "unexpected value type");
+/// descriptions write `default: 'false'` for a boolean, or `enum: [none, 1, 2]` for a
+/// string (YAML reads the unquoted numbers as numbers). Such a value is read as the type
+/// says when it can be (`"false"` → `false`, `1` → `"1"`), else dropped (an `enum` left
+/// empty is dropped whole); each is counted in the header. The contract keeps them.
 fn conform_defaults(doc: &mut Value, report: &mut Report) {
     let mut fixed = 0;
     walk_schemas_mut(doc, &mut |_, s| {
         let Some(o) = s.as_object_mut() else {
             return SchemaVisit::Descend;
         };
-        let (Some(ty), Some(default)) = (
-            o.get("type").and_then(Value::as_str).map(str::to_owned),
-            o.get("default").cloned(),
-        ) else {
+        let Some(ty) = o.get("type").and_then(Value::as_str).map(str::to_owned) else {
             return SchemaVisit::Descend;
         };
-        let conforms = match (ty.as_str(), &default) {
-            ("boolean", Value::Bool(_)) | ("string", Value::String(_)) => true,
-            ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
-            ("number", Value::Number(_)) | ("array", Value::Array(_)) => true,
-            ("object", Value::Object(_)) => true,
-            (_, Value::Null) => o.get("nullable") == Some(&Value::Bool(true)),
-            _ => false,
-        };
-        if conforms {
-            return SchemaVisit::Descend;
+        let nullable = o.get("nullable") == Some(&Value::Bool(true));
+        if let Some(default) = o.get("default").cloned() {
+            match conform(&default, &ty, nullable) {
+                Some(v) if v == default => {}
+                Some(v) => {
+                    o.insert("default".into(), v);
+                    fixed += 1;
+                }
+                None => {
+                    o.remove("default");
+                    fixed += 1;
+                }
+            }
         }
-        let read = default.as_str().and_then(|text| match ty.as_str() {
+        if let Some(Value::Array(values)) = o.get("enum").cloned() {
+            let conformed: Vec<Value> = values
+                .iter()
+                .filter_map(|v| conform(v, &ty, nullable))
+                .collect();
+            if conformed != values {
+                fixed += 1;
+                if conformed.is_empty() {
+                    o.remove("enum");
+                } else {
+                    o.insert("enum".into(), Value::Array(conformed));
+                }
+            }
+        }
+        SchemaVisit::Descend
+    });
+    if fixed > 0 {
+        report.changes.push(format!(
+            "{fixed} `default`/`enum` values that do not match their schema's type read as that type, or dropped"
+        ));
+    }
+}
+
+/// `value` as a value of JSON type `ty`, when it is one or reads as one.
+fn conform(value: &Value, ty: &str, nullable: bool) -> Option<Value> {
+    let read = |text: &str| -> Option<Value> {
+        match ty {
             "boolean" => text.parse::<bool>().ok().map(Value::Bool),
             "integer" => text.parse::<i64>().ok().map(Value::from),
             "number" => text
@@ -843,18 +871,18 @@ fn conform_defaults(doc: &mut Value, report: &mut Report) {
                 .and_then(serde_json::Number::from_f64)
                 .map(Value::Number),
             _ => None,
-        });
-        match read {
-            Some(v) => o.insert("default".into(), v),
-            None => o.remove("default"),
-        };
-        fixed += 1;
-        SchemaVisit::Descend
-    });
-    if fixed > 0 {
-        report.changes.push(format!(
-            "{fixed} `default` values that do not match their schema's type read as that type, or dropped"
-        ));
+        }
+    };
+    match (ty, value) {
+        (_, Value::Null) => nullable.then_some(Value::Null),
+        ("boolean", Value::Bool(_)) | ("string", Value::String(_)) => Some(value.clone()),
+        ("integer", Value::Number(n)) if n.is_i64() || n.is_u64() => Some(value.clone()),
+        ("number", Value::Number(_))
+        | ("array", Value::Array(_))
+        | ("object", Value::Object(_)) => Some(value.clone()),
+        ("string", Value::Number(_) | Value::Bool(_)) => Some(Value::String(value.to_string())),
+        (_, Value::String(text)) => read(text),
+        _ => None,
     }
 }
 

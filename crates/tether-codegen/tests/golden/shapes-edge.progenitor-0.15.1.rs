@@ -66,12 +66,78 @@ pub mod types {
         #[serde(default = "defaults::default_u64::<i64, 1>")]
         pub attempt: i64,
         pub id: i64,
+        #[serde(default = "defaults::run_level")]
+        pub level: RunLevel,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<RunStatus>,
     }
     impl Run {
         pub fn builder() -> builder::Run {
             Default::default()
+        }
+    }
+    ///`RunLevel`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum RunLevel {
+        #[serde(rename = "none")]
+        None,
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+    }
+    impl ::std::fmt::Display for RunLevel {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::None => f.write_str("none"),
+                Self::X1 => f.write_str("1"),
+                Self::X2 => f.write_str("2"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RunLevel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "none" => Ok(Self::None),
+                "1" => Ok(Self::X1),
+                "2" => Ok(Self::X2),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RunLevel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RunLevel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for RunLevel {
+        fn default() -> Self {
+            RunLevel::X1
         }
     }
     ///`RunStatus`
@@ -477,6 +543,7 @@ pub mod types {
         pub struct Run {
             attempt: ::std::result::Result<i64, ::std::string::String>,
             id: ::std::result::Result<i64, ::std::string::String>,
+            level: ::std::result::Result<super::RunLevel, ::std::string::String>,
             status: ::std::result::Result<
                 ::std::option::Option<super::RunStatus>,
                 ::std::string::String,
@@ -487,6 +554,7 @@ pub mod types {
                 Self {
                     attempt: Ok(super::defaults::default_u64::<i64, 1>()),
                     id: Err("no value supplied for id".to_string()),
+                    level: Ok(super::defaults::run_level()),
                     status: Ok(Default::default()),
                 }
             }
@@ -514,6 +582,18 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            pub fn level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::RunLevel>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for level: {e}")
+                    });
+                self
+            }
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::RunStatus>>,
@@ -535,6 +615,7 @@ pub mod types {
                 Ok(Self {
                     attempt: value.attempt?,
                     id: value.id?,
+                    level: value.level?,
                     status: value.status?,
                 })
             }
@@ -544,6 +625,7 @@ pub mod types {
                 Self {
                     attempt: Ok(value.attempt),
                     id: Ok(value.id),
+                    level: Ok(value.level),
                     status: Ok(value.status),
                 }
             }
@@ -840,6 +922,9 @@ pub mod types {
             <T as ::std::convert::TryFrom<u64>>::Error: ::std::fmt::Debug,
         {
             T::try_from(V).unwrap()
+        }
+        pub(super) fn run_level() -> super::RunLevel {
+            super::RunLevel::X1
         }
     }
     /// Error types.
