@@ -208,12 +208,12 @@ pub fn extract(upstream: &Value, req: &ExtractRequest) -> Result<Value, ExtractE
         let Some((section, name)) = rest.split_once('/') else {
             continue;
         };
-        if name.contains('/') {
-            // A node inside a component: the component itself is in the closure too.
-            continue;
-        }
+        // A node inside a component (Codat's `#/components/schemas/Report/definitions/…`)
+        // carries the whole component.
+        let name = name.split('/').next().unwrap_or(name);
+        let component = format!("/components/{section}/{name}");
         let name = name.replace("~1", "/").replace("~0", "~");
-        if let Some(v) = upstream.pointer(pointer) {
+        if let Some(v) = upstream.pointer(&component) {
             sections
                 .entry(section.to_owned())
                 .or_default()
@@ -497,6 +497,21 @@ mod tests {
         let params = &doc["paths"]["/v2/clusters/{cluster_id}/pools"]["get"]["parameters"];
         assert_eq!(params[0]["name"], "cluster_id");
         assert!(params[0].get("$ref").is_none());
+        let text = to_yaml(&doc);
+        crate::Document::from_bytes(std::path::Path::new("c.yaml"), text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn a_reference_into_a_component_carries_the_component() {
+        let upstream = json!({
+            "openapi": "3.0.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/r": {"get": {"operationId": "r", "responses": {"200": {"description": "ok",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report/definitions/dimension"}}}}}}}},
+            "components": {"schemas": {"Report": {"type": "object", "definitions": {"dimension": {"type": "string"}}}}}
+        });
+        let doc = extract(&upstream, &req(&["r"])).unwrap();
+        assert!(doc["components"]["schemas"]["Report"].is_object());
         let text = to_yaml(&doc);
         crate::Document::from_bytes(std::path::Path::new("c.yaml"), text.as_bytes()).unwrap();
     }
