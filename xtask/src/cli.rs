@@ -54,6 +54,9 @@ pub enum Command {
         /// Work folder: contracts, generated code, the check crate and report.md.
         #[arg(long, default_value = "target/corpus")]
         out: PathBuf,
+        /// Also time `cargo check` of each passing operation alone (median, p90).
+        #[arg(long)]
+        per_operation: bool,
     },
     /// Classify every change between two OpenAPI documents as breaking or not.
     /// Exit 0: nothing breaking; 1: breaking changes; 2: a document could not be loaded.

@@ -34,6 +34,8 @@ pub struct Options {
     pub seed: u64,
     /// Work folder (contracts, generated code, the check crate, the report).
     pub out: PathBuf,
+    /// Also time `cargo check` of each passing operation alone (median, p90).
+    pub per_operation: bool,
 }
 
 /// One sampled operation and how far it got.
@@ -146,7 +148,10 @@ pub fn run(root: &Path, options: &Options) -> Result<String> {
         }
     }
     let generated_secs = started.elapsed().as_secs_f64();
-    let check = type_check(root, &options.out, &mut cases)?;
+    let mut check = type_check(root, &options.out, &mut cases)?;
+    if options.per_operation {
+        check.alone = check_each_alone(root, &options.out, &cases)?;
+    }
     let report = render(options, &cases, unreadable, generated_secs, &check);
     write_atomic(&options.out.join("report.md"), report.as_bytes())?;
     Ok(report)
@@ -177,10 +182,11 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Timings of the type-check rounds.
+/// Timings of the type-check rounds, and of each passing module checked alone.
 #[derive(Debug, Default)]
 struct Check {
     rounds: Vec<(usize, f64)>,
+    alone: Vec<f64>,
 }
 
 /// `cargo check` the generated modules together; take out failing ones and repeat.
@@ -288,6 +294,32 @@ debug = false
     anyhow::bail!("the generated modules still do not compile after 8 rounds")
 }
 
+/// `cargo check` of the check crate holding one passing module, for each: the time of
+/// checking that operation's client (plus cargo's own start, the same for each).
+fn check_each_alone(root: &Path, out: &Path, cases: &[Case]) -> Result<Vec<f64>> {
+    let dir = out.join("check");
+    let mut times = Vec::new();
+    for case in cases.iter().filter(|c| c.failure.is_none()) {
+        let m = &case.module;
+        let lib =
+            format!("#![allow(warnings, clippy::all)]\npub mod {m} {{ include!(\"{m}.rs\"); }}\n");
+        write_atomic(&dir.join("src/lib.rs"), lib.as_bytes())?;
+        let started = Instant::now();
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["check", "--quiet", "--manifest-path"])
+            .arg(dir.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", root.join("target/corpus-check"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .context("cannot run cargo check")?;
+        anyhow::ensure!(status.success(), "{m} passed with the others but not alone");
+        times.push(started.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times)
+}
+
 fn percentile(sorted: &[usize], p: f64) -> usize {
     if sorted.is_empty() {
         return 0;
@@ -352,6 +384,20 @@ fn render(
             r,
             "- cargo check of the passing modules: {:.2} s per operation ({n} modules, {s:.1} s)",
             s / (*n).max(1) as f64
+        );
+    }
+    if !check.alone.is_empty() {
+        let at = |p: f64| {
+            let i = ((check.alone.len() - 1) as f64 * p).round() as usize;
+            check.alone[i]
+        };
+        let _ = writeln!(
+            r,
+            "- cargo check of each passing operation alone ({} checks, cargo's own start included): median {:.2} s, p90 {:.2} s, max {:.2} s",
+            check.alone.len(),
+            at(0.5),
+            at(0.9),
+            at(1.0)
         );
     }
     let _ = writeln!(r, "\n## Failures by stage and construct\n");

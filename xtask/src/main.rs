@@ -19,6 +19,7 @@ fn main() -> ExitCode {
             per_provider,
             seed,
             out,
+            per_operation,
         } => xtask::corpus::run(
             &root,
             &xtask::corpus::Options {
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
                 per_provider,
                 seed,
                 out: root.join(out),
+                per_operation,
             },
         )
         .map(|report| {

@@ -297,6 +297,13 @@ async fn a_vendor_json_response_is_typed() {
         .await;
     let report = client(&server).reports_get().id("r1").call().await.unwrap();
     assert_eq!(report.rows, 42);
+    // `period` refers into `report/definitions`: typed through its hoisted copy.
+    let typed: tether_codegen_shapes::types::ReportsGetResponse =
+        serde_json::from_value(json!({"rows": 1, "period": "week"})).unwrap();
+    assert_eq!(
+        typed.period,
+        Some(tether_codegen_shapes::types::ReportDefinitionsPeriod::Week)
+    );
 }
 
 /// A JSON response without a schema is any JSON; a component named like a prelude item is

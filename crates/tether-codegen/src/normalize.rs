@@ -123,6 +123,7 @@ pub fn project(contract: &Contract, policy: &Policy) -> Projection {
         }
     }
     dedupe_enums(&mut doc, &mut report);
+    hoist_nested_references(&mut doc, &mut report);
     trim_components(&mut doc, &mut report);
     rename_prelude_components(&mut doc, &mut report);
     name_inline_collisions(&mut doc, &mut report);
@@ -588,6 +589,106 @@ const PRELUDE: &[&str] = &[
     "Into", "Clone",
 ];
 
+/// progenitor follows a `$ref` only to a component; Codat refers into a component's
+/// `definitions` (`#/components/schemas/Report/definitions/reportDimension`, "is missing").
+/// Each such target is copied to a component of its own (`Report-definitions-reportDimension`,
+/// a name no component has) and the references point there; recorded in the header.
+fn hoist_nested_references(doc: &mut Value, report: &mut Report) {
+    fn nested_targets(node: &Value, out: &mut BTreeSet<String>) {
+        match node {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    if let Ok(t) = tether_contract::reference::target(r) {
+                        let nested = t
+                            .strip_prefix("/components/schemas/")
+                            .is_some_and(|rest| rest.contains('/'));
+                        if nested {
+                            out.insert(t);
+                        }
+                    }
+                }
+                map.values().for_each(|v| nested_targets(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| nested_targets(v, out)),
+            _ => {}
+        }
+    }
+    let mut moved: BTreeMap<String, String> = BTreeMap::new();
+    // Hoisted schemas may refer into components again: repeat until nothing is nested.
+    for _ in 0..8 {
+        let mut targets = BTreeSet::new();
+        nested_targets(doc, &mut targets);
+        targets.retain(|t| !moved.contains_key(t));
+        if targets.is_empty() {
+            break;
+        }
+        for target in targets {
+            let Some(schema) = doc.pointer(&target).cloned() else {
+                continue;
+            };
+            let rest = target.trim_start_matches("/components/schemas/");
+            let base: String = rest
+                .split('/')
+                .map(|t| t.replace("~1", "/").replace("~0", "~"))
+                .collect::<Vec<_>>()
+                .join("-");
+            let Some(schemas) = doc
+                .pointer_mut("/components/schemas")
+                .and_then(Value::as_object_mut)
+            else {
+                return;
+            };
+            let mut name = base.clone();
+            let mut n = 2;
+            while schemas.contains_key(&name) {
+                name = format!("{base}-{n}");
+                n += 1;
+            }
+            schemas.insert(name.clone(), schema);
+            moved.insert(target, name);
+        }
+        let targets: BTreeMap<String, String> = moved
+            .iter()
+            .map(|(t, name)| {
+                (
+                    t.clone(),
+                    format!("#/components/schemas/{}", escape_token(name)),
+                )
+            })
+            .collect();
+        rewrite_refs(doc, &targets);
+    }
+    if !moved.is_empty() {
+        report.changes.push(format!(
+            "references into a component's nested schemas point to copies of their own: {}",
+            moved
+                .iter()
+                .map(|(t, name)| format!("`#{t}` → `{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+}
+
+/// Every `$ref` whose canonical target is a key of `targets` rewritten to its value.
+fn rewrite_refs(node: &mut Value, targets: &BTreeMap<String, String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get_mut("$ref") {
+                if let Some(new) = tether_contract::reference::target(r)
+                    .ok()
+                    .and_then(|t| targets.get(&t))
+                {
+                    *r = new.clone();
+                }
+            }
+            map.values_mut().for_each(|v| rewrite_refs(v, targets));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, targets)),
+        _ => {}
+    }
+}
+
 /// A component whose type name would be a [`PRELUDE`] name is renamed `<Name>Schema` (with
 /// every `$ref` to it), recorded in the header.
 fn rename_prelude_components(doc: &mut Value, report: &mut Report) {
@@ -624,24 +725,7 @@ fn rename_prelude_components(doc: &mut Value, report: &mut Report) {
             )
         })
         .collect();
-    fn rewrite(node: &mut Value, targets: &BTreeMap<String, String>) {
-        match node {
-            Value::Object(map) => {
-                if let Some(Value::String(r)) = map.get_mut("$ref") {
-                    if let Some(new) = tether_contract::reference::target(r)
-                        .ok()
-                        .and_then(|t| targets.get(&t))
-                    {
-                        *r = new.clone();
-                    }
-                }
-                map.values_mut().for_each(|v| rewrite(v, targets));
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| rewrite(v, targets)),
-            _ => {}
-        }
-    }
-    rewrite(doc, &targets);
+    rewrite_refs(doc, &targets);
     if let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)

@@ -50,9 +50,66 @@ pub mod types {
             Default::default()
         }
     }
+    ///`ReportDefinitionsPeriod`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ReportDefinitionsPeriod {
+        #[serde(rename = "day")]
+        Day,
+        #[serde(rename = "week")]
+        Week,
+    }
+    impl ::std::fmt::Display for ReportDefinitionsPeriod {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Day => f.write_str("day"),
+                Self::Week => f.write_str("week"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ReportDefinitionsPeriod {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "day" => Ok(Self::Day),
+                "week" => Ok(Self::Week),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ReportDefinitionsPeriod {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ReportDefinitionsPeriod {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`ReportsGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ReportsGetResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub period: ::std::option::Option<ReportDefinitionsPeriod>,
         pub rows: i64,
     }
     impl ReportsGetResponse {
@@ -503,16 +560,35 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct ReportsGetResponse {
+            period: ::std::result::Result<
+                ::std::option::Option<super::ReportDefinitionsPeriod>,
+                ::std::string::String,
+            >,
             rows: ::std::result::Result<i64, ::std::string::String>,
         }
         impl ::std::default::Default for ReportsGetResponse {
             fn default() -> Self {
                 Self {
+                    period: Ok(Default::default()),
                     rows: Err("no value supplied for rows".to_string()),
                 }
             }
         }
         impl ReportsGetResponse {
+            pub fn period<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ReportDefinitionsPeriod>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.period = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for period: {e}")
+                    });
+                self
+            }
             pub fn rows<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -531,12 +607,18 @@ pub mod types {
             fn try_from(
                 value: ReportsGetResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { rows: value.rows? })
+                Ok(Self {
+                    period: value.period?,
+                    rows: value.rows?,
+                })
             }
         }
         impl ::std::convert::From<super::ReportsGetResponse> for ReportsGetResponse {
             fn from(value: super::ReportsGetResponse) -> Self {
-                Self { rows: Ok(value.rows) }
+                Self {
+                    period: Ok(value.period),
+                    rows: Ok(value.rows),
+                }
             }
         }
         #[derive(Clone, Debug)]
