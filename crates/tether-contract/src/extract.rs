@@ -189,11 +189,22 @@ pub fn extract(upstream: &Value, req: &ExtractRequest) -> Result<Value, ExtractE
         for r in refs {
             let pointer =
                 reference::target(&r).map_err(|e| ExtractError::Upstream(e.to_string()))?;
-            if needed.insert(pointer.clone()) {
-                let target = upstream.pointer(&pointer).ok_or_else(|| {
-                    ExtractError::Upstream(reference::RefError::Dangling(r.clone()).to_string())
-                })?;
-                queue.push(target.clone());
+            // A node inside a component carries the whole component (below), so every
+            // reference of the component is followed, not only the node's.
+            let component = pointer
+                .strip_prefix("/components/")
+                .and_then(|rest| {
+                    let mut tokens = rest.splitn(3, '/');
+                    Some(format!("/components/{}/{}", tokens.next()?, tokens.next()?))
+                })
+                .unwrap_or_else(|| pointer.clone());
+            for p in [pointer, component] {
+                if needed.insert(p.clone()) {
+                    let target = upstream.pointer(&p).ok_or_else(|| {
+                        ExtractError::Upstream(reference::RefError::Dangling(r.clone()).to_string())
+                    })?;
+                    queue.push(target.clone());
+                }
             }
         }
     }
@@ -508,10 +519,15 @@ mod tests {
             "info": {"title": "t", "version": "1"},
             "paths": {"/r": {"get": {"operationId": "r", "responses": {"200": {"description": "ok",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report/definitions/dimension"}}}}}}}},
-            "components": {"schemas": {"Report": {"type": "object", "definitions": {"dimension": {"type": "string"}}}}}
+            "components": {"schemas": {
+                "Report": {"type": "object", "definitions": {"dimension": {"type": "string"}, "other": {"$ref": "#/components/schemas/Category"}}},
+                "Category": {"type": "string"}
+            }}
         });
         let doc = extract(&upstream, &req(&["r"])).unwrap();
         assert!(doc["components"]["schemas"]["Report"].is_object());
+        // What the rest of the component refers to is carried too.
+        assert!(doc["components"]["schemas"]["Category"].is_object());
         let text = to_yaml(&doc);
         crate::Document::from_bytes(std::path::Path::new("c.yaml"), text.as_bytes()).unwrap();
     }
