@@ -917,7 +917,16 @@ pub fn tolerate_unreadable_keywords(
     doc: &mut Value,
     tolerated: &mut Vec<crate::model::Tolerated>,
 ) {
-    let root = doc.clone();
+    /// A finding, or a discriminator mapping entry to check once the walk is over (its
+    /// target is looked up in the whole document, which the walk holds mutably).
+    enum Found {
+        Dropped(String, String),
+        Mapping {
+            at: String,
+            key: String,
+            target: Value,
+        },
+    }
     let mut found = Vec::new();
     visit_schemas(doc, &mut String::new(), false, &mut |at, schema| {
         let Some(obj) = schema.as_object_mut() else {
@@ -930,7 +939,7 @@ pub fn tolerate_unreadable_keywords(
             };
             if let Some(why) = why {
                 let pattern = obj.remove("pattern").unwrap_or_default();
-                found.push((
+                found.push(Found::Dropped(
                     format!("{at}/pattern"),
                     format!("`pattern: {pattern}` is not a regular expression the validator reads ({why}); not checked"),
                 ));
@@ -944,34 +953,53 @@ pub fn tolerate_unreadable_keywords(
         };
         if obj.get("type").is_some_and(|t| !known(t)) {
             let ty = obj.remove("type").unwrap_or_default();
-            found.push((
+            found.push(Found::Dropped(
                 format!("{at}/type"),
                 format!("`type: {ty}` is not an OpenAPI 3.0 type; any type accepted"),
             ));
         }
         if let Some(mapping) = obj
-            .get_mut("discriminator")
-            .and_then(|d| d.get_mut("mapping"))
-            .and_then(Value::as_object_mut)
+            .get("discriminator")
+            .and_then(|d| d.get("mapping"))
+            .and_then(Value::as_object)
         {
-            mapping.retain(|value, target| {
-                let resolves = target.as_str().is_some_and(|t| {
-                    if t.starts_with('#') {
-                        crate::reference::resolve(&root, t).is_ok()
-                    } else {
-                        root.pointer(&format!("/components/schemas/{}", escape_token(t))).is_some()
-                    }
+            for (key, target) in mapping {
+                found.push(Found::Mapping {
+                    at: at.to_owned(),
+                    key: key.clone(),
+                    target: target.clone(),
                 });
-                if !resolves {
-                    found.push((
-                        format!("{at}/discriminator/mapping/{}", escape_token(value)),
-                        format!("mapping target `{target}` does not resolve; the value dispatches by trying each member"),
-                    ));
-                }
-                resolves
-            });
+            }
         }
     });
+    let resolves = |target: &Value| {
+        target.as_str().is_some_and(|t| {
+            if t.starts_with('#') {
+                crate::reference::resolve(doc, t).is_ok()
+            } else {
+                doc.pointer(&format!("/components/schemas/{}", escape_token(t)))
+                    .is_some()
+            }
+        })
+    };
+    let mut unresolved = Vec::new();
+    let found: Vec<(String, String)> = found
+        .into_iter()
+        .filter_map(|f| match f {
+            Found::Dropped(pointer, message) => Some((pointer, message)),
+            Found::Mapping { target, .. } if resolves(&target) => None,
+            Found::Mapping { at, key, target } => {
+                let pointer = format!("{at}/discriminator/mapping/{}", escape_token(&key));
+                unresolved.push((format!("{at}/discriminator/mapping"), key));
+                Some((pointer, format!("mapping target `{target}` does not resolve; the value dispatches by trying each member")))
+            }
+        })
+        .collect();
+    for (mapping, key) in unresolved {
+        if let Some(mapping) = doc.pointer_mut(&mapping).and_then(Value::as_object_mut) {
+            mapping.shift_remove(&key);
+        }
+    }
     for (pointer, message) in found {
         tolerated.push(crate::model::Tolerated::from(&ContractError::invalid(
             path,
