@@ -180,31 +180,24 @@ pub fn normalize_dialect_with(
     };
     if dialect == Dialect::V31 {
         let lenient = reading == Reading::Lenient;
-        let tolerate = |tolerated: &mut Vec<Tolerated>, e: ContractError| {
-            if !lenient {
-                return Err(e);
-            }
-            tolerated.push(Tolerated::from(&e));
-            Ok(())
-        };
         if doc.get("webhooks").is_some() {
-            tolerate(tolerated, ContractError::Unsupported {
+            reading.tolerate(ContractError::Unsupported {
                 path: path.to_owned(),
                 pointer: "/webhooks".into(),
                 construct: "webhooks".into(),
                 message: "OpenAPI 3.1 top-level webhooks have no 3.0 form; describe inbound payloads in a webhooks.vN.yaml contract instead".into(),
-            })?;
+            }, tolerated)?;
             if let Some(obj) = doc.as_object_mut() {
                 obj.remove("webhooks");
             }
         }
         while let Some(ptr) = find_callbacks(doc) {
-            tolerate(tolerated, ContractError::Unsupported {
+            reading.tolerate(ContractError::Unsupported {
                 path: path.to_owned(),
                 pointer: ptr.clone(),
                 construct: "callbacks".into(),
                 message: "callbacks in an OpenAPI 3.1 document are not converted; remove them from the contract".into(),
-            })?;
+            }, tolerated)?;
             remove_pointer(doc, &ptr);
         }
         let mut failure = None;

@@ -217,6 +217,24 @@ pub enum Reading {
     Lenient,
 }
 
+impl Reading {
+    /// Strict: `error`. Lenient: `error` remembered in `tolerated`, and the caller goes on
+    /// with its fallback.
+    pub(crate) fn tolerate(
+        self,
+        error: ContractError,
+        tolerated: &mut Vec<Tolerated>,
+    ) -> Result<(), ContractError> {
+        match self {
+            Reading::Strict => Err(error),
+            Reading::Lenient => {
+                tolerated.push(Tolerated::from(&error));
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Something a lenient reading accepted that a strict one refuses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tolerated {
@@ -262,13 +280,7 @@ impl<'a> Reader<'a> {
 
     /// Strict: the error. Lenient: remembered, and the caller goes on with its fallback.
     fn tolerate(&mut self, error: ContractError) -> Result<(), ContractError> {
-        match self.reading {
-            Reading::Strict => Err(error),
-            Reading::Lenient => {
-                self.tolerated.push(Tolerated::from(&error));
-                Ok(())
-            }
-        }
+        self.reading.tolerate(error, &mut self.tolerated)
     }
 
     pub(crate) fn invalid(
