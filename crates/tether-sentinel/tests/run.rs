@@ -84,6 +84,38 @@ fn malformed_checks_file_is_a_config_error_naming_the_file() {
 }
 
 #[test]
+fn a_check_of_a_writing_operation_is_refused_when_the_checks_file_loads() {
+    // A copy of the repository's contracts with a check of Stripe's POST /v1/customers.
+    let dir = tempfile::tempdir().unwrap();
+    let contracts = dir.path().join("contracts/stripe");
+    std::fs::create_dir_all(&contracts).unwrap();
+    for file in ["customers.v1.yaml", "provider.yaml"] {
+        std::fs::copy(
+            root().join("contracts/stripe").join(file),
+            contracts.join(file),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("sentinels")).unwrap();
+    std::fs::write(
+        dir.path().join("sentinels/checks.yaml"),
+        "stripe.customers.v1:\n  GetCustomers: {limit: \"3\"}\n  PostCustomers: {email: a@example.com}\n",
+    )
+    .unwrap();
+    let mut opts = options("stripe", &[]);
+    opts.root = dir.path().to_owned();
+    let err = run_provider(&opts, &mut |_| panic!("no check may run")).unwrap_err();
+    assert!(matches!(err, SentinelError::Config { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("sentinels/checks.yaml")
+            && text.contains("`PostCustomers` is POST /v1/customers")
+            && text.contains("only call GET and HEAD"),
+        "{text}"
+    );
+}
+
+#[test]
 fn unknown_drift_is_refused_before_any_call() {
     let err = run_provider(
         &options("github", &["github.repos.v1:repos/get:explode:/x"]),
