@@ -98,13 +98,10 @@ pub fn inputs(contract: &Path) -> Vec<PathBuf> {
     vec![contract.to_owned(), dir.join("provider.yaml")]
 }
 
-/// Write through a temporary file and rename, so a failed build never leaves half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CodegenError> {
-    let tmp = path.with_extension("rs.tmp");
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|source| CodegenError::Io {
-            path: path.to_owned(),
-            source,
-        })
+/// [`tether_contract::atomic::write_atomic`], as a [`CodegenError`].
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CodegenError> {
+    tether_contract::atomic::write_atomic(path, bytes).map_err(|e| CodegenError::Io {
+        path: e.path,
+        source: e.source,
+    })
 }

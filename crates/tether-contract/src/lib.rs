@@ -5,6 +5,7 @@
 //! Every failure is a [`ContractError`] naming the file and the JSON pointer (or line)
 //! of the problem; nothing here panics on any input.
 
+pub mod atomic;
 pub mod diff;
 pub mod document;
 pub mod error;

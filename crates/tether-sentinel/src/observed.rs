@@ -6,19 +6,10 @@ use serde_json::{json, Value};
 
 use crate::SentinelError;
 
-/// Write through a temporary file in the same folder and rename: never a partial file.
+/// [`tether_contract::atomic::write_atomic`], as a [`SentinelError`].
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SentinelError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(SentinelError::io(dir))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes).map_err(SentinelError::io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(SentinelError::io(path))
+    tether_contract::atomic::write_atomic(path, bytes)
+        .map_err(|e| SentinelError::io(e.path)(e.source))
 }
 
 /// Save `body` as `dir/observed/<contract>/<op>.observed.json`. Headers are left out (they

@@ -11,6 +11,7 @@ use super::constraints::display_value;
 use super::schemas::{Differ, Dir};
 use super::walk::{child, elements, entries, escape, is_true, resolve, Node};
 use super::{ChangeKind, Severity};
+use crate::model::is_json_media_type;
 
 /// The HTTP methods an OpenAPI 3.0 path item can hold.
 const METHODS: [&str; 8] = [
@@ -221,16 +222,6 @@ fn requirements<'a>(list: &Node<'a>) -> Vec<Requirement<'a>> {
         .collect()
 }
 
-fn is_json(media_type: &str) -> bool {
-    let base = media_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    base == "application/json" || base.ends_with("+json")
-}
-
 /// The media type compared in a `content` map: `application/json`, else the first `+json`
 /// one, else the first one listed.
 fn pick_media<'a>(content: &Node<'a>) -> Option<(&'a str, Node<'a>)> {
@@ -244,7 +235,7 @@ fn pick_media<'a>(content: &Node<'a>) -> Option<(&'a str, Node<'a>)> {
                 .trim()
                 .eq_ignore_ascii_case("application/json")
         })
-        .or_else(|| map.keys().find(|k| is_json(k)))
+        .or_else(|| map.keys().find(|k| is_json_media_type(k)))
         .or_else(|| map.keys().next())?;
     Some((key.as_str(), child(content, key)?))
 }
@@ -600,7 +591,7 @@ impl<'a> Differ<'a> {
     fn media(&mut self, dir: Dir, label: String, old: (&str, Node<'a>), new: (&str, Node<'a>)) {
         let (old_type, old_media) = old;
         let (new_type, new_media) = new;
-        if old_type != new_type && !(is_json(old_type) && is_json(new_type)) {
+        if old_type != new_type && !(is_json_media_type(old_type) && is_json_media_type(new_type)) {
             self.push(
                 Severity::Breaking,
                 ChangeKind::MediaTypeChanged,
