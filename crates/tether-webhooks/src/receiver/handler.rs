@@ -1,0 +1,313 @@
+//! The delivery handler: [`receive`] takes one request from its size and content type
+//! to the inbox commit and the 2xx, and the helpers build its tagged responses.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use tether_contract::validate::RequestBody;
+
+use super::{Endpoint, Shared};
+use crate::inbox::{InboxError, NewDelivery, Stored};
+use crate::payload::ValidationMode;
+use crate::replay::StoreError;
+use crate::{Rejection, Scheme};
+
+/// What became of a delivery, attached to its response for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Outcome {
+    pub(super) outcome: &'static str,
+    pub(super) reason: &'static str,
+}
+
+fn tagged(mut response: Response, outcome: &'static str, reason: &'static str) -> Response {
+    response
+        .extensions_mut()
+        .insert(Outcome { outcome, reason });
+    response
+}
+
+fn reject(r: &Rejection) -> Response {
+    let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    tagged(
+        (
+            status,
+            axum::Json(json!({"error": r.kind(), "message": r.to_string()})),
+        )
+            .into_response(),
+        "rejected",
+        r.kind(),
+    )
+}
+
+fn unavailable(what: &str) -> Response {
+    // The only 5xx: our storage failed; the provider should retry.
+    tagged(
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({"error": "unavailable", "message": what})),
+        )
+            .into_response(),
+        "unavailable",
+        "",
+    )
+}
+
+/// How long a receiver may hold a delivery's claim: far longer than storing takes, short
+/// enough that a receiver that died holding it delays the provider's redelivery little.
+const CLAIM_HOLD: Duration = Duration::from_secs(30);
+
+/// Another receiver is storing this delivery right now: not an error of the sender, and
+/// not an acknowledgement either (that receiver may still fail), so 409 and the provider
+/// redelivers later, when the delivery is either stored (answered 200 duplicate) or free.
+fn in_progress(key: &str) -> Response {
+    tagged(
+        (
+            StatusCode::CONFLICT,
+            axum::Json(json!({"error": "in_progress", "delivery": key, "message": "another receiver is storing this delivery; retry later"})),
+        )
+            .into_response(),
+        "in_progress",
+        "",
+    )
+}
+
+fn ok(status: &'static str, key: &str) -> Response {
+    tagged(
+        (
+            StatusCode::OK,
+            axum::Json(json!({"status": status, "delivery": key})),
+        )
+            .into_response(),
+        status,
+        "",
+    )
+}
+
+fn essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+pub(super) async fn receive(
+    shared: &Shared,
+    ep: &Endpoint,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let limit = shared.limits.max_body;
+    let announced = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(size) = announced.filter(|s| *s > limit) {
+        return reject(&Rejection::BodyTooLarge { size, limit });
+    }
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let media = essence(&content_type);
+    if !ep.content_types.contains(&media) {
+        return reject(&Rejection::UnsupportedContentType {
+            content_type,
+            accepted: ep.content_types.join(", "),
+        });
+    }
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    let bytes =
+        match http_body_util::BodyExt::collect(http_body_util::Limited::new(body, cap)).await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return reject(&Rejection::BodyTooLarge {
+                    size: limit.saturating_add(1),
+                    limit,
+                });
+            }
+            Err(e) => {
+                return tagged(
+                (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(
+                        json!({"error": "body", "message": format!("cannot read the body: {e}")}),
+                    ),
+                )
+                    .into_response(),
+                "rejected",
+                "body",
+            );
+            }
+        };
+    let now = shared.clock.now_unix();
+    let verified = match ep.verifier.verify(&headers, &bytes, now) {
+        Ok(v) => v,
+        Err(r) => return reject(&r),
+    };
+    let json_body: Option<Value> = if media == "application/json" || media.ends_with("+json") {
+        serde_json::from_slice(&bytes).ok()
+    } else {
+        None
+    };
+    let scheme = ep.verifier.scheme();
+    let key = match delivery_key(scheme, &headers, verified.delivery_id, json_body.as_ref()) {
+        Ok(k) => k,
+        Err(r) => return reject(&r),
+    };
+    let replay_key = format!("{}:{key}", ep.name);
+    match shared.replay.contains(&replay_key, now).await {
+        Ok(true) => return ok("duplicate", &key),
+        Ok(false) => {}
+        Err(e) => return unavailable(&store_message(&e)),
+    }
+    let event = event_name(scheme, &headers, json_body.as_ref());
+    let mut findings = None;
+    if let (Some((contract, mode)), Some(event)) = (&ep.contract, &event) {
+        if let Some(op) = contract.operation_for(event, json_body.as_ref()) {
+            let result = match &json_body {
+                Some(v) => contract.validate(op, &media, RequestBody::Json(v)),
+                None => contract.validate(op, &media, RequestBody::Raw(&bytes)),
+            };
+            if let Err(errors) = result {
+                let list: Vec<Value> = errors
+                    .iter()
+                    .map(|e| json!({"pointer": e.pointer, "keyword": e.keyword, "message": e.message}))
+                    .collect();
+                if *mode == ValidationMode::Enforce {
+                    return tagged(
+                        (
+                            StatusCode::BAD_REQUEST,
+                            axum::Json(
+                                json!({"error": "contract", "operation": op, "findings": list}),
+                            ),
+                        )
+                            .into_response(),
+                        "rejected",
+                        "contract",
+                    );
+                }
+                findings = Some(Value::Array(list).to_string());
+            }
+        }
+    }
+    let stored_headers = headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let delivery = NewDelivery {
+        source: ep.name.clone(),
+        key: key.clone(),
+        event,
+        headers: stored_headers,
+        body: bytes.to_vec(),
+        received_at: now,
+        findings,
+    };
+    // Receivers sharing the replay store (Redis) store a delivery only while holding its
+    // claim; the one that stores it marks it seen before giving the claim back, so a
+    // receiver that gets the claim afterwards finds it seen (checked again below).
+    match shared.replay.claim(&replay_key, CLAIM_HOLD).await {
+        Ok(true) => {}
+        Ok(false) => return in_progress(&key),
+        Err(e) => return unavailable(&store_message(&e)),
+    }
+    match shared.replay.contains(&replay_key, now).await {
+        Ok(false) => {}
+        seen => {
+            let _ = shared.replay.release(&replay_key).await;
+            return match seen {
+                Err(e) => unavailable(&store_message(&e)),
+                _ => ok("duplicate", &key),
+            };
+        }
+    }
+    let stored = match shared.inbox.store(delivery).await {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = shared.replay.release(&replay_key).await;
+            return unavailable(&inbox_message(&e));
+        }
+    };
+    let tolerance = ep.verifier.tolerance();
+    let ttl = shared.limits.replay_ttl.max(tolerance.saturating_mul(2));
+    // Best effort: the inbox row already guarantees no second record in this inbox; a
+    // shared store that missed this write answers later copies with a claim of their own.
+    let _ = shared.replay.insert_if_absent(&replay_key, ttl, now).await;
+    let _ = shared.replay.release(&replay_key).await;
+    match stored {
+        Stored::Inserted { .. } => ok("accepted", &key),
+        Stored::Duplicate => ok("duplicate", &key),
+    }
+}
+
+fn store_message(e: &StoreError) -> String {
+    format!("replay store unavailable: {e}")
+}
+
+fn inbox_message(e: &InboxError) -> String {
+    format!("inbox unavailable: {e}")
+}
+
+/// The provider's id for a delivery: `X-GitHub-Delivery`, Stripe's event `id`,
+/// `webhook-id`, Slack's `event_id`; failing those, a digest of the signature header
+/// (unique per signed timestamp and body).
+fn delivery_key(
+    scheme: Scheme,
+    headers: &HeaderMap,
+    from_header: Option<&str>,
+    body: Option<&Value>,
+) -> Result<String, Rejection> {
+    if let Some(id) = from_header.filter(|s| !s.is_empty()) {
+        return Ok(id.to_owned());
+    }
+    let from_body = |field: &str| {
+        body.and_then(|b| b.get(field))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let found = match scheme {
+        Scheme::GitHub => {
+            return Err(Rejection::MissingHeader {
+                name: "X-GitHub-Delivery",
+            })
+        }
+        Scheme::Stripe => from_body("id"),
+        Scheme::Slack => from_body("event_id"),
+        Scheme::Standard => None,
+    };
+    Ok(found.unwrap_or_else(|| {
+        let sig = headers
+            .get(scheme.signature_header())
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        format!("sig:{}", tether_contract::sha256_hex(sig))
+    }))
+}
+
+fn event_name(scheme: Scheme, headers: &HeaderMap, body: Option<&Value>) -> Option<String> {
+    let field = |b: &Value, f: &str| b.get(f).and_then(Value::as_str).map(str::to_owned);
+    match scheme {
+        Scheme::GitHub => headers
+            .get("X-GitHub-Event")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        Scheme::Stripe | Scheme::Standard => body.and_then(|b| field(b, "type")),
+        Scheme::Slack => body.and_then(|b| {
+            b.get("event")
+                .and_then(|e| field(e, "type"))
+                .or_else(|| field(b, "type"))
+        }),
+    }
+}
