@@ -25,7 +25,7 @@ use crate::error::{describe_reqwest, Attempt, CallReport, Error, ProviderDetail}
 use crate::limit::{applicable_limits, Adaptive, Headroom, LocalLimits, RateLimitStore};
 use crate::meta::{OperationMeta, RequestDefaults};
 use crate::paginate::{cursor_next, link_next, same_origin, NextPage};
-use crate::retry::{transport_verdict, RetryPolicy, RetryQuota, Verdict};
+use crate::retry::{transport_verdict, Budget, Cause, Decision, RetryPolicy, RetryQuota};
 use crate::telemetry::OperationKeys;
 
 /// Header carrying our correlation id.
@@ -942,8 +942,8 @@ impl Inner {
                     }
                 };
                 let outcome = match &response {
-                    Ok(r) if verdict.reason == "success" => success_outcome(r.status),
-                    Ok(r) => Cow::Owned(format!("{} {}", r.status, verdict.reason)),
+                    Ok(r) if verdict.cause == Cause::Success => success_outcome(r.status),
+                    Ok(r) => Cow::Owned(format!("{} {}", r.status, verdict.cause)),
                     Err((_, m)) => Cow::Owned(m.clone()),
                 };
                 report.attempts.push(Attempt {
@@ -953,18 +953,35 @@ impl Inner {
                     elapsed,
                     waited,
                 });
-                if let Some(wait) = self.retry_wait(
-                    &verdict,
-                    retry_possible,
+                let budget = Budget {
                     attempt,
+                    resendable: retry_possible,
                     deadline,
-                    &mut last_retry_cost,
-                    &mut report,
-                )? {
-                    retrying(s, op, &report, attempt, wait, verdict.reason);
-                    s.clock.sleep(wait).await;
-                    waited = wait;
-                    continue;
+                    clock: s.clock.as_ref(),
+                    quota: &s.shared.quota,
+                };
+                match s.retry.decide(&verdict, &budget) {
+                    Decision::Retry { wait, cost } => {
+                        last_retry_cost = Some(cost);
+                        retrying(s, op, &report, attempt, wait, verdict.cause);
+                        s.clock.sleep(wait).await;
+                        waited = wait;
+                        continue;
+                    }
+                    Decision::RateLimited { wait, reset_at } => {
+                        return Err(Error::RateLimited {
+                            report: Box::new(report),
+                            wait,
+                            reset_at,
+                        })
+                    }
+                    Decision::QuotaExhausted => {
+                        if let Some(a) = report.attempts.last_mut() {
+                            a.outcome.to_mut().push_str(" (retry quota exhausted)");
+                        }
+                        tracing::warn!(target: "tether", provider = s.defaults.provider, "retry quota exhausted; not retrying");
+                    }
+                    Decision::Stop => {}
                 }
                 return match response {
                     Ok(mut received) => {
@@ -997,48 +1014,6 @@ impl Inner {
                     Err((true, _)) => Err(timed_out(s, report, started)),
                     Err((false, message)) => Err(transport(report, message)),
                 };
-            }
-        }
-    }
-
-    /// `Some(wait)` when the call should be retried after `wait`.
-    fn retry_wait(
-        &self,
-        verdict: &Verdict,
-        retry_possible: bool,
-        attempt: u32,
-        deadline: Instant,
-        last_retry_cost: &mut Option<u32>,
-        report: &mut CallReport,
-    ) -> Result<Option<Duration>, Error> {
-        let s = &*self.0;
-        if !verdict.retryable || !retry_possible || attempt >= s.retry.max_attempts {
-            return Ok(None);
-        }
-        let wait = verdict.wait.unwrap_or_else(|| s.retry.backoff(attempt));
-        let remaining = deadline.saturating_duration_since(s.clock.now());
-        if wait >= remaining {
-            if verdict.throttled {
-                return Err(Error::RateLimited {
-                    report: Box::new(std::mem::take(report)),
-                    wait,
-                    reset_at: verdict.reset_at,
-                });
-            }
-            return Ok(None);
-        }
-        let timeoutish = matches!(verdict.reason, "attempt timed out" | "transport error");
-        match s.shared.quota.acquire(timeoutish) {
-            Some(cost) => {
-                *last_retry_cost = Some(cost);
-                Ok(Some(wait))
-            }
-            None => {
-                if let Some(a) = report.attempts.last_mut() {
-                    a.outcome.to_mut().push_str(" (retry quota exhausted)");
-                }
-                tracing::warn!(target: "tether", provider = s.defaults.provider, "retry quota exhausted; not retrying");
-                Ok(None)
             }
         }
     }
@@ -1333,10 +1308,10 @@ fn retrying(
     report: &CallReport,
     attempt: u32,
     wait: Duration,
-    reason: &'static str,
+    reason: Cause,
 ) {
     metrics::counter!(crate::telemetry::names::RETRIES, "provider" => s.defaults.provider, "operation" => op.id).increment(1);
-    tracing::info!(target: "tether", provider = s.defaults.provider, operation = op.id, correlation_id = report.correlation_id.as_str(), attempt, wait_ms = wait.as_millis() as u64, reason, "retrying");
+    tracing::info!(target: "tether", provider = s.defaults.provider, operation = op.id, correlation_id = report.correlation_id.as_str(), attempt, wait_ms = wait.as_millis() as u64, reason = reason.as_str(), "retrying");
 }
 
 #[cold]

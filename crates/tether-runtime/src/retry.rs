@@ -12,13 +12,108 @@
 //!
 //! Transport errors and timeouts are always retryable. Whether a retryable outcome is
 //! actually retried also depends on the request (idempotent method or idempotency key),
-//! the attempts left, the deadline and the quota — decided by the engine.
+//! the attempts left, the deadline and the quota: [`RetryPolicy::decide`], the one place
+//! the engine asks.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::HeaderMap;
 use tether_contract::policy::{Jitter, Policy, RetryRule};
+
+use crate::clock::Clock;
+
+/// Which classifier decided about one attempt's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// A status below 400.
+    Success,
+    /// The policy's `header_decides` header said `true`.
+    ProviderSaysRetry,
+    /// The policy's `header_decides` header said `false`.
+    ProviderForbidsRetry,
+    /// 429, or a 403 with the policy's rate-limit signals.
+    RateLimited,
+    /// A 403 without rate-limit signals.
+    PermissionDenied,
+    /// A status in the policy's `never_retry_statuses`.
+    NeverRetried,
+    /// A status in the policy's `retryable_statuses`.
+    TransientStatus,
+    /// Any other status of 400 or more.
+    NotRetryable,
+    /// No response within the attempt timeout.
+    AttemptTimedOut,
+    /// No response: connection refused, reset, DNS, TLS.
+    Transport,
+}
+
+impl Cause {
+    /// The words logs and the attempt list use (`retrying … reason="rate limited"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Success => "success",
+            Cause::ProviderSaysRetry => "provider header says retry",
+            Cause::ProviderForbidsRetry => "provider header forbids retry",
+            Cause::RateLimited => "rate limited",
+            Cause::PermissionDenied => "permission denied (403 without rate-limit signals)",
+            Cause::NeverRetried => "status never retried",
+            Cause::TransientStatus => "transient status",
+            Cause::NotRetryable => "status not retryable",
+            Cause::AttemptTimedOut => "attempt timed out",
+            Cause::Transport => "transport error",
+        }
+    }
+
+    /// No response came back: a retry costs the quota's timeout price.
+    pub fn is_no_response(self) -> bool {
+        matches!(self, Cause::AttemptTimedOut | Cause::Transport)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the call has left to spend on another attempt.
+pub struct Budget<'a> {
+    /// The attempt just made (1 for the first).
+    pub attempt: u32,
+    /// The request can be sent again (idempotent, or carrying an idempotency key, and its
+    /// body can be re-sent).
+    pub resendable: bool,
+    /// The call's deadline.
+    pub deadline: Instant,
+    /// The call's clock (read only when a retry is otherwise allowed).
+    pub clock: &'a dyn Clock,
+    /// The shared retry quota.
+    pub quota: &'a RetryQuota,
+}
+
+/// What to do after an attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// The outcome is final: hand it to the caller.
+    Stop,
+    /// Final because the retry quota cannot pay for another attempt.
+    QuotaExhausted,
+    /// Throttled, and the wait does not fit before the deadline: fail with the wait.
+    RateLimited {
+        /// How long the provider asked to wait.
+        wait: Duration,
+        /// When its window resets, if it said.
+        reset_at: Option<SystemTime>,
+    },
+    /// Sleep `wait`, then send again; `cost` was taken from the quota.
+    Retry {
+        /// The backoff or the provider's wait.
+        wait: Duration,
+        /// Quota tokens taken (given back when the call succeeds).
+        cost: u32,
+    },
+}
 
 /// What one response or failure means for retrying.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,26 +127,26 @@ pub struct Verdict {
     /// When the provider's window resets, if it said.
     pub reset_at: Option<SystemTime>,
     /// Which classifier decided (for logs and the attempt list).
-    pub reason: &'static str,
+    pub cause: Cause,
 }
 
 impl Verdict {
-    fn fin(reason: &'static str) -> Self {
+    fn fin(cause: Cause) -> Self {
         Self {
             retryable: false,
             throttled: false,
             wait: None,
             reset_at: None,
-            reason,
+            cause,
         }
     }
-    fn retry(reason: &'static str) -> Self {
+    fn retry(cause: Cause) -> Self {
         Self {
             retryable: true,
             throttled: false,
             wait: None,
             reset_at: None,
-            reason,
+            cause,
         }
     }
 }
@@ -98,19 +193,19 @@ impl RetryPolicy {
         now: SystemTime,
     ) -> Verdict {
         if status < 400 {
-            return Verdict::fin("success");
+            return Verdict::fin(Cause::Success);
         }
         for rule in &self.rules {
             match rule {
                 RetryRule::HeaderDecides { header, .. } => {
                     match header_str(headers, header).map(str::trim) {
                         Some(v) if v.eq_ignore_ascii_case("true") => {
-                            let mut v = Verdict::retry("provider header says retry");
+                            let mut v = Verdict::retry(Cause::ProviderSaysRetry);
                             v.throttled = status == 429;
                             return v;
                         }
                         Some(v) if v.eq_ignore_ascii_case("false") => {
-                            return Verdict::fin("provider header forbids retry");
+                            return Verdict::fin(Cause::ProviderForbidsRetry);
                         }
                         _ => {}
                     }
@@ -145,16 +240,16 @@ impl RetryPolicy {
                             throttled: true,
                             wait: Some(wait),
                             reset_at: reset_at.or_else(|| Some(now + wait)),
-                            reason: "rate limited",
+                            cause: Cause::RateLimited,
                         },
-                        None => Verdict::fin("permission denied (403 without rate-limit signals)"),
+                        None => Verdict::fin(Cause::PermissionDenied),
                     };
                 }
                 RetryRule::RateLimit403 { .. } => {}
             }
         }
         if self.never.contains(&status) {
-            return Verdict::fin("status never retried");
+            return Verdict::fin(Cause::NeverRetried);
         }
         if self.retryable.contains(&status) {
             let throttled = status == 429;
@@ -168,14 +263,43 @@ impl RetryPolicy {
                 throttled,
                 wait,
                 reset_at: wait.map(|w| now + w),
-                reason: if throttled {
-                    "rate limited"
+                cause: if throttled {
+                    Cause::RateLimited
                 } else {
-                    "transient status"
+                    Cause::TransientStatus
                 },
             };
         }
-        Verdict::fin("status not retryable")
+        Verdict::fin(Cause::NotRetryable)
+    }
+
+    /// Whether to send again after an attempt classified as `verdict`: a retryable
+    /// outcome, a resendable request, an attempt left, a wait (the provider's, else the
+    /// jittered backoff) that ends before the deadline, and a quota that pays for it. A
+    /// throttled outcome whose wait does not fit is [`Decision::RateLimited`], so the
+    /// caller learns when to come back instead of getting the 429.
+    pub fn decide(&self, verdict: &Verdict, budget: &Budget<'_>) -> Decision {
+        if !verdict.retryable || !budget.resendable || budget.attempt >= self.max_attempts {
+            return Decision::Stop;
+        }
+        let wait = verdict.wait.unwrap_or_else(|| self.backoff(budget.attempt));
+        let remaining = budget
+            .deadline
+            .saturating_duration_since(budget.clock.now());
+        if wait >= remaining {
+            return if verdict.throttled {
+                Decision::RateLimited {
+                    wait,
+                    reset_at: verdict.reset_at,
+                }
+            } else {
+                Decision::Stop
+            };
+        }
+        match budget.quota.acquire(verdict.cause.is_no_response()) {
+            Some(cost) => Decision::Retry { wait, cost },
+            None => Decision::QuotaExhausted,
+        }
     }
 
     /// The backoff before retry number `retry` (1 for the first retry), jittered.
@@ -197,9 +321,9 @@ impl RetryPolicy {
 /// A transport failure (no response) is always worth another attempt.
 pub fn transport_verdict(timed_out: bool) -> Verdict {
     Verdict::retry(if timed_out {
-        "attempt timed out"
+        Cause::AttemptTimedOut
     } else {
-        "transport error"
+        Cause::Transport
     })
 }
 
@@ -406,6 +530,64 @@ mod tests {
         assert!(
             samples.iter().any(|d| *d < Duration::from_secs(2)),
             "jitter spreads delays"
+        );
+    }
+
+    #[test]
+    fn decide_retries_only_what_the_budget_allows() {
+        use crate::clock::ManualClock;
+        let p = RetryPolicy::from_policy(&policy("github")); // 4 attempts
+        let clock = ManualClock::default();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let quota = RetryQuota::new(15, 5, 10, 1);
+        let budget = |attempt, resendable, deadline_in: u64| Budget {
+            attempt,
+            resendable,
+            deadline: clock.now() + Duration::from_secs(deadline_in),
+            clock: &clock,
+            quota: &quota,
+        };
+        let transient = p.classify(502, &HeaderMap::new(), b"", now);
+        assert_eq!(transient.cause, Cause::TransientStatus);
+        // A 502 on the first attempt of a resendable request: a jittered backoff, 5 tokens.
+        match p.decide(&transient, &budget(1, true, 90)) {
+            Decision::Retry { wait, cost } => {
+                assert!(wait <= Duration::from_secs(1));
+                assert_eq!(cost, 5);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Final: not retryable, not resendable, no attempt left.
+        let denied = p.classify(404, &HeaderMap::new(), b"", now);
+        assert_eq!(p.decide(&denied, &budget(1, true, 90)), Decision::Stop);
+        assert_eq!(p.decide(&transient, &budget(1, false, 90)), Decision::Stop);
+        assert_eq!(p.decide(&transient, &budget(4, true, 90)), Decision::Stop);
+        // A throttled wait past the deadline fails with the wait; an unthrottled one stops.
+        let limited = headers(&[("retry-after", "30")]);
+        let v = p.classify(429, &limited, b"", now);
+        assert_eq!(v.cause, Cause::RateLimited);
+        assert_eq!(
+            p.decide(&v, &budget(1, true, 10)),
+            Decision::RateLimited {
+                wait: Duration::from_secs(30),
+                reset_at: Some(now + Duration::from_secs(30)),
+            }
+        );
+        let slow = Verdict {
+            wait: Some(Duration::from_secs(30)),
+            ..transient.clone()
+        };
+        assert_eq!(p.decide(&slow, &budget(1, true, 10)), Decision::Stop);
+        // No response costs the timeout price; an empty quota refuses.
+        let timed_out = transport_verdict(true);
+        assert!(timed_out.cause.is_no_response());
+        assert!(matches!(
+            p.decide(&timed_out, &budget(1, true, 90)),
+            Decision::Retry { cost: 10, .. }
+        ));
+        assert_eq!(
+            p.decide(&timed_out, &budget(1, true, 90)),
+            Decision::QuotaExhausted
         );
     }
 
