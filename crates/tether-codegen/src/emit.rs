@@ -61,10 +61,14 @@ pub fn render(contract_path: &Path) -> Result<Generated, CodegenError> {
     sends.visit_file_mut(&mut file);
     let mut direct = DirectSends::default();
     direct.visit_file_mut(&mut file);
-    // After `DirectSends`, which derives `read_direct` from progenitor's own `send`.
-    SendDecodesFromBody.visit_file_mut(&mut file);
+    if !direct.unrecognised.is_empty() {
+        return Err(CodegenError::Unrouted {
+            contract: contract_path.to_owned(),
+            builders: direct.unrecognised.join(", "),
+        });
+    }
     let extras = extras(&contract, &policy, &projection, &sends, contract_path);
-    let calls = call_methods(&contract, &policy, &sends, &direct.builders);
+    let calls = call_methods(&contract, &policy, &sends);
     let extras: syn::File = syn::parse2(extras).map_err(|e| CodegenError::Syntax {
         contract: contract_path.to_owned(),
         message: e.to_string(),
@@ -520,64 +524,51 @@ impl VisitMut for SendSignatures {
     }
 }
 
-/// Beside each builder's `send()`, a `send_direct(call)` for the generated `call()`:
-/// the same request building, then, in place of progenitor's three hooks,
-/// [`tether_runtime::call::Direct::exchange`] (the `pre` and `exec` hooks' work), and the
-/// same status `match` reading the engine's bytes (`Answer::decode`) instead of a
-/// `reqwest::Response` rebuilt for `from_response` to collect and copy again. A `send()`
-/// whose shape is not the one recognised here (a streamed or upgraded body, hooks
-/// written differently by another progenitor version) gets no `send_direct`, and its
-/// `call()` goes through `send()` and the hooks as before.
+/// Every builder's way into the engine, derived from progenitor's `send()`:
+/// `send_direct(call)`, the same request building, then, in place of progenitor's three
+/// hooks, [`tether_runtime::call::Direct::exchange`] (policy headers and wire format,
+/// then the engine); and `read_direct(answer)`, the same status `match` reading the
+/// engine's bytes (`Answer::decode`). `send()` itself becomes the two through a `Direct`
+/// (progenitor's signature and error type kept), as do `call()` and `stream()`
+/// ([`call_methods`]): one call path. A `send()` whose shape is not the one recognised
+/// here (an upgraded body, hooks written differently by another progenitor version) is
+/// named, and the build fails ([`CodegenError::Unrouted`]): a call that bypassed the
+/// engine would have no auth, retries, limits or validation.
 #[derive(Default)]
 struct DirectSends {
-    /// Builders that got a `send_direct`.
-    builders: std::collections::BTreeSet<String>,
+    /// Builders whose `send()` was not recognised.
+    unrecognised: Vec<String>,
 }
 
 impl VisitMut for DirectSends {
     fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
-        let Some((name, direct)) =
-            builder_send(item).and_then(|(name, send)| Some((name, direct_send(send)?)))
+        let Some((name, direct)) = builder_send(item).map(|(name, send)| (name, direct_send(send)))
         else {
             return;
         };
-        item.items.push(syn::ImplItem::Fn(direct.0));
-        item.items.push(syn::ImplItem::Fn(direct.1));
-        self.builders.insert(name);
-    }
-}
-
-/// progenitor's `send()` (the hooks path: `builder.send()`, streams) reads a body with
-/// `ResponseValue::from_response`, i.e. `serde_json::from_slice`; it is rewritten to
-/// `tether_runtime::call::from_response`, the same function over
-/// `tether_runtime::json::from_body` (one UTF-8 check per body, not one per string: the
-/// same value and the same errors, faster; BENCHMARKS.md § Runtime).
-struct SendDecodesFromBody;
-
-impl VisitMut for SendDecodesFromBody {
-    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
-        if builder_send(item).is_none() {
+        let Some((send_direct, read_direct, operation)) = direct else {
+            self.unrecognised.push(format!("builder::{name}"));
             return;
-        }
+        };
         for i in &mut item.items {
             if let syn::ImplItem::Fn(f) = i {
                 if f.sig.ident == "send" {
-                    FromResponse.visit_block_mut(&mut f.block);
+                    f.block = syn::parse_quote!({
+                        let mut tether_call = tether_runtime::call::Direct::new(
+                            &super::DEFAULTS,
+                            #operation,
+                            tether_runtime::CallOptions::new(),
+                        );
+                        match self.send_direct(&mut tether_call).await {
+                            Ok(answer) => Self::read_direct(answer),
+                            Err(e) => Err(e),
+                        }
+                    });
                 }
             }
         }
-    }
-}
-
-/// `ResponseValue::from_response(x)` → `tether_runtime::call::from_response(x)`.
-struct FromResponse;
-
-impl VisitMut for FromResponse {
-    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
-        syn::visit_mut::visit_expr_call_mut(self, call);
-        if calls_path(call, "from_response") {
-            *call.func = syn::parse_quote!(tether_runtime::call::from_response);
-        }
+        item.items.push(syn::ImplItem::Fn(send_direct));
+        item.items.push(syn::ImplItem::Fn(read_direct));
     }
 }
 
@@ -592,11 +583,13 @@ fn calls_path(c: &syn::ExprCall, last: &str) -> bool {
 }
 
 /// `send_direct` (request building and the engine, returning its `Answer`) and
-/// `read_direct` (the status `match` decoding it) derived from progenitor's `send`, or
-/// `None` when `send` does not have the recognised shape.
-fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItemFn)> {
+/// `read_direct` (the status `match` decoding it) derived from progenitor's `send`, with
+/// the operation's name in progenitor's `OperationInfo`; `None` when `send` does not
+/// have the recognised shape.
+fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItemFn, String)> {
     let mut stmts: Vec<syn::Stmt> = Vec::with_capacity(send.block.stmts.len());
     let mut hooks = 0;
+    let mut operation = None;
     let mut api_version = false;
     let mut exchange_at = None;
     let mut url_at = None;
@@ -607,6 +600,7 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItem
         let binding = shape::let_binding(stmt);
         let hook = match binding {
             Some((name, value)) if name == "info" => {
+                operation = operation_id(value);
                 shape::last_segment(value).is_some_and(|s| s == "OperationInfo")
             }
             Some((name, value)) if name == "result" => {
@@ -727,7 +721,24 @@ fn direct_send(send: &syn::ImplItemFn) -> Option<(syn::ImplItemFn, syn::ImplItem
     f.sig.output = syn::parse_quote!(-> Result<tether_runtime::call::Answer, #error>);
     f.vis = syn::parse_quote!(pub(crate));
     f.attrs = vec![syn::parse_quote!(#[doc(hidden)])];
-    Some((f, read))
+    Some((f, read, operation?))
+}
+
+/// `"repos_get"` of progenitor's `OperationInfo { operation_id: "repos_get" }`.
+fn operation_id(value: &syn::Expr) -> Option<String> {
+    let syn::Expr::Struct(s) = value else {
+        return None;
+    };
+    s.fields.iter().find_map(|f| match (&f.member, &f.expr) {
+        (
+            syn::Member::Named(name),
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(id),
+                ..
+            }),
+        ) if name == "operation_id" => Some(id.value()),
+        _ => None,
+    })
 }
 
 /// The request building of a `send_direct` (from its URL to progenitor's `let mut
@@ -972,7 +983,11 @@ impl VisitMut for ReadAnswer {
                     *expr = syn::parse_quote!(Error::UnexpectedResponse(#arg.into_response()));
                     return;
                 }
-                if call_to(expr, "stream").is_some() || call_to(expr, "upgrade").is_some() {
+                if let Some(arg) = call_to(expr, "stream") {
+                    *expr = syn::parse_quote!(#arg.stream());
+                    return;
+                }
+                if call_to(expr, "upgrade").is_some() {
                     self.unsupported = true;
                 }
             }
@@ -1079,38 +1094,25 @@ fn page_items(
 }
 
 /// `call()`, `call_with(options)` on every builder and `stream()` on paginated ones:
-/// the typed entry points through the runtime.
-fn call_methods(
-    contract: &Contract,
-    policy: &Policy,
-    sends: &SendSignatures,
-    direct: &std::collections::BTreeSet<String>,
-) -> TokenStream {
+/// the typed entry points through the runtime, each through the builder's
+/// `send_direct`/`read_direct` ([`DirectSends`]).
+fn call_methods(contract: &Contract, policy: &Policy, sends: &SendSignatures) -> TokenStream {
     let items = contract.doc.operations.iter().filter_map(|op| {
         let rust_name = snake(&op.id);
         let builder_name = pascal(&rust_name);
         let (ok, err) = sends.sends.get(&builder_name)?;
         let builder = format_ident!("{}", builder_name);
-        let body = if direct.contains(&builder_name) {
-            // Progenitor's request building, then the engine, then the body decoded
-            // once (`send_direct`, derived from `send`; BENCHMARKS.md § Runtime).
-            // The `Direct` is made before the block, so the block holds it (options
-            // included) once rather than the options and then the `Direct` as well.
-            quote! {
-                let mut call = tether_runtime::call::Direct::new(&DEFAULTS, #rust_name, options);
-                async move {
-                    let result = match self.send_direct(&mut call).await {
-                        Ok(answer) => Self::read_direct(answer),
-                        Err(e) => Err(e),
-                    };
-                    call.finish(result)
-                }
-            }
-        } else {
-            // Through progenitor's `send()` and hooks: the typed response is moved once
-            // (by `Call`), and progenitor's future is boxed once (it is kilobytes).
-            quote! {
-                tether_runtime::call::run(&DEFAULTS, #rust_name, options, Box::pin(self.send()))
+        // Progenitor's request building, then the engine, then the body decoded once.
+        // The `Direct` is made before the block, so the block holds it (options
+        // included) once rather than the options and then the `Direct` as well.
+        let body = quote! {
+            let mut call = tether_runtime::call::Direct::new(&DEFAULTS, #rust_name, options);
+            async move {
+                let result = match self.send_direct(&mut call).await {
+                    Ok(answer) => Self::read_direct(answer),
+                    Err(e) => Err(e),
+                };
+                call.finish(result)
             }
         };
         let call = quote! {
@@ -1144,10 +1146,16 @@ fn call_methods(
                     Item = Result<<#ok as tether_runtime::Page>::Item, tether_runtime::Error<#err>>,
                 > + 'a {
                     tether_runtime::paginate::stream(
-                        &DEFAULTS,
-                        #rust_name,
                         self,
-                        |b: Self| b.send(),
+                        |b: Self, options| async move {
+                            let mut call =
+                                tether_runtime::call::Direct::new(&DEFAULTS, #rust_name, options);
+                            let result = match b.send_direct(&mut call).await {
+                                Ok(answer) => Self::read_direct(answer),
+                                Err(e) => Err(e),
+                            };
+                            call.finish_page(result)
+                        },
                         tether_runtime::CallOptions::new(),
                     )
                 }
@@ -1399,34 +1407,10 @@ fn extras(
             }
         }
 
-        impl ClientHooks<tether_runtime::Inner> for Client {
-            async fn pre<E>(
-                &self,
-                request: &mut reqwest::Request,
-                info: &OperationInfo,
-            ) -> ::std::result::Result<(), Error<E>> {
-                self.inner
-                    .prepare(request, info.operation_id)
-                    .map(|_| ())
-                    .map_err(|e| Error::InvalidRequest(e.to_string()))
-            }
-
-            async fn exec(
-                &self,
-                request: reqwest::Request,
-                info: &OperationInfo,
-            ) -> reqwest::Result<reqwest::Response> {
-                self.inner.exec(&self.client, request, info.operation_id).await
-            }
-
-            async fn post<E>(
-                &self,
-                result: &reqwest::Result<reqwest::Response>,
-                _info: &OperationInfo,
-            ) -> ::std::result::Result<(), Error<E>> {
-                tether_runtime::engine::post_hook(result)
-            }
-        }
+        // progenitor's generated code asserts the trait; every call goes through
+        // `tether_runtime::call::Direct` instead of the hooks, which keep progenitor's
+        // defaults and are never called.
+        impl ClientHooks<tether_runtime::Inner> for Client {}
 
         /// Deserialize a raw response body of `operation` (contract id) into the generated
         /// type for `status`: the success type for 2xx, the error type for 4xx/5xx.
@@ -1528,7 +1512,9 @@ mod tests {
              204u16 => Ok(ResponseValue::empty(response)),
              _ => Err(Error::UnexpectedResponse(response)),",
         );
-        let (direct, read) = super::direct_send(&send).expect("progenitor's shape is recognised");
+        let (direct, read, operation) =
+            super::direct_send(&send).expect("progenitor's shape is recognised");
+        assert_eq!(operation, "repos_get", "from progenitor's OperationInfo");
         let text = super::flat(&direct);
         let read = super::flat(&read);
         assert!(
@@ -1622,14 +1608,23 @@ mod tests {
         assert!(!text.contains("letbuild="), "{text}");
     }
 
-    /// A streamed body (or any shape not recognised) keeps `call()` on `send()` and the
-    /// hooks: no `send_direct` is derived.
+    /// A streamed response body is read from the engine's bytes; an upgraded one, or hooks
+    /// written differently, get no `send_direct` (and `render` names the builder).
     #[test]
-    fn a_streamed_body_or_an_unknown_shape_gets_no_send_direct() {
+    fn a_streamed_body_is_read_from_the_answer_and_an_unknown_shape_is_refused() {
         let streamed = progenitor_send(
             "200u16 => Ok(ResponseValue::stream(response)), _ => Err(Error::UnexpectedResponse(response)),",
         );
-        assert!(super::direct_send(&streamed).is_none());
+        let (_, read, _) = super::direct_send(&streamed).expect("a stream is recognised");
+        assert!(
+            super::flat(&read).contains("200u16=>Ok(response.stream()),"),
+            "{}",
+            super::flat(&read)
+        );
+        let upgraded = progenitor_send(
+            "101u16 => ResponseValue::upgrade(response).await, _ => Err(Error::UnexpectedResponse(response)),",
+        );
+        assert!(super::direct_send(&upgraded).is_none());
         let mut no_hooks = progenitor_send("_ => Err(Error::UnexpectedResponse(response)),");
         no_hooks
             .block
@@ -1661,6 +1656,16 @@ mod tests {
                 "{contract}: every send_direct() has its read_direct()"
             );
             let flat: String = code.split_whitespace().collect();
+            // One call path: progenitor's own send() goes through a Direct too, and
+            // nothing calls progenitor's hooks.
+            assert_eq!(
+                flat.matches("tether_runtime::call::Direct::new(&super::DEFAULTS,").count(),
+                sends,
+                "{contract}"
+            );
+            for hook in ["(&mutrequest,&info)", "(request,&info)", "(&result,&info)"] {
+                assert!(!flat.contains(hook), "{contract}: {hook}");
+            }
             // No operation of these contracts streams its request body: every one
             // builds its request again for a retry instead of copying it.
             assert_eq!(
@@ -1668,24 +1673,15 @@ mod tests {
                 sends,
                 "{contract}"
             );
-            // Every path parameter of a send_direct is a `path_segment()`: each
-            // `encode_path` left is one of send()'s.
-            assert_eq!(
-                flat.matches(".path_segment()").count(),
-                flat.matches("encode_path(").count(),
-                "{contract}"
-            );
-            // `send()` (the hooks path, streams) reads bodies with Tether's
-            // `from_response` (one UTF-8 check per body), never progenitor's.
+            // Every path parameter is a `path_segment()`: no `encode_path` (progenitor's
+            // send() body, which had them, is gone).
+            assert!(flat.contains(".path_segment()"), "{contract}");
+            assert!(!flat.contains("encode_path("), "{contract}");
+            // Bodies are decoded from the engine's bytes, never by progenitor's
+            // `from_response`.
             assert!(
-                !flat.contains("ResponseValue::from_response("),
-                "{contract}: a send() still decodes with progenitor's from_response"
-            );
-            assert!(
-                flat.matches("tether_runtime::call::from_response(response)")
-                    .count()
-                    >= sends,
-                "{contract}: every send() decodes with tether_runtime::call::from_response"
+                !flat.contains("from_response("),
+                "{contract}: a send() still decodes a reqwest::Response"
             );
             // Builders start required parameters without a heap string; `send()` names
             // a parameter never set.
@@ -1695,8 +1691,8 @@ mod tests {
             );
             assert_eq!(
                 flat.matches("Err(::std::string::String::new())").count(),
-                flat.matches("ife.is_empty(){").count() / 2,
-                "{contract}: each lazily named parameter is named in send() and send_direct()"
+                flat.matches("ife.is_empty(){").count(),
+                "{contract}: each lazily named parameter is named in send_direct()"
             );
         }
     }
@@ -1732,17 +1728,11 @@ mod tests {
         let mut direct = super::DirectSends::default();
         direct.visit_file_mut(&mut file);
         let text = prettyplease::unparse(&file);
-        // Every send() but the one reading a stream gets its send_direct() and read_direct().
-        assert_eq!(
-            direct.builders.len(),
-            sends - streamed,
-            "{:?}",
-            direct.builders
-        );
-        assert_eq!(
-            text.matches("pub(crate) async fn send_direct(").count(),
-            sends - streamed
-        );
+        // Every send(), the ones reading a stream included, gets its send_direct() and
+        // read_direct().
+        assert!(direct.unrecognised.is_empty(), "{:?}", direct.unrecognised);
+        assert_eq!(text.matches("pub(crate) async fn send_direct(").count(), sends);
+        assert_eq!(text.matches("Ok(response.stream())").count(), streamed);
         // Every required parameter's message is made only when it was never set (in send():
         // new() holds no message any more).
         assert_eq!(
@@ -1756,14 +1746,14 @@ mod tests {
         assert_eq!(
             flat.matches("String::with_capacity(client.baseurl.len()")
                 .count(),
-            sends - streamed
+            sends
         );
         // Requests built from a moved body (raw bytes) are sent as built; every other one
         // is rebuilt for a retry.
         assert_eq!(
             flat.matches("tether_call.exchange_rebuilding(").count()
                 + flat.matches("tether_call.exchange(").count(),
-            sends - streamed
+            sends
         );
         assert!(
             flat.matches("tether_call.exchange(").count() >= 2,

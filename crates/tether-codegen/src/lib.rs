@@ -7,8 +7,9 @@
 //! The output starts with a provenance header (contract path, version, SHA-256,
 //! generator version) and adds, beside progenitor's typed client: the operation metadata
 //! table, the provider's request defaults, the contract and policy embedded for run-time
-//! validation, `Client::new(base_url)` with the policy applied, and the `ClientHooks`
-//! implementation that routes every call through `tether-runtime`.
+//! validation, `Client::new(base_url)` with the policy applied, and every builder's
+//! `send()`, `call()` and `stream()` routed through `tether-runtime`'s engine
+//! (`tether_runtime::call::Direct`; progenitor's hooks are not used).
 //!
 //! Progenitor panics (`assert!`, `todo!`) on several inputs; the call is wrapped so that a
 //! build never shows a panic, only an error naming the construct.
@@ -52,6 +53,15 @@ pub enum CodegenError {
         contract: PathBuf,
         /// syn's message.
         message: String,
+    },
+    /// A builder's `send()` has a shape Tether does not recognise, so its calls could
+    /// not go through the engine.
+    #[error("{contract}: progenitor's `send()` of {builders} has a shape tether-codegen does not recognise, so its calls cannot go through the Tether runtime (fix: teach `direct_send` in tether-codegen/src/emit.rs that shape; `cargo test -p tether-codegen --lib golden` shows progenitor's output; or drop the operation from the contract)")]
+    Unrouted {
+        /// Contract path.
+        contract: PathBuf,
+        /// The builders, `builder::ReposGet, …`.
+        builders: String,
     },
     /// Writing the output failed.
     #[error("cannot write {path}: {source}")]

@@ -1,16 +1,10 @@
-//! One logical call as the caller sees it: per-call options, and progenitor's result
-//! turned into the typed [`Error`].
+//! One logical call as the caller sees it: per-call options ([`CallOptions`]), the
+//! generated code's way into the engine ([`Direct`]: its `call()`, `stream()` and
+//! `send()` all go through it), and progenitor's result turned into the typed [`Error`].
 //!
-//! progenitor's hooks cannot return our error type (`exec` returns a
-//! `reqwest::Result`), so the engine leaves its outcome in a task-local [`CallContext`]
-//! that [`run`] sets up around the generated `send()` future. Without that context
-//! (`builder.send()` called directly) the hooks still do everything, and a runtime
-//! failure reaches the caller as progenitor's `Error::Custom` with the same message.
+//! `call()` and `stream()` return [`Error`]; progenitor's own `send()` keeps progenitor's
+//! error type, a runtime failure in it being `Error::Custom` with the same message.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use progenitor_client::ResponseValue;
@@ -64,21 +58,22 @@ impl CallOptions {
     }
 }
 
-/// What the engine leaves for [`run`].
+/// What the engine reported about a [`Direct`] call, for its typed error and its next
+/// page.
 #[derive(Debug, Default)]
-pub(crate) struct Outcome {
-    pub(crate) failure: Option<Error<serde_json::Value>>,
-    pub(crate) report: Option<CallReport>,
-    pub(crate) status: Option<u16>,
-    pub(crate) detail: Option<Box<ProviderDetail>>,
-    pub(crate) next: Option<Box<NextPage>>,
+struct Outcome {
+    failure: Option<Error<serde_json::Value>>,
+    report: Option<CallReport>,
+    status: Option<u16>,
+    detail: Option<Box<ProviderDetail>>,
+    next: Option<Box<NextPage>>,
 }
 
 impl Outcome {
     /// Keep what the caller's typed error needs from the engine's result (report,
     /// status, provider detail, next page; or the failure itself), and hand on the
     /// response, or the failure's message, to progenitor's code.
-    pub(crate) fn keep(
+    fn keep(
         &mut self,
         result: Result<crate::engine::Exchange, Error>,
     ) -> Result<Answer, String> {
@@ -105,128 +100,15 @@ impl Outcome {
     }
 }
 
-/// The task-local context of one call.
-#[derive(Debug, Default)]
-pub(crate) struct CallContext {
-    pub(crate) options: CallOptions,
-    pub(crate) outcome: Mutex<Outcome>,
-}
-
-impl CallContext {
-    /// [`Outcome::keep`] into this call's outcome (the `exec` hook's side of `send()`).
-    pub(crate) fn keep(
-        &self,
-        result: Result<crate::engine::Exchange, Error>,
-    ) -> Result<Answer, String> {
-        self.outcome
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .keep(result)
-    }
-    fn take(&self) -> Outcome {
-        std::mem::take(&mut *self.outcome.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-}
-
-tokio::task_local! {
-    pub(crate) static CALL: Arc<CallContext>;
-}
-
-/// The current call's context, if [`run`] set one.
-pub(crate) fn current() -> Option<Arc<CallContext>> {
-    CALL.try_with(Arc::clone).ok()
-}
-
-/// Run a generated `send()` future as one call and type its error.
-///
-/// The generated `call()` returns this future directly: it is the only layer between the
-/// caller and progenitor's `send()`, so the typed response (kilobytes for a large
-/// resource: GitHub's `FullRepository` is 9 KB) is moved once here instead of once per
-/// nested `async fn` (BENCHMARKS.md § Runtime).
-pub fn run<T, E, Fut>(
-    defaults: &'static RequestDefaults,
-    operation: &'static str,
-    options: CallOptions,
-    send: Pin<Box<Fut>>,
-) -> Call<Fut>
-where
-    Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-{
-    Call {
-        defaults,
-        operation,
-        ctx: Arc::new(CallContext {
-            options,
-            outcome: Mutex::default(),
-        }),
-        send,
-        next: None,
-    }
-}
-
-/// One call in flight: polls the generated `send()` future with the call's context in
-/// the task-local [`CALL`] (where the `exec` hook finds its options and leaves its
-/// outcome), then types progenitor's error from that outcome.
-#[must_use = "a call does nothing unless awaited"]
-pub struct Call<Fut> {
-    defaults: &'static RequestDefaults,
-    operation: &'static str,
-    ctx: Arc<CallContext>,
-    send: Pin<Box<Fut>>,
-    /// The next page the engine found, once the call has finished (pagination).
-    next: Option<NextPage>,
-}
-
-impl<Fut> std::fmt::Debug for Call<Fut> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Call")
-            .field("provider", &self.defaults.provider)
-            .field("operation", &self.operation)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T, E, Fut> Future for Call<Fut>
-where
-    Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-{
-    type Output = Result<ResponseValue<T>, Error<E>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // Every field is `Unpin` (the send future is boxed).
-        let this = self.get_mut();
-        let send = &mut this.send;
-        // The result is written into this slot rather than returned through
-        // `sync_scope`: a `Poll` of a large response moved out of the closure is copied
-        // whole on every poll, `Pending` or not (seen as memcpy in the profile).
-        let mut slot = None;
-        CALL.sync_scope(Arc::clone(&this.ctx), || {
-            if let Poll::Ready(result) = send.as_mut().poll(cx) {
-                slot = Some(result);
-            }
-        });
-        let Some(result) = slot else {
-            return Poll::Pending;
-        };
-        let outcome = this.ctx.take();
-        Poll::Ready(match result {
-            Ok(v) => {
-                this.next = outcome.next.map(|next| *next);
-                Ok(v)
-            }
-            Err(e) => Err(map_error(this.defaults, this.operation, e, outcome)),
-        })
-    }
-}
-
-/// One call made by a generated `call()` without progenitor's hooks: the generated
-/// code builds the request as progenitor's `send()` does, hands it to
-/// [`Direct::exchange`] (the `pre` and `exec` hooks' work: policy headers and wire format,
-/// then the engine), and decodes the bytes the engine read straight into the generated
-/// type ([`Answer::decode`]). Through the hooks, the engine's response had to be rebuilt
-/// as a `reqwest::Response` for progenitor's `from_response` to collect and copy again,
-/// and the call's outcome travelled through a task-local: together as costly as the
-/// engine itself (BENCHMARKS.md § Runtime). `builder.send()` keeps the hooks.
+/// One call of a generated operation, the only way generated code reaches the engine:
+/// the generated `send_direct` builds the request as progenitor's `send()` does and hands
+/// it to [`Direct::exchange`] (policy headers and wire format, then the engine), and the
+/// generated `read_direct` decodes the bytes the engine read straight into the generated
+/// type ([`Answer::decode`]). `call()` returns [`Direct::finish`]'s typed error;
+/// `stream()` takes [`Direct::finish_page`]'s next page as well; `send()` keeps
+/// progenitor's error. progenitor's hooks are not used: they cannot return our error
+/// type, and rebuilding a `reqwest::Response` for progenitor's `from_response` to collect
+/// again cost as much as the engine itself.
 #[derive(Debug)]
 pub struct Direct {
     defaults: &'static RequestDefaults,
@@ -295,15 +177,16 @@ impl Direct {
     {
         async move {
             let operation = self.operation;
+            let options = &self.options;
             let op = inner
-                .prepare_built(&mut request, operation, false)
+                .prepare_call(&mut request, operation, options)
                 .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
             let result = match again {
                 Some(again) => {
                     let prepared = move || {
                         let mut request = again()?;
                         inner
-                            .prepare_built(&mut request, operation, false)
+                            .prepare_call(&mut request, operation, options)
                             .map_err(|e| e.to_string())?;
                         Ok(request)
                     };
@@ -330,6 +213,16 @@ impl Direct {
             Ok(v) => Ok(v),
             Err(e) => Err(self.failed(e)),
         }
+    }
+
+    /// [`Direct::finish`] for one page of a `stream()`, with where the next page is.
+    #[inline(always)]
+    pub fn finish_page<T, E>(
+        mut self,
+        result: Result<ResponseValue<T>, progenitor_client::Error<E>>,
+    ) -> (Result<ResponseValue<T>, Error<E>>, Option<NextPage>) {
+        let next = self.outcome.next.take().map(|next| *next);
+        (self.finish(result), next)
     }
 
     #[cold]
@@ -368,52 +261,50 @@ impl Answer {
         read_value(status, self.headers, self.body)
     }
 
+    /// The body as progenitor's `ResponseValue::stream` gives it (a binary or `text/*`
+    /// response): a `ByteStream` of the bytes the engine read, within the policy's body
+    /// bound, in one chunk.
+    pub fn stream(self) -> ResponseValue<progenitor_client::ByteStream> {
+        let status = self.status();
+        let chunk: reqwest::Result<bytes::Bytes> = Ok(self.body);
+        let bytes = progenitor_client::ByteStream::new(Box::pin(futures::stream::once(
+            std::future::ready(chunk),
+        )));
+        ResponseValue::new(bytes, status, self.headers)
+    }
+
     /// A response without a body, as progenitor's `ResponseValue::empty`.
     pub fn empty(self) -> ResponseValue<()> {
         let status = self.status();
         ResponseValue::new((), status, self.headers)
     }
 
-    /// The response rebuilt as a `reqwest::Response`: for progenitor's
-    /// `UnexpectedResponse` (a status the contract's projection has no type for), and
-    /// for the `exec` hook of `send()`.
+    /// The response rebuilt as a `reqwest::Response`, for progenitor's
+    /// `UnexpectedResponse` (a status the contract's projection has no type for).
     pub fn into_response(self) -> reqwest::Response {
+        let status = self.status();
         // The URL travels as reqwest's own extension: the rebuilt response keeps `url()`
-        // (reqwest would otherwise parse a placeholder URL for every call).
+        // (reqwest would otherwise parse a placeholder URL).
         let mut builder = http::Response::builder()
-            .status(self.status)
+            .status(status)
             .version(self.version)
             .url(self.url);
         if let Some(h) = builder.headers_mut() {
             *h = self.headers;
         }
-        match builder.body(self.body) {
-            Ok(r) => reqwest::Response::from(r),
-            Err(_) => crate::engine::failed_response(String::from("response could not be rebuilt")),
-        }
+        // A valid `StatusCode`, version and header map: the builder has nothing left to
+        // refuse. Were it to, the caller still gets the status.
+        let response = builder.body(self.body).unwrap_or_else(|_| {
+            let mut r = http::Response::new(bytes::Bytes::new());
+            *r.status_mut() = status;
+            r
+        });
+        reqwest::Response::from(response)
     }
 }
 
-/// progenitor's `ResponseValue::from_response` (the same status, headers and errors:
-/// `ResponseBodyError` when the body cannot be read, `InvalidResponsePayload` with the
-/// bytes when they do not fit `T`), reading the body with [`crate::json::from_body`].
-/// The generated `send()` calls this in place of progenitor's (`tether-codegen`).
-#[allow(clippy::result_large_err)] // progenitor's `Error`, as its own `from_response`
-pub async fn from_response<T: serde::de::DeserializeOwned, E>(
-    response: reqwest::Response,
-) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let full = response
-        .bytes()
-        .await
-        .map_err(progenitor_client::Error::ResponseBodyError)?;
-    read_value(status, headers, full)
-}
-
 /// A read body as progenitor's `ResponseValue` of `T`, or its `InvalidResponsePayload`
-/// (with the bytes) when they do not fit: for both [`Answer::decode`] and
-/// [`from_response`].
+/// (with the bytes) when they do not fit.
 #[allow(clippy::result_large_err)] // progenitor's `Error`, as its own `from_response`
 #[inline]
 fn read_value<T: serde::de::DeserializeOwned, E>(
@@ -425,20 +316,6 @@ fn read_value<T: serde::de::DeserializeOwned, E>(
         Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
         Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(body, e)),
     }
-}
-
-pub(crate) async fn run_inner<T, E, Fut>(
-    defaults: &'static RequestDefaults,
-    operation: &'static str,
-    options: CallOptions,
-    send: Fut,
-) -> (Result<ResponseValue<T>, Error<E>>, Option<NextPage>)
-where
-    Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-{
-    let mut call = run(defaults, operation, options, Box::pin(send));
-    let result = (&mut call).await;
-    (result, call.next.take())
 }
 
 fn map_error<E>(

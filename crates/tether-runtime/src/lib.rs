@@ -1,16 +1,19 @@
 //! What happens around every generated call.
 //!
-//! Generated client crates (`github-repos-v1`, …) route each operation through
-//! progenitor's `ClientHooks`; the hooks call into this crate:
-//! - `pre` ([`prepare`]): the policy's headers (pinned version, `Accept`, `User-Agent`),
+//! A generated client's `call()`, `stream()` and `send()` build the request with
+//! progenitor's builder code and hand it to [`call::Direct`], which runs it through this
+//! crate:
+//! - [`prepare`]: the policy's headers (pinned version, `Accept`, `User-Agent`),
 //!   Stripe's form encoding and deepObject query parameters, a stream's page request;
-//! - `exec` ([`engine`]): breaker, rate limits, auth, attempts with timeouts, retries with
-//!   backoff and server-sent waits, idempotency keys, bounded body reads, response
-//!   validation, telemetry;
-//! - `post`: a failure of the engine becomes an error.
+//! - [`engine`]: breaker, rate limits, auth, attempts with timeouts, retries with
+//!   backoff and server-sent waits ([`retry`] decides), idempotency keys, bounded body
+//!   reads, response validation, telemetry;
+//! - [`call`]: the engine's answer decoded into the generated type, or the typed
+//!   [`Error`]; [`paginate`]: a stream's pages.
 //!
+//! The sentinel and `xtask call` use the same engine entry ([`Inner::execute`]).
 //! Every number comes from the provider policy (`contracts/<provider>/provider.yaml`),
-//! embedded in the generated crate. [`call::run`] gives the typed [`Error`].
+//! embedded in the generated crate.
 
 pub use futures;
 pub use tether_contract::form;

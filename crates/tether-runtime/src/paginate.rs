@@ -10,9 +10,8 @@ use futures::Stream;
 use progenitor_client::ResponseValue;
 use reqwest::Url;
 
-use crate::call::{run_inner, CallOptions};
+use crate::call::CallOptions;
 use crate::error::Error;
-use crate::meta::RequestDefaults;
 
 /// Where the next page is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,31 +96,33 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
 /// Every item of every page, lazily: one request per page, the page size the policy
 /// allows at most unless the builder set one, stopping after the last page. An error
 /// ends the stream after being yielded.
+///
+/// `page` makes one page's call with the options it is given (the page to fetch is in
+/// them) and returns its result with where the next page is: the generated `stream()`
+/// passes its builder's `send_direct` through [`crate::call::Direct::finish_page`].
 pub fn stream<'a, B, T, E, F, Fut>(
-    defaults: &'static RequestDefaults,
-    operation: &'static str,
     builder: B,
-    send: F,
+    page: F,
     options: CallOptions,
 ) -> impl Stream<Item = Result<T::Item, Error<E>>> + 'a
 where
     B: Clone + 'a,
-    F: Fn(B) -> Fut + 'a,
-    Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>> + 'a,
+    F: Fn(B, CallOptions) -> Fut + 'a,
+    Fut: Future<Output = (Result<ResponseValue<T>, Error<E>>, Option<NextPage>)> + 'a,
     T: Page + 'a,
     T::Item: 'a,
     E: 'a,
 {
     struct State<B, F, I> {
         builder: B,
-        send: F,
+        page: F,
         options: CallOptions,
         buffer: VecDeque<I>,
         next: Option<Option<NextPage>>,
     }
     let state = State {
         builder,
-        send,
+        page,
         options: CallOptions {
             page_size_default: true,
             ..options
@@ -134,11 +135,10 @@ where
             if let Some(item) = s.buffer.pop_front() {
                 return Some((Ok(item), s));
             }
-            let page = s.next.take()?;
+            let at = s.next.take()?;
             let mut options = s.options.clone();
-            options.page = page;
-            let (result, next) =
-                run_inner(defaults, operation, options, (s.send)(s.builder.clone())).await;
+            options.page = at;
+            let (result, next) = (s.page)(s.builder.clone(), options).await;
             match result {
                 Ok(value) => {
                     s.buffer.extend(value.into_inner().into_items());

@@ -1,8 +1,9 @@
-//! The `pre` hook: make a request built by progenitor's typed builder into the request
-//! the provider expects.
+//! Make a request built by progenitor's typed builder (or by a tool) into the request
+//! the provider expects: policy headers, wire format, a stream's page.
 
-use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
 
+use crate::call::CallOptions;
 use crate::meta::{OperationMeta, RequestDefaults};
 
 /// A request could not be prepared.
@@ -37,23 +38,24 @@ pub enum PrepareError {
 }
 
 impl crate::engine::Inner {
-    /// Apply the policy headers and restore the contract's wire format.
+    /// Apply the policy headers and restore the contract's wire format (a request built
+    /// outside generated code: the sentinel's, `xtask call`'s).
     pub fn prepare(
         &self,
         request: &mut reqwest::Request,
         rust_name: &str,
     ) -> Result<&'static OperationMeta, PrepareError> {
-        self.prepare_built(request, rust_name, true)
+        self.prepare_call(request, rust_name, &CallOptions::default())
     }
 
-    /// [`Inner::prepare`]; `from_send` says the request was built by progenitor's
-    /// `send()`, which adds an `api-version` header to remove (a generated
-    /// `send_direct` does not add it: no lookup for it per call).
-    pub(crate) fn prepare_built(
+    /// [`Inner::prepare`] for one call of generated code, with its options: a stream's
+    /// page (the next link followed, or the cursor set; the policy's largest page size
+    /// unless the caller chose one).
+    pub(crate) fn prepare_call(
         &self,
         request: &mut reqwest::Request,
         rust_name: &str,
-        from_send: bool,
+        options: &CallOptions,
     ) -> Result<&'static OperationMeta, PrepareError> {
         let d = self.defaults();
         let op = d
@@ -63,12 +65,6 @@ impl crate::engine::Inner {
                 id: rust_name.to_owned(),
             })?;
         let headers = request.headers_mut();
-        // progenitor adds `api-version: <info.version>`; the provider's real pin is the
-        // policy's version header, and a stray header only confuses the provider's logs.
-        const PROGENITOR_VERSION: HeaderName = HeaderName::from_static("api-version");
-        if from_send {
-            headers.remove(&PROGENITOR_VERSION);
-        }
         // Built and checked once with the client: no name parsed, no value copied here.
         for (name, value) in self.policy_headers() {
             headers.insert(name.clone(), value.clone());
@@ -90,15 +86,15 @@ impl crate::engine::Inner {
         if !op.deep_object_arrays.is_empty() {
             rewrite_deep_object_arrays(request.url_mut(), op.deep_object_arrays);
         }
-        if let Some(ctx) = crate::call::current() {
-            self.apply_page(request, &ctx.options);
+        if options.page.is_some() || options.page_size_default {
+            self.apply_page(request, options);
         }
         Ok(op)
     }
 
     /// A stream's page request: follow the next link, or set the cursor; and ask for the
     /// largest page the policy allows unless the caller chose a size.
-    fn apply_page(&self, request: &mut reqwest::Request, options: &crate::call::CallOptions) {
+    fn apply_page(&self, request: &mut reqwest::Request, options: &CallOptions) {
         let p = &self.policy().pagination;
         match &options.page {
             Some(crate::paginate::NextPage::Url(next)) => {

@@ -1203,10 +1203,10 @@ fn observed<T: std::fmt::Debug>(
 }
 
 #[tokio::test]
-async fn call_gives_what_send_through_the_hooks_gives() {
-    // `call()` runs the generated `send_direct` (the engine's bytes decoded once);
-    // `call::run` over `send()` is the path through progenitor's hooks, kept for builders
-    // whose `send()` is not recognised. Both must give the caller the same thing.
+async fn send_goes_through_the_engine_as_call_does_with_progenitors_error_type() {
+    // One call path: `call()` and progenitor's own `send()` both run the generated
+    // `send_direct` through the engine (policy headers, validation, retries); `send()`
+    // keeps progenitor's error type, an engine failure being `Error::Custom`.
     let server = fresh_server().await;
     repo_at("/repos/o/ok").mount(&server).await;
     Mock::given(method("GET"))
@@ -1234,34 +1234,58 @@ async fn call_gives_what_send_through_the_hooks_gives() {
     let clock = ManualClock::default();
     let client = github(&server, &clock);
     for repo in ["ok", "missing", "moved", "garbled"] {
-        let direct = observed(client.repos_get().owner("o").repo(repo).call().await);
-        let hooks = observed(
-            tether_runtime::call::run(
-                &github_repos_v1::DEFAULTS,
-                "repos_get",
-                tether_runtime::CallOptions::new(),
-                Box::pin(client.repos_get().owner("o").repo(repo).send()),
-            )
-            .await,
-        );
-        assert!(direct == hooks, "{repo}: {direct:.300}\n!= {hooks:.300}");
-        let expected = match repo {
-            "ok" => "ok 200 OK FullRepository",
-            "missing" => "err Provider Some(404)",
-            "moved" => "err InvalidResponse Some(301)",
-            // The client validates in `enforce`: a body that is not JSON violates the contract.
-            _ => "err ContractViolation Some(200)",
+        let called = observed(client.repos_get().owner("o").repo(repo).call().await);
+        let sent = match client.repos_get().owner("o").repo(repo).send().await {
+            Ok(v) => format!("ok {} {}", v.status(), v.into_inner().full_name),
+            Err(github_repos_v1::Error::ErrorResponse(v)) => {
+                format!("error response {} {:?}", v.status(), v.into_inner().message)
+            }
+            Err(github_repos_v1::Error::UnexpectedResponse(r)) => {
+                format!("unexpected {}", r.status())
+            }
+            Err(github_repos_v1::Error::Custom(message)) => format!("custom {message}"),
+            Err(other) => format!("other {other:?}"),
         };
-        let shown: String = direct.chars().take(300).collect();
-        assert!(direct.starts_with(expected), "{repo}: {shown}");
+        let (call_expected, send_expected) = match repo {
+            "ok" => ("ok 200 OK FullRepository", "ok 200 OK octocat/Hello-World"),
+            "missing" => (
+                "err Provider Some(404)",
+                "error response 404 Not Found Some(\"Not Found\")",
+            ),
+            "moved" => (
+                "err InvalidResponse Some(301)",
+                "unexpected 301 Moved Permanently",
+            ),
+            // The client validates in `enforce`: a body that is not JSON violates the
+            // contract, on both paths (the engine decides, not the entry point).
+            _ => (
+                "err ContractViolation Some(200)",
+                "custom github repos/get: response 200 violates the contract",
+            ),
+        };
+        let shown: String = called.chars().take(300).collect();
+        assert!(called.starts_with(call_expected), "{repo}: {shown}");
+        assert!(sent.starts_with(send_expected), "{repo}: {sent}");
+    }
+    // Both went through the engine: every request carried the policy's pinned version.
+    for request in server.received_requests().await.unwrap() {
+        assert_eq!(
+            request
+                .headers
+                .get("x-github-api-version")
+                .map(|v| v.to_str().unwrap()),
+            Some("2022-11-28"),
+            "{}",
+            request.url
+        );
     }
 }
 
 #[tokio::test]
 async fn send_and_call_decode_bodies_exactly_as_progenitors_from_response_does() {
     // Generated code reads bodies with `tether_runtime::json::from_body` (one UTF-8 check
-    // per body), `send()` through `tether_runtime::call::from_response`: whatever the
-    // bytes, the caller gets what progenitor's own `from_response` (`from_slice`) gives.
+    // per body), `send()` as `call()`: whatever the bytes, the caller gets what
+    // progenitor's own `from_response` (`from_slice`) gives.
     let server = fresh_server().await;
     let good = serde_json::to_vec(&data("github-repos-get.json")).unwrap();
     let splice = |marker: &str, bytes: &[u8]| -> Vec<u8> {

@@ -1,5 +1,5 @@
-//! The engine behind every generated call: progenitor's `exec` hook hands it the built
-//! request and it runs breaker → limiter → auth → attempt (per-attempt timeout inside
+//! The engine behind every call: generated code ([`crate::call::Direct`]), the sentinel
+//! and `xtask call` hand it a built request ([`Inner::execute`]) and it runs breaker → limiter → auth → attempt (per-attempt timeout inside
 //! the overall deadline) → bounded body read → classify → maybe wait and retry → validate,
 //! with telemetry around each step. Its state ([`Inner`]) is what the generated `Client`
 //! carries.
@@ -12,8 +12,7 @@
 //!   breaker, limits) and the policy and validator parsed once per process;
 //! - `read`: one attempt on the wire, the body read within its bound;
 //! - `finish`: the final response (validation by mode, error detail, next page);
-//! - `validation`: the report-mode sampler and the validation job;
-//! - `hooks`: progenitor's `exec` and `post` hooks.
+//! - `validation`: the report-mode sampler and the validation job.
 //!
 //! Whether to retry is decided in [`crate::retry`] ([`crate::retry::RetryPolicy::decide`]).
 
@@ -28,27 +27,24 @@ use tether_contract::policy::{Policy, ValidationMode};
 use tracing::Instrument;
 
 use crate::auth::Credentials;
-use crate::breaker::Breaker;
+use crate::breaker::{Breaker, Probe};
 use crate::call::CallOptions;
 use crate::clock::Clock;
-use crate::concurrency::ConcurrencyCap;
+use crate::concurrency::{ConcurrencyCap, Slot};
 use crate::error::{Attempt, CallReport, Error, ProviderDetail};
 use crate::limit::{Adaptive, Headroom, RateLimitStore};
 use crate::meta::{OperationMeta, RequestDefaults};
 use crate::paginate::NextPage;
-use crate::retry::{transport_verdict, Budget, Cause, Decision, RetryPolicy, RetryQuota};
+use crate::retry::{transport_verdict, Budget, Cause, Decision, RetryPolicy, RetryQuota, Verdict};
 use crate::telemetry::OperationKeys;
 
 mod finish;
-mod hooks;
 mod read;
 mod registry;
 pub mod settings;
 mod validation;
 
-pub(crate) use hooks::failed_response;
-pub use hooks::post_hook;
-use read::SendError;
+use read::{Received, SendError};
 pub use settings::{Make, Parts, Settings};
 
 /// Header carrying our correlation id.
@@ -313,6 +309,9 @@ impl Inner {
             }
         }
     }
+    /// The attempt loop, in the AWS SDK orchestrator's shape: admit (breaker, limits,
+    /// cap) → the attempt's request and its auth → send and read within the attempt's
+    /// bound → classify → [`RetryPolicy::decide`] → again, or conclude.
     #[allow(clippy::too_many_arguments)]
     #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
     fn attempts<'a>(
@@ -333,181 +332,39 @@ impl Inner {
             let mut attempt = 0u32;
             loop {
                 attempt += 1;
-                // Breaker: fail fast while open. The probe guard gives a half-open slot back
-                // if this attempt never goes out.
                 // The first attempt starts when the call did (one clock read fewer per
-                // call); a retry reads the clock after its backoff. `now` holds until
-                // something below waits.
+                // call); a retry reads the clock after its backoff.
                 let now = if attempt == 1 { started } else { s.clock.now() };
-                let probe = match s.shared.breaker.acquire(now) {
-                    Ok(p) => p,
-                    Err(retry_in) => return Err(circuit_open(s, op, requests.url(), retry_in)),
-                };
-                // Client-side limits: wait for a slot within the deadline.
-                let slot_wait = self.wait_for_slot(op, deadline, now, &mut report).await?;
-                waited += slot_wait;
-                let mut now = slot_wait.is_zero().then_some(now);
-                // Concurrency cap: wait for a slot, but never past the deadline.
-                let _slot = match &s.shared.concurrency {
-                    Some(cap) => match cap.try_acquire() {
-                        // A free slot is taken without arming a timer.
-                        Some(slot) => Some(slot),
-                        None => {
-                            // Boxed: the waiting path's state machine stays out of this
-                            // function's (it is rare; the free-slot path above is not).
-                            now = None;
-                            let left = deadline.saturating_duration_since(s.clock.now());
-                            match Box::pin(tokio::time::timeout(left, cap.acquire())).await {
-                                Ok(slot) => Some(slot),
-                                Err(_) => return Err(timed_out(s, report, started)),
-                            }
-                        }
-                    },
-                    None => None,
-                };
-                let (mut req, retry_possible) = match &mut requests {
-                    Requests::Copied(original) => {
-                        let Some(template) = original.as_ref() else {
-                            return unreachable_request(s, op, "request lost between attempts");
-                        };
-                        // A streaming body cannot be cloned: such a request gets exactly
-                        // one attempt.
-                        match attempt_copy(template) {
-                            Some(r) => (r, retry_allowed),
-                            None => match original.take() {
-                                Some(r) => (r, false),
-                                None => {
-                                    unreachable_request(s, op, "request body could not be re-sent")?
-                                }
-                            },
-                        }
-                    }
-                    Requests::Rebuilt { first, again, .. } => match first.take() {
-                        Some(r) => (r, retry_allowed),
-                        None => match again() {
-                            Ok(mut r) => {
-                                self.resend_idempotency_key(
-                                    &mut r,
-                                    report.idempotency_key.as_deref(),
-                                );
-                                (r, retry_allowed)
-                            }
-                            Err(message) => {
-                                return Err(Error::Request {
-                                    provider: s.defaults.provider,
-                                    operation: op.id,
-                                    message: format!(
-                                        "the retry's request could not be built: {message}"
-                                    ),
-                                })
-                            }
-                        },
-                    },
-                };
-                // The correlation header goes on each attempt's request, not on the template:
-                // a header value built from a `String` is promoted to shared bytes (one more
-                // allocation) the first time the template's headers are copied.
-                if let Ok(v) = HeaderValue::from_str(&report.correlation_id) {
-                    // A `HeaderName` constant: a `&str` key allocates a name on every insert.
-                    const NAME: HeaderName = HeaderName::from_static(CORRELATION_HEADER);
-                    req.headers_mut().insert(NAME, v);
-                }
-                match &s.auth_header {
-                    Some((name, value)) => {
-                        req.headers_mut().insert(name.clone(), value.clone());
-                    }
-                    None => {
-                        // An OAuth2 token fetch counts against the call's deadline.
-                        now = None;
-                        // Boxed: the token fetch's state machine stays out of this
-                        // function's (a fixed credential never takes this path).
-                        let left = deadline.saturating_duration_since(s.clock.now());
-                        let apply = s
-                            .credentials
-                            .apply(req.headers_mut(), http, s.clock.as_ref());
-                        match Box::pin(tokio::time::timeout(left, apply)).await {
-                            Ok(applied) => applied?,
-                            Err(_) => return Err(timed_out(s, report, started)),
-                        }
-                    }
-                }
+                let admitted = self
+                    .admit(op, requests.url(), now, deadline, started, &mut report)
+                    .await?;
+                waited += admitted.slot_wait;
+                let (mut req, resendable) =
+                    self.attempt_request(&mut requests, op, retry_allowed, &report)?;
+                let now = self
+                    .authorize(&mut req, http, admitted.now, deadline, started, &mut report)
+                    .await?;
                 let remaining =
                     deadline.saturating_duration_since(now.unwrap_or_else(|| s.clock.now()));
                 if remaining.is_zero() {
                     return Err(timed_out(s, report, started));
                 }
-                let attempt_span = tracing::debug_span!(target: "tether", "tether.attempt", attempt, status = tracing::field::Empty);
                 let t0 = Instant::now();
-                // The attempt's bound (connect, headers and body) is a timer here rather than
-                // reqwest's per-request timeout, which costs an extensions map on every
-                // request and its clone (BENCHMARKS.md § Runtime).
-                let sent = tokio::time::timeout(
-                    s.attempt_timeout.min(remaining),
-                    self.send_once(http.execute(req), requests.url()),
-                )
-                .instrument(attempt_span.clone())
-                .await
-                .unwrap_or_else(|_| {
-                    Err(SendError::Transport {
-                        timed_out: true,
-                        message: "timeout: operation timed out".to_owned(),
-                    })
-                });
-                let elapsed = t0.elapsed();
-                let wall = s.clock.wall();
-                let (verdict, response) = match sent {
-                    Ok(received) => {
-                        let (status, headers) = (received.status, &received.headers);
-                        attempt_span.record("status", status);
-                        let now = s.clock.now();
-                        probe.record(status >= 500, now);
-                        s.shared.adaptive.observe(
-                            status,
-                            Headroom::from_headers(headers),
-                            now,
-                            wall,
-                        );
-                        if let Some(id) = s
-                            .request_id_header
-                            .as_ref()
-                            .and_then(|name| headers.get(name)?.to_str().ok())
-                        {
-                            report.request_id = Some(id.to_owned());
-                        }
-                        let v = s.retry.classify(status, headers, &received.body, wall);
-                        crate::telemetry::attempt(
-                            &self.keys(op),
-                            Some(status),
-                            v.throttled,
-                            elapsed,
-                        );
-                        (v, Ok(received))
-                    }
-                    Err(SendError::TooLarge) => {
-                        probe.record(false, s.clock.now()); // the host answered
-                        return Err(body_too_large(s, report, attempt, elapsed, waited));
-                    }
-                    Err(SendError::Transport { timed_out, message }) => {
-                        probe.record(true, s.clock.now());
-                        crate::telemetry::attempt(&self.keys(op), None, false, elapsed);
-                        (transport_verdict(timed_out), Err((timed_out, message)))
-                    }
-                };
-                let outcome = match &response {
-                    Ok(r) if verdict.cause == Cause::Success => success_outcome(r.status),
-                    Ok(r) => Cow::Owned(format!("{} {}", r.status, verdict.cause)),
-                    Err((_, m)) => Cow::Owned(m.clone()),
-                };
-                report.attempts.push(Attempt {
-                    number: attempt,
-                    status: response.as_ref().ok().map(|r| r.status),
-                    outcome,
-                    elapsed,
+                let sent = self
+                    .send_attempt(http, req, requests.url(), remaining, attempt)
+                    .await;
+                let (verdict, response) = self.classify(
+                    op,
+                    admitted.probe,
+                    sent,
+                    t0.elapsed(),
+                    attempt,
                     waited,
-                });
+                    &mut report,
+                )?;
                 let budget = Budget {
                     attempt,
-                    resendable: retry_possible,
+                    resendable,
                     deadline,
                     clock: s.clock.as_ref(),
                     quota: &s.shared.quota,
@@ -516,6 +373,7 @@ impl Inner {
                     Decision::Retry { wait, cost } => {
                         last_retry_cost = Some(cost);
                         retrying(s, op, &report, attempt, wait, verdict.cause);
+                        // The concurrency slot (`admitted`) is held through the backoff.
                         s.clock.sleep(wait).await;
                         waited = wait;
                         continue;
@@ -527,41 +385,12 @@ impl Inner {
                             reset_at,
                         })
                     }
-                    Decision::QuotaExhausted => {
-                        if let Some(a) = report.attempts.last_mut() {
-                            a.outcome.to_mut().push_str(" (retry quota exhausted)");
-                        }
-                        tracing::warn!(target: "tether", provider = s.defaults.provider, "retry quota exhausted; not retrying");
-                    }
+                    Decision::QuotaExhausted => quota_exhausted(s, &mut report),
                     Decision::Stop => {}
                 }
                 return match response {
-                    Ok(mut received) => {
-                        if (200..300).contains(&received.status) {
-                            s.shared.quota.release(last_retry_cost);
-                        }
-                        // The origin a next-page link must share: the request's (the one
-                        // that answered when the request could not be kept for retries).
-                        // A rebuilt call's URL moves into the result when the response
-                        // came from it (no redirect): `send_once` did not copy it.
-                        match (requests, received.url.take()) {
-                            (Requests::Rebuilt { url, .. }, None) => {
-                                self.finish(op, options, None, url, report, received)
-                            }
-                            (requests, answered) => {
-                                match answered.or_else(|| requests.url().cloned()) {
-                                    Some(url) => self.finish(
-                                        op,
-                                        options,
-                                        requests.url(),
-                                        url,
-                                        report,
-                                        received,
-                                    ),
-                                    None => unreachable_request(s, op, "response URL lost"),
-                                }
-                            }
-                        }
+                    Ok(received) => {
+                        self.conclude(op, options, requests, received, report, last_retry_cost)
                     }
                     Err((true, _)) => Err(timed_out(s, report, started)),
                     Err((false, message)) => Err(transport(report, message)),
@@ -569,6 +398,266 @@ impl Inner {
             }
         }
     }
+
+    /// Admission of one attempt: the breaker (fail fast while open; the probe guard gives
+    /// a half-open slot back if the attempt never goes out), the client-side limits
+    /// (wait for a slot within the deadline), the concurrency cap (wait for a slot, never
+    /// past the deadline). `now` stays the time read before, unless something waited.
+    async fn admit<'s>(
+        &'s self,
+        op: &'static OperationMeta,
+        url: Option<&reqwest::Url>,
+        now: Instant,
+        deadline: Instant,
+        started: Instant,
+        report: &mut CallReport,
+    ) -> Result<Admitted<'s>, Error> {
+        let s = &*self.0;
+        let probe = match s.shared.breaker.acquire(now) {
+            Ok(p) => p,
+            Err(retry_in) => return Err(circuit_open(s, op, url, retry_in)),
+        };
+        let slot_wait = self.wait_for_slot(op, deadline, now, report).await?;
+        let mut now = slot_wait.is_zero().then_some(now);
+        let slot = match &s.shared.concurrency {
+            Some(cap) => match cap.try_acquire() {
+                // A free slot is taken without arming a timer.
+                Some(slot) => Some(slot),
+                None => {
+                    // Boxed: the waiting path's state machine stays out of this
+                    // function's (it is rare; the free-slot path above is not).
+                    now = None;
+                    let left = deadline.saturating_duration_since(s.clock.now());
+                    match Box::pin(tokio::time::timeout(left, cap.acquire())).await {
+                        Ok(slot) => Some(slot),
+                        Err(_) => return Err(timed_out(s, std::mem::take(report), started)),
+                    }
+                }
+            },
+            None => None,
+        };
+        Ok(Admitted {
+            probe,
+            _slot: slot,
+            slot_wait,
+            now,
+        })
+    }
+
+    /// This attempt's request, and whether it may be sent again: a copy of the template
+    /// (a streamed body cannot be copied: such a request gets exactly one attempt), or
+    /// the first request as built, then one built again with the first attempt's
+    /// idempotency key.
+    fn attempt_request(
+        &self,
+        requests: &mut Requests<'_>,
+        op: &'static OperationMeta,
+        retry_allowed: bool,
+        report: &CallReport,
+    ) -> Result<(reqwest::Request, bool), Error> {
+        let s = &*self.0;
+        let (mut req, resendable) = match requests {
+            Requests::Copied(original) => {
+                let Some(template) = original.as_ref() else {
+                    return unreachable_request(s, op, "request lost between attempts");
+                };
+                match attempt_copy(template) {
+                    Some(r) => (r, retry_allowed),
+                    None => match original.take() {
+                        Some(r) => (r, false),
+                        None => unreachable_request(s, op, "request body could not be re-sent")?,
+                    },
+                }
+            }
+            Requests::Rebuilt { first, again, .. } => match first.take() {
+                Some(r) => (r, retry_allowed),
+                None => match again() {
+                    Ok(mut r) => {
+                        self.resend_idempotency_key(&mut r, report.idempotency_key.as_deref());
+                        (r, retry_allowed)
+                    }
+                    Err(message) => {
+                        return Err(Error::Request {
+                            provider: s.defaults.provider,
+                            operation: op.id,
+                            message: format!("the retry's request could not be built: {message}"),
+                        })
+                    }
+                },
+            },
+        };
+        // The correlation header goes on each attempt's request, not on the template:
+        // a header value built from a `String` is promoted to shared bytes (one more
+        // allocation) the first time the template's headers are copied.
+        if let Ok(v) = HeaderValue::from_str(&report.correlation_id) {
+            // A `HeaderName` constant: a `&str` key allocates a name on every insert.
+            const NAME: HeaderName = HeaderName::from_static(CORRELATION_HEADER);
+            req.headers_mut().insert(NAME, v);
+        }
+        Ok((req, resendable))
+    }
+
+    /// The credential on the attempt's request: a fixed header as built with the client,
+    /// or an OAuth2 token (fetched within the call's deadline). Returns `now` still valid
+    /// when nothing waited.
+    async fn authorize(
+        &self,
+        req: &mut reqwest::Request,
+        http: &reqwest::Client,
+        now: Option<Instant>,
+        deadline: Instant,
+        started: Instant,
+        report: &mut CallReport,
+    ) -> Result<Option<Instant>, Error> {
+        let s = &*self.0;
+        match &s.auth_header {
+            Some((name, value)) => {
+                req.headers_mut().insert(name.clone(), value.clone());
+                Ok(now)
+            }
+            None => {
+                // Boxed: the token fetch's state machine stays out of this function's (a
+                // fixed credential never takes this path).
+                let left = deadline.saturating_duration_since(s.clock.now());
+                let apply = s
+                    .credentials
+                    .apply(req.headers_mut(), http, s.clock.as_ref());
+                match Box::pin(tokio::time::timeout(left, apply)).await {
+                    Ok(applied) => applied.map(|()| None).map_err(Error::from),
+                    Err(_) => Err(timed_out(s, std::mem::take(report), started)),
+                }
+            }
+        }
+    }
+
+    /// Send the attempt and read its answer within `min(attempt timeout, remaining)`.
+    /// The bound (connect, headers and body) is a timer here rather than reqwest's
+    /// per-request timeout, which costs an extensions map on every request and its clone.
+    fn send_attempt<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        req: reqwest::Request,
+        url: Option<&'a reqwest::Url>,
+        remaining: Duration,
+        attempt: u32,
+    ) -> impl std::future::Future<Output = Result<Received, SendError>> + Send + 'a {
+        let attempt_span = tracing::debug_span!(target: "tether", "tether.attempt", attempt, status = tracing::field::Empty);
+        let sent = tokio::time::timeout(
+            self.0.attempt_timeout.min(remaining),
+            self.send_once(http.execute(req), url),
+        )
+        .instrument(attempt_span.clone());
+        async move {
+            let sent = sent.await.unwrap_or_else(|_| {
+                Err(SendError::Transport {
+                    timed_out: true,
+                    message: "timeout: operation timed out".to_owned(),
+                })
+            });
+            if let Ok(received) = &sent {
+                attempt_span.record("status", received.status);
+            }
+            sent
+        }
+    }
+
+    /// What the attempt's outcome means: the breaker, adaptive headroom, request id and
+    /// telemetry see it; the retry policy classifies it; the attempt goes into the report.
+    /// A body past the size bound ends the call here.
+    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::type_complexity)]
+    fn classify(
+        &self,
+        op: &'static OperationMeta,
+        probe: Probe<'_>,
+        sent: Result<Received, SendError>,
+        elapsed: Duration,
+        attempt: u32,
+        waited: Duration,
+        report: &mut CallReport,
+    ) -> Result<(Verdict, Result<Received, (bool, String)>), Error> {
+        let s = &*self.0;
+        let wall = s.clock.wall();
+        let (verdict, response) = match sent {
+            Ok(received) => {
+                let (status, headers) = (received.status, &received.headers);
+                let now = s.clock.now();
+                probe.record(status >= 500, now);
+                s.shared
+                    .adaptive
+                    .observe(status, Headroom::from_headers(headers), now, wall);
+                if let Some(id) = s
+                    .request_id_header
+                    .as_ref()
+                    .and_then(|name| headers.get(name)?.to_str().ok())
+                {
+                    report.request_id = Some(id.to_owned());
+                }
+                let v = s.retry.classify(status, headers, &received.body, wall);
+                crate::telemetry::attempt(&self.keys(op), Some(status), v.throttled, elapsed);
+                (v, Ok(received))
+            }
+            Err(SendError::TooLarge) => {
+                probe.record(false, s.clock.now()); // the host answered
+                return Err(body_too_large(
+                    s,
+                    std::mem::take(report),
+                    attempt,
+                    elapsed,
+                    waited,
+                ));
+            }
+            Err(SendError::Transport { timed_out, message }) => {
+                probe.record(true, s.clock.now());
+                crate::telemetry::attempt(&self.keys(op), None, false, elapsed);
+                (transport_verdict(timed_out), Err((timed_out, message)))
+            }
+        };
+        let outcome = match &response {
+            Ok(r) if verdict.cause == Cause::Success => success_outcome(r.status),
+            Ok(r) => Cow::Owned(format!("{} {}", r.status, verdict.cause)),
+            Err((_, m)) => Cow::Owned(m.clone()),
+        };
+        report.attempts.push(Attempt {
+            number: attempt,
+            status: response.as_ref().ok().map(|r| r.status),
+            outcome,
+            elapsed,
+            waited,
+        });
+        Ok((verdict, response))
+    }
+
+    /// The call's final response: a success gives back what its retries took from the
+    /// quota, and [`Inner::finish`] validates it and finds its next page.
+    fn conclude(
+        &self,
+        op: &'static OperationMeta,
+        options: &CallOptions,
+        requests: Requests<'_>,
+        mut received: Received,
+        report: CallReport,
+        last_retry_cost: Option<u32>,
+    ) -> Result<Exchange, Error> {
+        let s = &*self.0;
+        if (200..300).contains(&received.status) {
+            s.shared.quota.release(last_retry_cost);
+        }
+        // The origin a next-page link must share: the request's (the one that answered
+        // when the request could not be kept for retries). A rebuilt call's URL moves
+        // into the result when the response came from it (no redirect): `send_once` did
+        // not copy it.
+        match (requests, received.url.take()) {
+            (Requests::Rebuilt { url, .. }, None) => {
+                self.finish(op, options, None, url, report, received)
+            }
+            (requests, answered) => match answered.or_else(|| requests.url().cloned()) {
+                Some(url) => self.finish(op, options, requests.url(), url, report, received),
+                None => unreachable_request(s, op, "response URL lost"),
+            },
+        }
+    }
+
     /// Wait for the limits' slots; `now` is the time when called (read by the caller).
     async fn wait_for_slot(
         &self,
@@ -631,6 +720,15 @@ impl Inner {
     }
 }
 
+/// An attempt let through: the breaker's probe, the concurrency slot (given back when
+/// this is dropped), how long the limits made it wait, and `now` if nothing waited.
+struct Admitted<'a> {
+    probe: Probe<'a>,
+    _slot: Option<Slot<'a>>,
+    slot_wait: Duration,
+    now: Option<Instant>,
+}
+
 // The engine's failures are built out of line and marked cold: `attempts` is one
 // state machine, and keeping its error paths out of it keeps the success path's code
 // dense (fewer instruction-cache lines per call, BENCHMARKS.md § Runtime).
@@ -675,6 +773,15 @@ fn retrying(
 ) {
     metrics::counter!(crate::telemetry::names::RETRIES, "provider" => s.defaults.provider, "operation" => op.id).increment(1);
     tracing::info!(target: "tether", provider = s.defaults.provider, operation = op.id, correlation_id = report.correlation_id.as_str(), attempt, wait_ms = wait.as_millis() as u64, reason = reason.as_str(), "retrying");
+}
+
+#[cold]
+#[inline(never)]
+fn quota_exhausted(s: &State, report: &mut CallReport) {
+    if let Some(a) = report.attempts.last_mut() {
+        a.outcome.to_mut().push_str(" (retry quota exhausted)");
+    }
+    tracing::warn!(target: "tether", provider = s.defaults.provider, "retry quota exhausted; not retrying");
 }
 
 #[cold]
