@@ -1,7 +1,7 @@
 //! Reading a response body into the generated type: `serde_json::from_slice` (what
 //! reqwest's `json()` and progenitor's `from_response` do) vs `tether_runtime::json::from_body`
 //! (one UTF-8 check for the whole body, then `serde_json::from_str`), what a generated
-//! `call()` does. Payload: GitHub `repos/get` (23 KB) into `FullRepository`.
+//! `call()` does. Payload: GitHub `repos/get` into `FullRepository`.
 //!
 //! `cargo bench -p tether-client-tests --bench decode`; results in BENCHMARKS.md § Runtime.
 

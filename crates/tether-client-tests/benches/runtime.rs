@@ -3,9 +3,9 @@
 //!
 //! 1. Overhead: the full stack (auth, a limiter with a quota that does not bind, retry,
 //!    breaker, validation in `report`, tracing at INFO into a sink) vs bare `reqwest` +
-//!    `serde_json` into the same generated type, same payload (GitHub repos/get, 23 KB),
-//!    the bare side sending the headers the provider requires. Throughput ratio, goal
-//!    ≥ 0.90. Knobs (BENCHMARKS.md § Runtime): `TETHER_BENCH_WORKERS`,
+//!    `serde_json` into the same generated type, same payload (GitHub repos/get),
+//!    the bare side sending the headers the provider requires. Throughput ratio against
+//!    the goal in BENCHMARKS.md. Knobs (BENCHMARKS.md § Runtime): `TETHER_BENCH_WORKERS`,
 //!    `TETHER_BENCH_VALIDATION`, `TETHER_BENCH_SECS`, `TETHER_BENCH_ROUNDS`,
 //!    `TETHER_BENCH_RUNTIME=current_thread`, `TETHER_BENCH_{BARE,ENGINE,FULL}_ONLY`,
 //!    `TETHER_BENCH_BARE_MINIMAL`, `TETHER_BENCH_NO_TRACING`, `TETHER_BENCH_AA` (the
@@ -315,7 +315,7 @@ async fn paired<A, AF, B, BF>(
     // (default 2), in ABBA order (bare first in even pairs, Tether first in odd ones) so
     // a host that speeds up or slows down during the run favours neither side; the
     // median of the per-pair ratios is printed beside the ratio of the totals (the host
-    // this was measured on changes speed by ±10 % within seconds, BENCHMARKS.md).
+    // this was measured on changes speed within seconds, BENCHMARKS.md).
     let rounds: usize = std::env::var("TETHER_BENCH_ROUNDS").map_or(6, |s| s.parse().unwrap());
     let secs = secs(SECS_OVERHEAD);
     let (mut b, mut t, mut b_cpu, mut t_cpu) = (0.0, 0.0, 0.0, 0.0);

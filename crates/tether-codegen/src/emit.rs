@@ -285,8 +285,8 @@ impl VisitMut for UninitializedFields {
 const BOX_FIELDS_AT: usize = 32;
 
 /// typify embeds nested structs by value, so a response type is as large as everything it
-/// contains: GitHub's `FullRepository` was 9,208 bytes, 6,408 of them the `parent`,
-/// `source` and `template_repository` repositories, and every move of a typed response
+/// contains: most of GitHub's `FullRepository` was its `parent`, `source` and
+/// `template_repository` repositories held by value, and every move of a typed response
 /// (each async layer between `serde_json` and the caller) copied all of it (BENCHMARKS.md
 /// § Runtime). Fields in `mod types` whose type is a large generated struct — directly, in
 /// an `Option`, or behind a one-field newtype such as `NullableRepository` — become

@@ -2,8 +2,8 @@
 //!
 //! `serde_json::from_slice` (what progenitor's `ResponseValue::from_response` and
 //! reqwest's `json()` use) checks UTF-8 once per string it reads; a GitHub repository
-//! has a few hundred of them, so those checks were a sixth of the parse (42 µs → 35 µs
-//! per 23 KB `FullRepository`, BENCHMARKS.md § Runtime). [`from_body`] checks the whole
+//! has a few hundred of them, so those checks were a sizeable share of the parse
+//! (BENCHMARKS.md § Runtime, the decode guard). [`from_body`] checks the whole
 //! body once, which is a fraction of a microsecond on ASCII-heavy JSON, and reads it
 //! with `serde_json::from_str`, which then skips the per-string checks (the contract
 //! validator's fast path reads bodies the same way, `tether_contract::validate`).

@@ -12,6 +12,7 @@ mod gen;
 mod new_provider;
 mod schedules;
 mod sentinel;
+mod tidy;
 mod validate;
 mod webhook;
 

@@ -145,8 +145,8 @@ impl Inner {
     //
     // `execute`, `attempts` and `send_once` return `async move` blocks instead of being
     // `async fn`s: an `async fn` keeps each by-value argument twice in its state (the
-    // argument and the local it is rebound to), so the 264-byte request was stored, and
-    // copied, twice per layer (BENCHMARKS.md § Runtime).
+    // argument and the local it is rebound to), so the request was stored, and copied,
+    // twice per layer (BENCHMARKS.md § Runtime).
     pub fn execute<'a>(
         &'a self,
         http: &'a reqwest::Client,
@@ -874,8 +874,8 @@ fn success_outcome(status: u16) -> Cow<'static, str> {
 /// A UUID v4 for a call that brought no correlation id. Its bits come from the
 /// per-thread generator (`fastrand`, seeded per thread from the process's random hash
 /// keys), not from the OS: a correlation id only has to be unique enough to find a call
-/// in logs, and a `getrandom` call per request cost 0.7 % of a call in the overhead
-/// profile (BENCHMARKS.md § Runtime). Idempotency keys, which a provider uses to
+/// in logs, and a `getrandom` call per request showed in the overhead profile
+/// (BENCHMARKS.md § Runtime). Idempotency keys, which a provider uses to
 /// deduplicate writes, keep `Uuid::new_v4` (the OS generator).
 fn new_correlation_id() -> String {
     let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
