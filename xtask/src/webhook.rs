@@ -1,7 +1,7 @@
 //! `cargo xtask webhook sign|verify|serve`, and the `check` of payload contracts
 //! (`contracts/<provider>/webhooks.v<N>.yaml`), which have fixtures but no client crate.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -113,33 +113,7 @@ pub fn serve_command(config: &Path) -> Result<()> {
     })
 }
 
-/// Every `contracts/<provider>/webhooks.v<N>.yaml`, sorted.
-pub fn contract_files(root: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let dir = root.join("contracts");
-    for provider in
-        std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
-    {
-        let provider = provider?.path();
-        if !provider.is_dir() {
-            continue;
-        }
-        for file in std::fs::read_dir(&provider)? {
-            let file = file?.path();
-            let name = file
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if name.starts_with("webhooks.")
-                && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
-            {
-                out.push(file);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
+pub use crate::workspace::webhook_contract_files as contract_files;
 
 /// Load the payload contracts, reporting those that do not load.
 pub fn load_contracts(root: &Path, report: &mut Report) -> Result<Vec<Contract>> {

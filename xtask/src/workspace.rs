@@ -5,8 +5,21 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 /// Every `contracts/<provider>/<resource>.v<N>.yaml`, sorted. Policy files
-/// (`provider.yaml`) and the schema are not contracts.
+/// (`provider.yaml`), webhook payload contracts and the schema are not client contracts.
 pub fn contract_files(root: &Path) -> Result<Vec<PathBuf>> {
+    documents(root, |name| {
+        name != "provider.yaml" && !name.starts_with("webhooks.")
+    })
+}
+
+/// Every `contracts/<provider>/webhooks.v<N>.yaml`, sorted.
+pub fn webhook_contract_files(root: &Path) -> Result<Vec<PathBuf>> {
+    documents(root, |name| name.starts_with("webhooks."))
+}
+
+/// The YAML or JSON documents in `contracts/<provider>/` whose file name `keep` accepts,
+/// sorted.
+fn documents(root: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>> {
     let dir = root.join("contracts");
     let mut out = Vec::new();
     let providers =
@@ -24,7 +37,7 @@ pub fn contract_files(root: &Path) -> Result<Vec<PathBuf>> {
                 .unwrap_or_default();
             let is_doc =
                 name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json");
-            if is_doc && name != "provider.yaml" && !name.starts_with("webhooks.") {
+            if is_doc && keep(&name) {
                 out.push(file);
             }
         }

@@ -89,7 +89,7 @@ fn every_library_module_starts_with_its_docs() {
         let first = text
             .lines()
             .map(str::trim_start)
-            .find(|l| !l.is_empty() && !(l.starts_with("//") && !l.starts_with("//!")));
+            .find(|l| !l.is_empty() && (!l.starts_with("//") || l.starts_with("//!")));
         if !first.is_some_and(|l| l.starts_with("//!") || l.starts_with("#![doc")) {
             missing.push(path);
         }
@@ -170,8 +170,7 @@ fn comments_citing_benchmarks_carry_no_figures() {
 }
 
 fn is_comment(line: &str) -> bool {
-    let t = line.trim_start();
-    t.starts_with("//") || (t.starts_with("// ") && !t.is_empty())
+    line.trim_start().starts_with("//")
 }
 
 /// A number with a unit of measure (`0.7 %`, `264-byte`, `3,392 B`, `45k`, `6.7 µs`,
