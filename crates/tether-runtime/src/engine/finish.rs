@@ -83,6 +83,7 @@ impl Inner {
             next,
         })
     }
+
     fn next_page(
         &self,
         headers: &HeaderMap,

@@ -141,6 +141,7 @@ impl Inner {
     pub fn breaker_state(&self) -> crate::breaker::BreakerState {
         self.0.shared.breaker.state(self.0.clock.now())
     }
+
     /// Run one call through the whole stack and return the final response.
     //
     // `execute`, `attempts` and `send_once` return `async move` blocks instead of being
@@ -156,6 +157,7 @@ impl Inner {
     ) -> impl std::future::Future<Output = Result<Exchange, Error>> + Send + 'a {
         self.run(http, Requests::Copied(Some(request)), op, options)
     }
+
     /// [`Inner::execute`] for a request its caller can build again (the generated
     /// `call()`): the first attempt sends `first` as it is, and a retry sends what
     /// `again` builds (progenitor's request building, then [`Inner::prepare`]). No
@@ -177,6 +179,7 @@ impl Inner {
         };
         self.run(http, requests, op, options)
     }
+
     #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
     fn run<'a>(
         &'a self,
@@ -239,6 +242,7 @@ impl Inner {
             result
         }
     }
+
     fn idempotency_key(
         &self,
         request: &mut reqwest::Request,
@@ -295,6 +299,7 @@ impl Inner {
         request.headers_mut().insert(name, value);
         Ok(Some(key))
     }
+
     /// A rebuilt request (a retry of a [`Requests::Rebuilt`] call) carries the key the
     /// first attempt sent: the same header, the same value.
     fn resend_idempotency_key(&self, request: &mut reqwest::Request, key: Option<&str>) {
@@ -309,6 +314,7 @@ impl Inner {
             }
         }
     }
+
     /// The attempt loop, in the AWS SDK orchestrator's shape: admit (breaker, limits,
     /// cap) → the attempt's request and its auth → send and read within the attempt's
     /// bound → classify → [`RetryPolicy::decide`] → again, or conclude.
@@ -703,6 +709,7 @@ impl Inner {
         }
         Ok(total)
     }
+
     /// The metric keys of `op` (built with the client; an operation from outside the
     /// generated table, a hand-built `OperationMeta`, gets them built now).
     fn keys(&self, op: &'static OperationMeta) -> Cow<'_, OperationKeys> {
@@ -712,6 +719,7 @@ impl Inner {
             None => Cow::Owned(OperationKeys::new(s.defaults.provider, op.id)),
         }
     }
+
     /// Where `op` stands in the generated table (the index of its per-operation state),
     /// or `None` for a hand-built `OperationMeta`.
     fn op_index(&self, op: &'static OperationMeta) -> Option<usize> {

@@ -77,56 +77,67 @@ impl<C> Settings<C> {
             redis: None,
         }
     }
+
     /// Base URL (default: `<PROVIDER>_API_BASE_URL`, else the policy's production URL).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
+
     /// Credentials (default: none; `from_env` reads them from the policy's env vars).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
         self
     }
+
     /// Clock (tests).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self
     }
+
     /// Response validation mode (default: the policy's `responses.validation`).
     pub fn validation(mut self, mode: ValidationMode) -> Self {
         self.validation = Some(mode);
         self
     }
+
     /// Overall deadline per call (default: policy `timeouts.overall`).
     pub fn timeout(mut self, overall: Duration) -> Self {
         self.overall = Some(overall);
         self
     }
+
     /// Per-attempt timeout (default: policy `timeouts.attempt`).
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = Some(timeout);
         self
     }
+
     /// Attempts per call including the first (default: policy `retry.max_attempts`).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = Some(attempts.max(1));
         self
     }
+
     /// Use another rate-limit store (a shared one across replicas).
     pub fn rate_limit_store(mut self, store: Arc<dyn RateLimitStore>) -> Self {
         self.limits = Some(Some(store));
         self
     }
+
     /// No client-side rate limiting (the provider's 429s still pace retries).
     pub fn without_rate_limits(mut self) -> Self {
         self.limits = Some(None);
         self
     }
+
     /// Largest response body read (default: policy `responses.max_body_bytes`).
     pub fn max_body_bytes(mut self, limit: u64) -> Self {
         self.max_body_bytes = Some(limit);
         self
     }
+
     /// Report-mode validations per second per operation of this client, burst of one
     /// second's worth, the first response always (default: policy
     /// `responses.report_sample_per_second`); `f64::INFINITY` checks every response.
@@ -134,11 +145,13 @@ impl<C> Settings<C> {
         self.report_sample = Some(rate);
         self
     }
+
     /// Use this reqwest client (its own timeouts apply too).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
     }
+
     /// Share rate limits and OAuth2 tokens with every replica through this Redis
     /// (unless [`Settings::rate_limit_store`] or [`Settings::without_rate_limits`] chose
     /// otherwise).
