@@ -30,5 +30,5 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::Rejection;
 pub use secret::{Secret, SecretError};
 pub use verify::{
-    sign, ConfigError, Scheme, Verified, Verifier, VerifierBuilder, DEFAULT_TOLERANCE,
+    sign, ConfigError, DeliveryKey, Scheme, Verified, Verifier, VerifierBuilder, DEFAULT_TOLERANCE,
 };

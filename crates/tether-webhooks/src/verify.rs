@@ -65,6 +65,75 @@ impl Scheme {
             Scheme::Standard => "webhook-signature",
         }
     }
+
+    /// Where the receiver finds a delivery's key (the id its inbox and replay store
+    /// deduplicate on): the provider's delivery id header or the event id in the body.
+    pub fn delivery_key(self) -> DeliveryKey {
+        match self {
+            Scheme::GitHub => DeliveryKey::Header {
+                name: GITHUB_DELIVERY,
+                required: true,
+            },
+            Scheme::Stripe => DeliveryKey::BodyField {
+                name: "id",
+                of: Some("the event"),
+            },
+            Scheme::Slack => DeliveryKey::BodyField {
+                name: "event_id",
+                of: None,
+            },
+            Scheme::Standard => DeliveryKey::Header {
+                name: STANDARD_ID,
+                required: false,
+            },
+        }
+    }
+}
+
+/// Where a scheme's delivery key comes from ([`Scheme::delivery_key`]); the receiver
+/// picks the key by this rule, and its [`Display`](fmt::Display) is how the Integration
+/// Brief describes it.
+///
+/// When the rule finds nothing (absent or empty) and does not require its source, the key
+/// is `sig:<SHA-256 hex of the signature header>`: unique per signed timestamp and body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeliveryKey {
+    /// A header, as the [`Verifier`] reads it into [`Verified::delivery_id`].
+    Header {
+        /// The header, as the provider spells it.
+        name: &'static str,
+        /// A delivery without it is refused ([`Rejection::MissingHeader`]) instead of
+        /// keyed by its signature.
+        required: bool,
+    },
+    /// A top-level string field of the JSON body.
+    BodyField {
+        /// The field.
+        name: &'static str,
+        /// Whose id the field is, when its name does not say (`"the event"` for
+        /// Stripe's `id`: the body is the event).
+        of: Option<&'static str>,
+    },
+}
+
+impl fmt::Display for DeliveryKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            DeliveryKey::Header {
+                name,
+                required: true,
+            } => write!(f, "header `{name}` (required)"),
+            DeliveryKey::Header {
+                name,
+                required: false,
+            } => write!(f, "header `{name}`"),
+            DeliveryKey::BodyField { name, of: Some(of) } => {
+                write!(f, "{of} `{name}` in the body")
+            }
+            DeliveryKey::BodyField { name, of: None } => write!(f, "`{name}` in the body"),
+        }
+    }
 }
 
 impl fmt::Display for Scheme {
@@ -722,6 +791,23 @@ fn truncate(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_key_rules_read_as_the_integration_brief_prints_them() {
+        let described: Vec<String> = Scheme::ALL
+            .iter()
+            .map(|s| s.delivery_key().to_string())
+            .collect();
+        assert_eq!(
+            described,
+            [
+                "header `X-GitHub-Delivery` (required)",
+                "the event `id` in the body",
+                "`event_id` in the body",
+                "header `webhook-id`",
+            ]
+        );
+    }
 
     #[test]
     fn stripe_header_keeps_every_v1_and_ignores_v0() {

@@ -41,7 +41,7 @@ impl Inputs {
                     "- Scheme: `{}`, HMAC-SHA256 over the raw body, signature header `{}`; delivery key: {}",
                     s.name(),
                     s.signature_header(),
-                    delivery_key(s)
+                    s.delivery_key()
                 );
                 let tolerance = if s == tether_webhooks::Scheme::GitHub {
                     "not applicable (GitHub signs no timestamp; replay protection is the delivery id alone)".to_owned()
@@ -96,15 +96,5 @@ impl Inputs {
             "Events no payload contract describes are stored unvalidated. Provider retry behaviour and the provider's ack \
              deadline are not recorded in the policy (see section 10).\n"
         );
-    }
-}
-
-fn delivery_key(s: tether_webhooks::Scheme) -> &'static str {
-    // Mirrors `tether_webhooks::receiver`'s key choice (its header constants are private).
-    match s {
-        tether_webhooks::Scheme::GitHub => "header `X-GitHub-Delivery` (required)",
-        tether_webhooks::Scheme::Stripe => "the event `id` in the body",
-        tether_webhooks::Scheme::Slack => "`event_id` in the body",
-        tether_webhooks::Scheme::Standard => "header `webhook-id`",
     }
 }

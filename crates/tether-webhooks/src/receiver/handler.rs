@@ -13,7 +13,7 @@ use super::{Endpoint, Shared};
 use crate::inbox::{InboxError, NewDelivery, Stored};
 use crate::payload::ValidationMode;
 use crate::replay::StoreError;
-use crate::{Rejection, Scheme};
+use crate::{DeliveryKey, Rejection, Scheme};
 
 /// What became of a delivery, attached to its response for the metrics.
 #[derive(Debug, Clone, Copy)]
@@ -259,33 +259,27 @@ fn inbox_message(e: &InboxError) -> String {
     format!("inbox unavailable: {e}")
 }
 
-/// The provider's id for a delivery: `X-GitHub-Delivery`, Stripe's event `id`,
-/// `webhook-id`, Slack's `event_id`; failing those, a digest of the signature header
-/// (unique per signed timestamp and body).
+/// The provider's id for a delivery, by the scheme's [`Scheme::delivery_key`] rule: the
+/// header the verifier read (`from_header`) or the body field; failing that, unless the
+/// rule requires its header, a digest of the signature header (unique per signed
+/// timestamp and body).
 fn delivery_key(
     scheme: Scheme,
     headers: &HeaderMap,
     from_header: Option<&str>,
     body: Option<&Value>,
 ) -> Result<String, Rejection> {
-    if let Some(id) = from_header.filter(|s| !s.is_empty()) {
-        return Ok(id.to_owned());
-    }
-    let from_body = |field: &str| {
-        body.and_then(|b| b.get(field))
+    let found = match scheme.delivery_key() {
+        DeliveryKey::Header { name, required } => match from_header.filter(|s| !s.is_empty()) {
+            Some(id) => Some(id.to_owned()),
+            None if required => return Err(Rejection::MissingHeader { name }),
+            None => None,
+        },
+        DeliveryKey::BodyField { name, .. } => body
+            .and_then(|b| b.get(name))
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let found = match scheme {
-        Scheme::GitHub => {
-            return Err(Rejection::MissingHeader {
-                name: "X-GitHub-Delivery",
-            })
-        }
-        Scheme::Stripe => from_body("id"),
-        Scheme::Slack => from_body("event_id"),
-        Scheme::Standard => None,
+            .map(str::to_owned),
     };
     Ok(found.unwrap_or_else(|| {
         let sig = headers
@@ -309,5 +303,117 @@ fn event_name(scheme: Scheme, headers: &HeaderMap, body: Option<&Value>) -> Opti
                 .and_then(|e| field(e, "type"))
                 .or_else(|| field(b, "type"))
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderName, HeaderValue};
+    use serde_json::{json, Value};
+
+    use super::delivery_key;
+    use crate::{sign, DeliveryKey, Rejection, Scheme, Secret, Verifier};
+
+    const NOW: i64 = 1_700_000_000;
+
+    /// A delivery of `scheme` signed as the provider would (`id`: the delivery id header,
+    /// for schemes that have one), plus `extra` headers; the key the handler picks for it
+    /// once verified.
+    fn key_of(
+        scheme: Scheme,
+        body: &Value,
+        id: Option<&str>,
+        extra: &[(&'static str, &str)],
+    ) -> (HeaderMap, Result<String, Rejection>) {
+        let secret = Secret::literal("delivery-key-test-secret").unwrap();
+        let verifier = Verifier::builder(scheme)
+            .secret(secret.clone())
+            .build()
+            .unwrap();
+        let bytes = serde_json::to_vec(body).unwrap();
+        let mut headers = HeaderMap::new();
+        for (name, value) in extra {
+            headers.insert(
+                HeaderName::try_from(*name).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        for (name, value) in sign(scheme, &secret, &bytes, NOW, id) {
+            headers.insert(
+                HeaderName::try_from(name).unwrap(),
+                HeaderValue::from_str(&value).unwrap(),
+            );
+        }
+        let verified = verifier
+            .verify(&headers, &bytes, NOW)
+            .unwrap_or_else(|r| panic!("{scheme}: {r}"));
+        let key = delivery_key(scheme, &headers, verified.delivery_id, Some(body));
+        (headers, key)
+    }
+
+    /// The rule the brief describes is the rule the handler applies: for every scheme, a
+    /// delivery carrying its key where the rule says (and decoys wherever the other
+    /// schemes' rules look) is keyed by it; without it, it is refused when the rule
+    /// requires it, else keyed by the signature header.
+    #[test]
+    fn the_handler_picks_the_key_its_scheme_rule_describes() {
+        for scheme in Scheme::ALL {
+            let rule = scheme.delivery_key();
+            let mut body = json!({"type": "ping"});
+            let mut decoys = Vec::new();
+            for other in Scheme::ALL {
+                match other.delivery_key() {
+                    DeliveryKey::BodyField { name, .. } => body[name] = json!("decoy"),
+                    DeliveryKey::Header { name, .. } if rule != other.delivery_key() => {
+                        decoys.push((name, "decoy"));
+                    }
+                    DeliveryKey::Header { .. } => {}
+                }
+            }
+            let (name, header_id) = match rule {
+                DeliveryKey::Header { name, .. } => (name, Some("from-rule")),
+                DeliveryKey::BodyField { name, .. } => {
+                    body[name] = json!("from-rule");
+                    (name, None)
+                }
+            };
+            assert!(
+                rule.to_string().contains(&format!("`{name}`")),
+                "{scheme}: `{rule}` does not name `{name}`"
+            );
+
+            let (headers, key) = key_of(scheme, &body, header_id, &decoys);
+            if let Some(id) = header_id {
+                assert_eq!(
+                    headers.get(name).and_then(|v| v.to_str().ok()),
+                    Some(id),
+                    "{scheme}: the provider's delivery id is not in `{name}`"
+                );
+            }
+            assert_eq!(key, Ok("from-rule".to_owned()), "{scheme}: {rule}");
+
+            // The rule's source empty (header) or absent (body field).
+            let header_id = header_id.map(|_| "");
+            if let Some(fields) = body.as_object_mut() {
+                if header_id.is_none() {
+                    fields.remove(name);
+                }
+            }
+            let (headers, key) = key_of(scheme, &body, header_id, &decoys);
+            let expected = match rule {
+                DeliveryKey::Header {
+                    required: true,
+                    name,
+                } => Err(Rejection::MissingHeader { name }),
+                _ => {
+                    let sig = headers
+                        .get(scheme.signature_header())
+                        .map(|v| v.as_bytes())
+                        .unwrap_or_default();
+                    Ok(format!("sig:{}", tether_contract::sha256_hex(sig)))
+                }
+            };
+            assert_eq!(key, expected, "{scheme} without its key: {rule}");
+        }
     }
 }
