@@ -170,14 +170,21 @@ impl Operation {
     }
 }
 
-/// True for `application/json`, `application/vnd.github+json`, `…; charset=…`.
-pub fn is_json_media_type(media: &str) -> bool {
-    let essence = media
+/// The essence of a media type (RFC 9110 §8.3.1): `type/subtype`, lower case, without
+/// parameters (`Application/JSON; charset=utf-8` → `application/json`).
+pub fn media_essence(media: &str) -> String {
+    media
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// True for `application/json`, `application/vnd.github+json`, `…; charset=…`: the one
+/// JSON media-type check of the workspace (validator, diff, codegen, webhook receiver).
+pub fn is_json_media_type(media: &str) -> bool {
+    let essence = media_essence(media);
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }

@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
+use tether_contract::model::{is_json_media_type, media_essence};
 use tether_contract::validate::RequestBody;
 
 use super::{Endpoint, Shared};
@@ -86,15 +87,6 @@ fn ok(status: &'static str, key: &str) -> Response {
     )
 }
 
-fn essence(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
-}
-
 pub(super) async fn receive(
     shared: &Shared,
     ep: &Endpoint,
@@ -114,7 +106,7 @@ pub(super) async fn receive(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let media = essence(&content_type);
+    let media = media_essence(&content_type);
     if !ep.content_types.contains(&media) {
         return reject(&Rejection::UnsupportedContentType {
             content_type,
@@ -150,7 +142,7 @@ pub(super) async fn receive(
         Ok(v) => v,
         Err(r) => return reject(&r),
     };
-    let json_body: Option<Value> = if media == "application/json" || media.ends_with("+json") {
+    let json_body: Option<Value> = if is_json_media_type(&media) {
         serde_json::from_slice(&bytes).ok()
     } else {
         None
