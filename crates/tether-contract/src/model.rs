@@ -213,7 +213,7 @@ fn deref<'a>(
 /// fails. Upstream descriptions (what `validate`, `diff`, `sentinel --upstream` and
 /// `contract extract` are given) are read [`Reading::Lenient`], the way oasdiff and
 /// openapi-schema-validator read them: what strict reading would refuse but can still be
-/// understood is kept, with a fallback, and recorded in [`Reader::tolerated`]. Only what
+/// understood is kept, with a fallback, and recorded in [`Document::tolerated`](crate::Document::tolerated). Only what
 /// cannot be read at all (broken YAML/JSON, external or dangling `$ref`s) fails both.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Reading {
