@@ -79,6 +79,7 @@ pub fn project(contract: &Contract, policy: &Policy) -> Projection {
     no_bare_carriage_returns(&mut doc, &mut report);
     strip_titles(&mut doc, &mut report);
     conform_defaults(&mut doc, &mut report);
+    formats_only_on_scalars(&mut doc, &mut report);
     any_of_to_one_of(&mut doc, &mut report);
 
     let error_ref = shallow_error_schema(&mut doc, &policy.error_schema, &mut report);
@@ -943,6 +944,33 @@ fn conform_defaults(doc: &mut Value, report: &mut Report) {
     }
 }
 
+/// OpenAPI 3.0 defines `format` for strings and numbers; descriptions also put one on an
+/// object (Twilio's `links`: `type: object, format: uri-map`), on which typify stops with
+/// `todo!("invalid (or unexpected) schema")`. A `format` on an `object`, `array` or
+/// `boolean` schema is dropped from the projection (the validator, reading the contract,
+/// ignores unknown formats the same way); the count goes in the header.
+fn formats_only_on_scalars(doc: &mut Value, report: &mut Report) {
+    let mut dropped = 0;
+    walk_schemas_mut(doc, &mut |_, s| {
+        let Some(o) = s.as_object_mut() else {
+            return SchemaVisit::Descend;
+        };
+        let structured = matches!(
+            o.get("type").and_then(Value::as_str),
+            Some("object" | "array" | "boolean")
+        );
+        if structured && o.remove("format").is_some() {
+            dropped += 1;
+        }
+        SchemaVisit::Descend
+    });
+    if dropped > 0 {
+        report.changes.push(format!(
+            "{dropped} `format`s on object, array or boolean schemas dropped (OpenAPI defines formats for strings and numbers)"
+        ));
+    }
+}
+
 /// `value` as a value of JSON type `ty`, when it is one or reads as one.
 fn conform(value: &Value, ty: &str, nullable: bool) -> Option<Value> {
     let read = |text: &str| -> Option<Value> {
@@ -1217,6 +1245,24 @@ mod tests {
             .as_object()
             .unwrap()
             .contains_key("payment_intent"));
+    }
+
+    #[test]
+    fn a_format_on_an_object_is_dropped_and_one_on_a_string_kept() {
+        let mut doc = json!({"components": {"schemas": {"room": {"type": "object", "properties": {
+            "links": {"type": "object", "format": "uri-map", "nullable": true},
+            "flags": {"type": "array", "format": "csv", "items": {"type": "string"}},
+            "url": {"type": "string", "format": "uri"}}}}}});
+        let mut report = Report::default();
+        formats_only_on_scalars(&mut doc, &mut report);
+        let props = &doc["components"]["schemas"]["room"]["properties"];
+        assert_eq!(props["links"], json!({"type": "object", "nullable": true}));
+        assert!(props["flags"].get("format").is_none());
+        assert_eq!(props["url"]["format"], "uri");
+        assert_eq!(
+            report.changes,
+            ["2 `format`s on object, array or boolean schemas dropped (OpenAPI defines formats for strings and numbers)"]
+        );
     }
 
     #[test]
