@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use anyhow::{anyhow, Context, Result};
-use tether_runtime::{CallOptions, Credentials, Settings};
+use tether_runtime::{CallOptions, ClientBuilder, Credentials};
 use tether_sentinel::target::{Inputs, Target};
 
 /// What the call ended with.
@@ -37,7 +37,7 @@ pub fn run(root: &Path, args: &CallArgs<'_>) -> Result<Outcome> {
     let mut loaded = Target::load(root, args.contract)?;
     loaded.inputs = Inputs::CommandLine;
     let index = loaded.operation_index(args.operation)?;
-    let mut settings = Settings::parts(loaded.defaults);
+    let mut settings = ClientBuilder::parts(loaded.defaults);
     if let Some(url) = args.base_url {
         settings = settings.base_url(url);
     }

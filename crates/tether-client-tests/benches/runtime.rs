@@ -162,11 +162,11 @@ where
 
 /// The full stack's settings (both the generated client and the engine-only parts).
 fn full_stack<C>(
-    settings: tether_runtime::Settings<C>,
+    settings: tether_runtime::ClientBuilder<C>,
     url: &str,
     validation: ValidationMode,
     sample: Option<f64>,
-) -> tether_runtime::Settings<C> {
+) -> tether_runtime::ClientBuilder<C> {
     settings
         .base_url(url)
         .credentials(Credentials::Bearer(Secret::new("t")))
@@ -251,11 +251,11 @@ async fn overhead(workers: usize, validation: ValidationMode, sample: Option<f64
     let full = full_stack_call!();
     if std::env::var_os("TETHER_BENCH_ENGINE_ONLY").is_some() {
         // The engine alone, for splitting the overhead: the same settings, the request
-        // built by hand and handed to `Inner::execute` (the `exec` hook's body), the body
+        // built by hand and handed to `Engine::execute` (the `exec` hook's body), the body
         // parsed as the bare side does. What it costs beyond bare is the engine's; what
         // the full stack costs beyond it is the generated call path (progenitor's
         // builder, response rebuild and `from_response`, the `Call` future).
-        let parts = tether_runtime::Settings::parts(&github_repos_v1::DEFAULTS);
+        let parts = tether_runtime::ClientBuilder::parts(&github_repos_v1::DEFAULTS);
         let (base, http, inner) = full_stack(parts, &url, validation, sample).build().unwrap();
         let op = github_repos_v1::DEFAULTS.operation("repos_get").unwrap();
         let engine = move || {

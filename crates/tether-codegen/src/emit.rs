@@ -116,7 +116,7 @@ fn run_progenitor(
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
         .with_derive("PartialEq")
-        .with_inner_type(quote!(tether_runtime::Inner))
+        .with_inner_type(quote!(tether_runtime::Engine))
         .with_hooks(progenitor::HooksMode::Expected);
     // progenitor reports unsupported input with assert!/todo!; keep its panic message
     // and turn it into an error instead of a build-script backtrace.
@@ -1400,8 +1400,8 @@ fn extras(
             }
 
             /// Every setting, defaulting to the provider policy.
-            pub fn builder() -> tether_runtime::Settings<Self> {
-                tether_runtime::Settings::new(&DEFAULTS, |base, http, inner| {
+            pub fn builder() -> tether_runtime::ClientBuilder<Self> {
+                tether_runtime::ClientBuilder::new(&DEFAULTS, |base, http, inner| {
                     Self::new_with_client(base, http, inner)
                 })
             }
@@ -1410,7 +1410,7 @@ fn extras(
         // progenitor's generated code asserts the trait; every call goes through
         // `tether_runtime::call::Direct` instead of the hooks, which keep progenitor's
         // defaults and are never called.
-        impl ClientHooks<tether_runtime::Inner> for Client {}
+        impl ClientHooks<tether_runtime::Engine> for Client {}
 
         /// Deserialize a raw response body of `operation` (contract id) into the generated
         /// type for `status`: the success type for 2xx, the error type for 4xx/5xx.
@@ -1659,7 +1659,8 @@ mod tests {
             // One call path: progenitor's own send() goes through a Direct too, and
             // nothing calls progenitor's hooks.
             assert_eq!(
-                flat.matches("tether_runtime::call::Direct::new(&super::DEFAULTS,").count(),
+                flat.matches("tether_runtime::call::Direct::new(&super::DEFAULTS,")
+                    .count(),
                 sends,
                 "{contract}"
             );
@@ -1731,7 +1732,10 @@ mod tests {
         // Every send(), the ones reading a stream included, gets its send_direct() and
         // read_direct().
         assert!(direct.unrecognised.is_empty(), "{:?}", direct.unrecognised);
-        assert_eq!(text.matches("pub(crate) async fn send_direct(").count(), sends);
+        assert_eq!(
+            text.matches("pub(crate) async fn send_direct(").count(),
+            sends
+        );
         assert_eq!(text.matches("Ok(response.stream())").count(), streamed);
         // Every required parameter's message is made only when it was never set (in send():
         // new() holds no message any more).

@@ -61,7 +61,7 @@ impl CallOptions {
 /// What the engine reported about a [`Direct`] call, for its typed error and its next
 /// page.
 #[derive(Debug, Default)]
-struct Outcome {
+struct Reported {
     failure: Option<Error<serde_json::Value>>,
     report: Option<CallReport>,
     status: Option<u16>,
@@ -69,13 +69,13 @@ struct Outcome {
     next: Option<Box<NextPage>>,
 }
 
-impl Outcome {
+impl Reported {
     /// Keep what the caller's typed error needs from the engine's result (report,
     /// status, provider detail, next page; or the failure itself), and hand on the
     /// response, or the failure's message, to progenitor's code.
     fn keep(
         &mut self,
-        result: Result<crate::engine::Exchange, Error>,
+        result: Result<crate::engine::FinalResponse, Error>,
     ) -> Result<Answer, String> {
         match result {
             Ok(x) => {
@@ -114,7 +114,7 @@ pub struct Direct {
     defaults: &'static RequestDefaults,
     operation: &'static str,
     options: CallOptions,
-    outcome: Outcome,
+    outcome: Reported,
 }
 
 impl Direct {
@@ -128,7 +128,7 @@ impl Direct {
             defaults,
             operation,
             options,
-            outcome: Outcome::default(),
+            outcome: Reported::default(),
         }
     }
 
@@ -138,7 +138,7 @@ impl Direct {
     #[allow(clippy::result_large_err)] // progenitor's `Error`: generated code `?`s it
     pub fn exchange<'a, E: 'a>(
         &'a mut self,
-        inner: &'a crate::Inner,
+        inner: &'a crate::Engine,
         http: &'a reqwest::Client,
         request: reqwest::Request,
     ) -> impl std::future::Future<Output = Result<Answer, progenitor_client::Error<E>>> + Send + 'a
@@ -149,11 +149,11 @@ impl Direct {
     /// [`Direct::exchange`] for a request the generated code can build again: `again`
     /// is progenitor's request building once more (its error as a message), used only
     /// for a retry; the first attempt sends `request` without a copy of it kept for
-    /// retries (`Inner::execute_rebuilding`).
+    /// retries (`Engine::execute_rebuilding`).
     #[allow(clippy::result_large_err)] // progenitor's `Error`: generated code `?`s it
     pub fn exchange_rebuilding<'a, E: 'a>(
         &'a mut self,
-        inner: &'a crate::Inner,
+        inner: &'a crate::Engine,
         http: &'a reqwest::Client,
         request: reqwest::Request,
         again: &'a crate::engine::Rebuild<'a>,
@@ -164,12 +164,12 @@ impl Direct {
 
     /// Both exchanges: `prepare` (policy headers, wire format), the engine, the outcome
     /// kept. An `async move` block rather than an `async fn`, which would keep the
-    /// request twice in its state (see `Inner::execute`).
+    /// request twice in its state (see `Engine::execute`).
     #[allow(clippy::result_large_err)] // progenitor's `Error`: generated code `?`s it
     #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
     fn exchange_with<'a, E: 'a>(
         &'a mut self,
-        inner: &'a crate::Inner,
+        inner: &'a crate::Engine,
         http: &'a reqwest::Client,
         mut request: reqwest::Request,
         again: Option<&'a crate::engine::Rebuild<'a>>,
@@ -322,7 +322,7 @@ fn map_error<E>(
     defaults: &'static RequestDefaults,
     operation: &'static str,
     error: progenitor_client::Error<E>,
-    outcome: Outcome,
+    outcome: Reported,
 ) -> Error<E> {
     use progenitor_client::Error as P;
     if let Some(failure) = outcome.failure {

@@ -11,7 +11,7 @@
 //! - [`call`]: the engine's answer decoded into the generated type, or the typed
 //!   [`Error`]; [`paginate`]: a stream's pages.
 //!
-//! The sentinel and `xtask call` use the same engine entry ([`Inner::execute`]).
+//! The sentinel and `xtask call` use the same engine entry ([`Engine::execute`]).
 //! Every number comes from the provider policy (`contracts/<provider>/provider.yaml`),
 //! embedded in the generated crate.
 
@@ -44,7 +44,7 @@ pub mod typed;
 
 pub use auth::{AuthError, Credentials};
 pub use call::CallOptions;
-pub use engine::{Inner, Settings};
+pub use engine::{ClientBuilder, Engine};
 pub use error::{Attempt, CallReport, Error, ProviderDetail};
 pub use meta::{OperationMeta, RequestDefaults};
 pub use paginate::Page;

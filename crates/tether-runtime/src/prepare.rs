@@ -37,7 +37,7 @@ pub enum PrepareError {
     },
 }
 
-impl crate::engine::Inner {
+impl crate::engine::Engine {
     /// Apply the policy headers and restore the contract's wire format (a request built
     /// outside generated code: the sentinel's, `xtask call`'s).
     pub fn prepare(
@@ -48,7 +48,7 @@ impl crate::engine::Inner {
         self.prepare_call(request, rust_name, &CallOptions::default())
     }
 
-    /// [`Inner::prepare`] for one call of generated code, with its options: a stream's
+    /// [`Engine::prepare`] for one call of generated code, with its options: a stream's
     /// page (the next link followed, or the cursor set; the policy's largest page size
     /// unless the caller chose one).
     pub(crate) fn prepare_call(

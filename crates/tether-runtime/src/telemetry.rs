@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use metrics::{Key, Label, Metadata};
 
-use crate::engine::Exchange;
+use crate::engine::FinalResponse;
 use crate::error::Error;
 
 /// What kind of series a metric is.
@@ -317,7 +317,7 @@ pub(crate) fn call_finished(
     span: &tracing::Span,
     keys: &OperationKeys,
     (provider, operation): (&'static str, &'static str),
-    result: &Result<Exchange, Error>,
+    result: &Result<FinalResponse, Error>,
     elapsed: Duration,
 ) {
     // The outcome goes into one event inside the call span rather than into

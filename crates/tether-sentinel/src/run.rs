@@ -1,7 +1,7 @@
 //! Running one provider's checks: live with its credential, else offline against an
 //! in-process `tether-sandbox`.
 //!
-//! Calls go through the runtime (`Inner::execute`) on the linked generated crate's
+//! Calls go through the runtime (`Engine::execute`) on the linked generated crate's
 //! `DEFAULTS`, with the request built from the contract ([`Target::request`]), not through
 //! the typed builders (`client.repos_get().owner(…).repo(…).call()`): a builder takes typed
 //! setters per operation (checks.yaml holds strings, so each crate would need a generated
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tether_contract::validate::{ContractValidator, ValidatorOptions};
-use tether_runtime::{CallOptions, Credentials, Secret, Settings, ValidationMode};
+use tether_runtime::{CallOptions, ClientBuilder, Credentials, Secret, ValidationMode};
 
 use crate::config::Checks;
 use crate::drift::{latency, operational, Classifier};
@@ -107,7 +107,7 @@ pub fn run_provider(
         // The runtime does not validate: the sentinel classifies each exchange itself so
         // body findings and response headers (deprecation, headroom) are both in hand.
         let validator = ContractValidator::new(&target.contract.doc, &ValidatorOptions::default())?;
-        let mut settings = Settings::parts(target.defaults).validation(ValidationMode::Off);
+        let mut settings = ClientBuilder::parts(target.defaults).validation(ValidationMode::Off);
         if live {
             if let Ok(c) = creds {
                 settings = settings.credentials(c);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tether_contract::model::ParamLocation;
 use tether_contract::{Contract, Policy};
-use tether_runtime::{Inner, OperationMeta, RequestDefaults};
+use tether_runtime::{Engine, OperationMeta, RequestDefaults};
 
 use crate::SentinelError;
 
@@ -201,7 +201,7 @@ impl Target {
     /// generated client sends it.
     pub fn request(
         &self,
-        inner: &Inner,
+        inner: &Engine,
         base: &str,
         index: usize,
         params: &[(String, String)],

@@ -1051,7 +1051,7 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: tether_runtime::Inner,
+    pub(crate) inner: tether_runtime::Engine,
 }
 impl Client {
     /// Create a new client.
@@ -1059,7 +1059,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: tether_runtime::Inner) -> Self {
+    pub fn new(baseurl: &str, inner: tether_runtime::Engine) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1078,7 +1078,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: tether_runtime::Inner,
+        inner: tether_runtime::Engine,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -1087,7 +1087,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<tether_runtime::Inner> for Client {
+impl ClientInfo<tether_runtime::Engine> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
     }
@@ -1097,7 +1097,7 @@ impl ClientInfo<tether_runtime::Inner> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &tether_runtime::Inner {
+    fn inner(&self) -> &tether_runtime::Engine {
         &self.inner
     }
 }
@@ -1105,7 +1105,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<tether_runtime::Inner>,
+        Client: ClientHooks<tether_runtime::Engine>,
     {}
 };
 impl Client {

@@ -4,15 +4,15 @@
 use reqwest::header::HeaderMap;
 use tether_contract::policy::{PaginationStyle, ValidationMode};
 
-use super::read::Received;
+use super::read::AttemptResponse;
 use super::validation::ValidationJob;
-use super::{Exchange, Inner};
+use super::{Engine, FinalResponse};
 use crate::call::CallOptions;
 use crate::error::{CallReport, Error, ProviderDetail};
 use crate::meta::OperationMeta;
 use crate::paginate::{cursor_next, link_next, same_origin, NextPage};
 
-impl Inner {
+impl Engine {
     pub(super) fn finish(
         &self,
         op: &'static OperationMeta,
@@ -20,10 +20,10 @@ impl Inner {
         origin: Option<&reqwest::Url>,
         url: reqwest::Url,
         report: CallReport,
-        received: Received,
-    ) -> Result<Exchange, Error> {
+        received: AttemptResponse,
+    ) -> Result<FinalResponse, Error> {
         let s = &*self.0;
-        let Received {
+        let AttemptResponse {
             status,
             version,
             headers,
@@ -72,7 +72,7 @@ impl Inner {
         } else {
             None
         };
-        Ok(Exchange {
+        Ok(FinalResponse {
             status,
             version,
             headers,

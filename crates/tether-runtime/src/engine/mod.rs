@@ -1,13 +1,13 @@
 //! The engine behind every call: generated code ([`crate::call::Direct`]), the sentinel
-//! and `xtask call` hand it a built request ([`Inner::execute`]) and it runs breaker → limiter → auth → attempt (per-attempt timeout inside
+//! and `xtask call` hand it a built request ([`Engine::execute`]) and it runs breaker → limiter → auth → attempt (per-attempt timeout inside
 //! the overall deadline) → bounded body read → classify → maybe wait and retry → validate,
-//! with telemetry around each step. Its state ([`Inner`]) is what the generated `Client`
+//! with telemetry around each step. Its state ([`Engine`]) is what the generated `Client`
 //! carries.
 //!
 //! Where each part lives:
-//! - this file: the call ([`Inner::execute`]) and its attempt loop, limiter waits,
+//! - this file: the call ([`Engine::execute`]) and its attempt loop, limiter waits,
 //!   idempotency keys, and the engine's failures;
-//! - [`settings`]: the client builder ([`Settings`]) and the state it assembles;
+//! - [`builder`]: the client builder ([`ClientBuilder`]) and the state it assembles;
 //! - `registry`: process-wide state (per provider, base URL and credential: retry quota,
 //!   breaker, limits) and the policy and validator parsed once per process;
 //! - `read`: one attempt on the wire, the body read within its bound;
@@ -38,21 +38,21 @@ use crate::paginate::NextPage;
 use crate::retry::{transport_verdict, Budget, Cause, Decision, RetryPolicy, RetryQuota, Verdict};
 use crate::telemetry::OperationKeys;
 
+pub mod builder;
 mod finish;
 mod read;
 mod registry;
-pub mod settings;
 mod validation;
 
-use read::{Received, SendError};
-pub use settings::{Make, Parts, Settings};
+pub use builder::{ClientBuilder, Make, Parts};
+use read::{AttemptResponse, SendError};
 
 /// Header carrying our correlation id.
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
 
 /// State shared by the clones of one generated client.
 #[derive(Clone, Debug)]
-pub struct Inner(Arc<State>);
+pub struct Engine(Arc<State>);
 
 #[derive(Debug)]
 struct State {
@@ -96,7 +96,7 @@ struct Shared {
 
 /// A finished exchange: the final response, read whole.
 #[derive(Debug)]
-pub struct Exchange {
+pub struct FinalResponse {
     /// Status.
     pub status: u16,
     /// HTTP version.
@@ -110,13 +110,13 @@ pub struct Exchange {
     /// Attempts and ids.
     pub report: CallReport,
     /// Error fields of a non-2xx body. Boxed, as `next`: both are rare, and an
-    /// `Exchange` is moved up through every layer of the engine on every call.
+    /// `FinalResponse` is moved up through every layer of the engine on every call.
     pub detail: Option<Box<ProviderDetail>>,
     /// Next page of a paginated operation.
     pub next: Option<Box<NextPage>>,
 }
 
-impl Inner {
+impl Engine {
     /// The provider tables.
     pub fn defaults(&self) -> &'static RequestDefaults {
         self.0.defaults
@@ -154,13 +154,13 @@ impl Inner {
         request: reqwest::Request,
         op: &'static OperationMeta,
         options: &'a CallOptions,
-    ) -> impl std::future::Future<Output = Result<Exchange, Error>> + Send + 'a {
+    ) -> impl std::future::Future<Output = Result<FinalResponse, Error>> + Send + 'a {
         self.run(http, Requests::Copied(Some(request)), op, options)
     }
 
-    /// [`Inner::execute`] for a request its caller can build again (the generated
+    /// [`Engine::execute`] for a request its caller can build again (the generated
     /// `call()`): the first attempt sends `first` as it is, and a retry sends what
-    /// `again` builds (progenitor's request building, then [`Inner::prepare`]). No
+    /// `again` builds (progenitor's request building, then [`Engine::prepare`]). No
     /// template is copied for an attempt that may never be retried (BENCHMARKS.md §
     /// Runtime).
     pub(crate) fn execute_rebuilding<'a>(
@@ -170,7 +170,7 @@ impl Inner {
         again: &'a Rebuild<'a>,
         op: &'static OperationMeta,
         options: &'a CallOptions,
-    ) -> impl std::future::Future<Output = Result<Exchange, Error>> + Send + 'a {
+    ) -> impl std::future::Future<Output = Result<FinalResponse, Error>> + Send + 'a {
         let url = first.url().clone();
         let requests = Requests::Rebuilt {
             first: Some(first),
@@ -187,7 +187,7 @@ impl Inner {
         mut requests: Requests<'a>,
         op: &'static OperationMeta,
         options: &'a CallOptions,
-    ) -> impl std::future::Future<Output = Result<Exchange, Error>> + Send + 'a {
+    ) -> impl std::future::Future<Output = Result<FinalResponse, Error>> + Send + 'a {
         async move {
             let s = &*self.0;
             let correlation_id = options
@@ -329,7 +329,7 @@ impl Inner {
         mut report: CallReport,
         retry_allowed: bool,
         started: Instant,
-    ) -> impl std::future::Future<Output = Result<Exchange, Error>> + Send + 'a {
+    ) -> impl std::future::Future<Output = Result<FinalResponse, Error>> + Send + 'a {
         async move {
             let s = &*self.0;
             let deadline = started + options.timeout.unwrap_or(s.overall);
@@ -546,7 +546,7 @@ impl Inner {
         url: Option<&'a reqwest::Url>,
         remaining: Duration,
         attempt: u32,
-    ) -> impl std::future::Future<Output = Result<Received, SendError>> + Send + 'a {
+    ) -> impl std::future::Future<Output = Result<AttemptResponse, SendError>> + Send + 'a {
         let attempt_span = tracing::debug_span!(target: "tether", "tether.attempt", attempt, status = tracing::field::Empty);
         let sent = tokio::time::timeout(
             self.0.attempt_timeout.min(remaining),
@@ -576,12 +576,12 @@ impl Inner {
         &self,
         op: &'static OperationMeta,
         probe: Probe<'_>,
-        sent: Result<Received, SendError>,
+        sent: Result<AttemptResponse, SendError>,
         elapsed: Duration,
         attempt: u32,
         waited: Duration,
         report: &mut CallReport,
-    ) -> Result<(Verdict, Result<Received, (bool, String)>), Error> {
+    ) -> Result<(Verdict, Result<AttemptResponse, (bool, String)>), Error> {
         let s = &*self.0;
         let wall = s.clock.wall();
         let (verdict, response) = match sent {
@@ -635,16 +635,16 @@ impl Inner {
     }
 
     /// The call's final response: a success gives back what its retries took from the
-    /// quota, and [`Inner::finish`] validates it and finds its next page.
+    /// quota, and [`Engine::finish`] validates it and finds its next page.
     fn conclude(
         &self,
         op: &'static OperationMeta,
         options: &CallOptions,
         requests: Requests<'_>,
-        mut received: Received,
+        mut received: AttemptResponse,
         report: CallReport,
         last_retry_cost: Option<u32>,
-    ) -> Result<Exchange, Error> {
+    ) -> Result<FinalResponse, Error> {
         let s = &*self.0;
         if (200..300).contains(&received.status) {
             s.shared.quota.release(last_retry_cost);
@@ -833,7 +833,7 @@ fn body_too_large(
 }
 
 /// A retry's request, built again by the generated code: progenitor's request building
-/// and [`Inner::prepare`]; an error is its message.
+/// and [`Engine::prepare`]; an error is its message.
 pub type Rebuild<'a> = dyn Fn() -> Result<reqwest::Request, String> + Send + Sync + 'a;
 
 /// Where each attempt's request comes from.

@@ -3,11 +3,11 @@
 use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 
-use super::Inner;
+use super::Engine;
 use crate::error::describe_reqwest;
 
 /// One response, read whole.
-pub(super) struct Received {
+pub(super) struct AttemptResponse {
     pub(super) status: u16,
     pub(super) version: http::Version,
     pub(super) headers: HeaderMap,
@@ -30,7 +30,7 @@ impl SendError {
     }
 }
 
-impl Inner {
+impl Engine {
     /// The attempt `sent` (reqwest's future for it, made by the caller so that this
     /// state machine holds that future instead of the 264-byte request).
     #[allow(clippy::manual_async_fn)] // on purpose: an `async fn` stores by-value arguments twice
@@ -38,7 +38,7 @@ impl Inner {
         &'a self,
         sent: impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a,
         known: Option<&'a reqwest::Url>,
-    ) -> impl std::future::Future<Output = Result<Received, SendError>> + Send + 'a {
+    ) -> impl std::future::Future<Output = Result<AttemptResponse, SendError>> + Send + 'a {
         async move {
             let mut response = sent.await.map_err(SendError::from_reqwest)?;
             let limit = self.0.max_body_bytes;
@@ -56,7 +56,7 @@ impl Inner {
                 // without the copy the loop below makes (a body-sized allocation and memcpy
                 // per call, BENCHMARKS.md § Runtime).
                 let body = response.bytes().await.map_err(SendError::from_reqwest)?;
-                return Ok(Received {
+                return Ok(AttemptResponse {
                     status,
                     version,
                     headers,
@@ -73,7 +73,7 @@ impl Inner {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(Received {
+            Ok(AttemptResponse {
                 status,
                 version,
                 headers,

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 
 use super::registry::validator;
-use super::Inner;
+use super::Engine;
 use crate::meta::{OperationMeta, RequestDefaults};
 
 /// One response to check against the contract.
@@ -77,7 +77,7 @@ impl ValidationJob {
     }
 }
 
-impl Inner {
+impl Engine {
     /// Whether to validate this report-mode response: at most `report_sample` per
     /// second per operation and client, with a burst of one second's worth, the first
     /// response always. A GCRA on one atomic per operation: a response not sampled (the

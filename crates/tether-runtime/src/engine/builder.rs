@@ -1,4 +1,4 @@
-//! The client builder: [`Settings`] (every setting defaults to the provider policy) and
+//! The client builder: [`ClientBuilder`] (every setting defaults to the provider policy) and
 //! the state it assembles for a generated `Client`.
 
 use std::sync::atomic::AtomicU64;
@@ -10,7 +10,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use tether_contract::policy::ValidationMode;
 
 use super::registry::{policy_of, shared_state};
-use super::{Inner, Shared, State};
+use super::{Engine, Shared, State};
 use crate::auth::Credentials;
 use crate::breaker::{Breaker, BreakerConfig};
 use crate::clock::{Clock, SystemClock};
@@ -21,17 +21,17 @@ use crate::meta::RequestDefaults;
 use crate::retry::{RetryPolicy, RetryQuota};
 use crate::telemetry::OperationKeys;
 
-/// What [`Settings::build`] makes from the parts: the generated `Client`, or the parts
+/// What [`ClientBuilder::build`] makes from the parts: the generated `Client`, or the parts
 /// themselves.
-pub type Make<C> = fn(&str, reqwest::Client, Inner) -> C;
+pub type Make<C> = fn(&str, reqwest::Client, Engine) -> C;
 
 /// The parts of a client: base URL, HTTP client, runtime state.
-pub type Parts = (String, reqwest::Client, Inner);
+pub type Parts = (String, reqwest::Client, Engine);
 
 /// Builds a client: `github_repos_v1::Client::builder().base_url(…).credentials(…).build()`.
 /// Every setting defaults to the provider policy.
 #[derive(Debug, Clone)]
-pub struct Settings<C = Parts> {
+pub struct ClientBuilder<C = Parts> {
     make: Make<C>,
     defaults: &'static RequestDefaults,
     base_url: Option<String>,
@@ -49,15 +49,15 @@ pub struct Settings<C = Parts> {
     redis: Option<Arc<tether_redis::Redis>>,
 }
 
-impl Settings<Parts> {
-    /// Settings that build the bare parts (for tools that have no generated client).
+impl ClientBuilder<Parts> {
+    /// A builder of the bare parts (for tools that have no generated client).
     pub fn parts(defaults: &'static RequestDefaults) -> Self {
-        Settings::new(defaults, |base, http, inner| (base.to_owned(), http, inner))
+        ClientBuilder::new(defaults, |base, http, inner| (base.to_owned(), http, inner))
     }
 }
 
-impl<C> Settings<C> {
-    /// Settings from the provider policy only; `make` assembles the client.
+impl<C> ClientBuilder<C> {
+    /// A builder from the provider policy only; `make` assembles the client.
     pub fn new(defaults: &'static RequestDefaults, make: Make<C>) -> Self {
         Self {
             make,
@@ -153,7 +153,7 @@ impl<C> Settings<C> {
     }
 
     /// Share rate limits and OAuth2 tokens with every replica through this Redis
-    /// (unless [`Settings::rate_limit_store`] or [`Settings::without_rate_limits`] chose
+    /// (unless [`ClientBuilder::rate_limit_store`] or [`ClientBuilder::without_rate_limits`] chose
     /// otherwise).
     #[cfg(feature = "redis")]
     pub fn redis(mut self, redis: Arc<tether_redis::Redis>) -> Self {
@@ -335,7 +335,7 @@ impl<C> Settings<C> {
             shared,
             limits,
         };
-        Ok((base_url, http, Inner(Arc::new(state))))
+        Ok((base_url, http, Engine(Arc::new(state))))
     }
 }
 
@@ -367,7 +367,7 @@ mod tests {
     #[test]
     fn a_policy_header_that_is_not_a_valid_header_fails_the_build_and_names_it() {
         let defaults = github_defaults_with(&[("user-agent", "tether\nInjected: yes")]);
-        let err = super::Settings::parts(defaults).build().unwrap_err();
+        let err = super::ClientBuilder::parts(defaults).build().unwrap_err();
         let text = err.to_string();
         assert!(
             text.contains("policy header `user-agent: tether")
@@ -383,7 +383,7 @@ mod tests {
     fn a_policy_header_name_in_upper_case_is_sent_in_lower_case() {
         let defaults =
             github_defaults_with(&[("X-GitHub-Api-Version", "2022-11-28"), ("x-plain", "1")]);
-        let (_, _, inner) = super::Settings::parts(defaults).build().unwrap();
+        let (_, _, inner) = super::ClientBuilder::parts(defaults).build().unwrap();
         let names: Vec<&str> = inner
             .policy_headers()
             .iter()
