@@ -11,12 +11,12 @@ use tether_contract::validate::{ContractValidator, ValidatorOptions};
 use tether_contract::Contract;
 use tether_webhooks::inbox::Delivery;
 use tether_webhooks::receiver::{shutdown_signal, ReceiverConfig};
-use tether_webhooks::{sign, Clock, Rejection, Scheme, Secret, SystemClock, Verifier};
+use tether_webhooks::{sign, Clock, Rejection, Scheme, SigningKey, SystemClock, Verifier};
 
 use crate::check::Report;
 use crate::workspace::rel;
 
-fn secret_from_env(scheme: Scheme, var: &str) -> Result<Secret> {
+fn secret_from_env(scheme: Scheme, var: &str) -> Result<SigningKey> {
     let value = std::env::var(var)
         .ok()
         .filter(|v| !v.is_empty())
@@ -25,7 +25,7 @@ fn secret_from_env(scheme: Scheme, var: &str) -> Result<Secret> {
                 "environment variable `{var}` is unset or empty (it must hold the signing secret)"
             )
         })?;
-    Secret::for_scheme(scheme, &value).map_err(|e| anyhow!("`{var}`: {e}"))
+    SigningKey::for_scheme(scheme, &value).map_err(|e| anyhow!("`{var}`: {e}"))
 }
 
 fn read_body(path: &Path) -> Result<Vec<u8>> {

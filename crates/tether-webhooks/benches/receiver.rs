@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use tether_webhooks::inbox::{Consumer, Inbox, RetryPolicy};
 use tether_webhooks::receiver::{Endpoint, Limits, Receiver};
 use tether_webhooks::replay::SqliteReplayStore;
-use tether_webhooks::{sign, Scheme, Secret, SystemClock, Verifier};
+use tether_webhooks::{sign, Scheme, SigningKey, SystemClock, Verifier};
 
 /// A body and the headers signing it.
 type Signed = (String, Vec<(&'static str, String)>);
@@ -46,7 +46,7 @@ fn main() {
 async fn run(n: usize, concurrency: usize) {
     let dir = tempfile::tempdir().unwrap();
     let inbox_path = dir.path().join("inbox.sqlite3");
-    let secret = Secret::literal("bench-secret").unwrap();
+    let secret = SigningKey::literal("bench-secret").unwrap();
     let verifier = Verifier::builder(Scheme::GitHub)
         .secret(secret.clone())
         .build()

@@ -11,7 +11,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use tether_webhooks::{sign, Scheme, Secret, Verifier};
+use tether_webhooks::{sign, Scheme, SigningKey, Verifier};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -68,8 +68,8 @@ fn bench(c: &mut Criterion) {
             Scheme::Standard,
         ] {
             let secret = match scheme {
-                Scheme::Standard => Secret::standard("whsec_YmVuY2gtc2VjcmV0LTAxMjM0NTY3ODk="),
-                _ => Secret::literal(KEY),
+                Scheme::Standard => SigningKey::standard("whsec_YmVuY2gtc2VjcmV0LTAxMjM0NTY3ODk="),
+                _ => SigningKey::literal(KEY),
             }
             .unwrap_or_else(|_| unreachable!());
             let verifier = Verifier::builder(scheme)
@@ -114,8 +114,8 @@ fn interleaved_ratios(_: &mut Criterion) {
             Scheme::Standard,
         ] {
             let secret = match scheme {
-                Scheme::Standard => Secret::standard("whsec_YmVuY2gtc2VjcmV0LTAxMjM0NTY3ODk="),
-                _ => Secret::literal(KEY),
+                Scheme::Standard => SigningKey::standard("whsec_YmVuY2gtc2VjcmV0LTAxMjM0NTY3ODk="),
+                _ => SigningKey::literal(KEY),
             }
             .unwrap_or_else(|_| unreachable!());
             let verifier = Verifier::builder(scheme)
@@ -182,8 +182,8 @@ fn instruction_loop(spec: &str) {
     }
     let scheme: Scheme = what.parse().unwrap_or(Scheme::GitHub);
     let secret = match scheme {
-        Scheme::Standard => Secret::standard("whsec_YmVuY2gtc2VjcmV0LTAxMjM0NTY3ODk="),
-        _ => Secret::literal(KEY),
+        Scheme::Standard => SigningKey::standard("whsec_YmVuY2gtc2VjcmV0LTAxMjM0NTY3ODk="),
+        _ => SigningKey::literal(KEY),
     }
     .unwrap_or_else(|_| unreachable!());
     let verifier = Verifier::builder(scheme)

@@ -28,7 +28,7 @@ mod verify;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::Rejection;
-pub use secret::{Secret, SecretError};
+pub use secret::{SecretError, SigningKey};
 pub use verify::{
     sign, ConfigError, DeliveryKey, Scheme, Verified, Verifier, VerifierBuilder, DEFAULT_TOLERANCE,
 };

@@ -16,7 +16,7 @@ use http::{HeaderMap, HeaderName};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::{Rejection, Secret};
+use crate::{Rejection, SigningKey};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -208,13 +208,13 @@ impl fmt::Debug for Verifier {
 #[must_use]
 pub struct VerifierBuilder {
     scheme: Scheme,
-    secrets: Vec<Secret>,
+    secrets: Vec<SigningKey>,
     tolerance: Duration,
 }
 
 impl VerifierBuilder {
     /// Add an active secret (add the new one and keep the old one during a rotation).
-    pub fn secret(mut self, secret: Secret) -> Self {
+    pub fn secret(mut self, secret: SigningKey) -> Self {
         self.secrets.push(secret);
         self
     }
@@ -457,13 +457,13 @@ impl Verifier {
 /// signed content when not given).
 pub fn sign(
     scheme: Scheme,
-    secret: &Secret,
+    secret: &SigningKey,
     body: &[u8],
     timestamp: i64,
     id: Option<&str>,
 ) -> Vec<(&'static str, String)> {
     let mac = |parts: &[&[u8]]| -> [u8; 32] {
-        // A key of any length is accepted by HMAC; `Secret` is never empty.
+        // A key of any length is accepted by HMAC; `SigningKey` is never empty.
         let mut m = match HmacSha256::new_from_slice(secret.key()) {
             Ok(m) => m,
             Err(_) => return [0; 32],

@@ -11,7 +11,7 @@ use super::{Endpoint, Limits, Receiver, DEFAULT_MAX_BODY, DEFAULT_REPLAY_TTL, RE
 use crate::inbox::{Inbox, InboxError};
 use crate::payload::{PayloadContract, ValidationMode};
 use crate::replay::{ReplayStore, SqliteReplayStore, StoreError};
-use crate::{Clock, Scheme, Secret, Verifier};
+use crate::{Clock, Scheme, SigningKey, Verifier};
 
 /// `cargo xtask webhook serve --config FILE`: the receiver's configuration (TOML).
 ///
@@ -101,7 +101,7 @@ pub enum SetupError {
     },
     /// A secret variable is unset or empty, or its value is not a valid secret.
     #[error("endpoint `{endpoint}`: environment variable `{var}`: {message}")]
-    Secret {
+    SigningKey {
         /// Endpoint name.
         endpoint: String,
         /// Variable name.
@@ -255,7 +255,7 @@ impl ReceiverConfig {
             let mut builder =
                 Verifier::builder(scheme).tolerance(Duration::from_secs(self.tolerance_secs));
             for var in &ep.secret_envs {
-                let secret_err = |message: String| SetupError::Secret {
+                let secret_err = |message: String| SetupError::SigningKey {
                     endpoint: ep.name.clone(),
                     var: var.clone(),
                     message,
@@ -263,11 +263,11 @@ impl ReceiverConfig {
                 let value = env(var)
                     .filter(|v| !v.is_empty())
                     .ok_or_else(|| secret_err("unset or empty".into()))?;
-                let secret =
-                    Secret::for_scheme(scheme, &value).map_err(|e| secret_err(e.to_string()))?;
+                let secret = SigningKey::for_scheme(scheme, &value)
+                    .map_err(|e| secret_err(e.to_string()))?;
                 builder = builder.secret(secret);
             }
-            let verifier = builder.build().map_err(|e| SetupError::Secret {
+            let verifier = builder.build().map_err(|e| SetupError::SigningKey {
                 endpoint: ep.name.clone(),
                 var: String::new(),
                 message: e.to_string(),

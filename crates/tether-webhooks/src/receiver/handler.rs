@@ -304,7 +304,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::delivery_key;
-    use crate::{sign, DeliveryKey, Rejection, Scheme, Secret, Verifier};
+    use crate::{sign, DeliveryKey, Rejection, Scheme, SigningKey, Verifier};
 
     const NOW: i64 = 1_700_000_000;
 
@@ -317,7 +317,7 @@ mod tests {
         id: Option<&str>,
         extra: &[(&'static str, &str)],
     ) -> (HeaderMap, Result<String, Rejection>) {
-        let secret = Secret::literal("delivery-key-test-secret").unwrap();
+        let secret = SigningKey::literal("delivery-key-test-secret").unwrap();
         let verifier = Verifier::builder(scheme)
             .secret(secret.clone())
             .build()

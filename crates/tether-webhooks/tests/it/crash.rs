@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use tether_webhooks::inbox::{Consumer, RetryPolicy};
-use tether_webhooks::{sign, Scheme, Secret};
+use tether_webhooks::{sign, Scheme, SigningKey};
 
 use crate::ReceiverProcess;
 
@@ -46,7 +46,7 @@ fn delivery(i: usize) -> (String, Vec<(&'static str, String)>, String) {
     );
     let headers = sign(
         Scheme::GitHub,
-        &Secret::literal(SECRET).unwrap(),
+        &SigningKey::literal(SECRET).unwrap(),
         body.as_bytes(),
         0,
         Some(&key),

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use tether_contract::fixture::{list, Envelope};
 use tether_contract::validate::RequestBody;
 use tether_webhooks::payload::PayloadContract;
-use tether_webhooks::{sign, Scheme, Secret, Verifier};
+use tether_webhooks::{sign, Scheme, SigningKey, Verifier};
 
 use crate::headers;
 
@@ -21,7 +21,7 @@ fn check(provider: &str, scheme: Scheme) -> usize {
     let contract =
         PayloadContract::load(root().join(format!("contracts/{provider}/webhooks.v1.yaml")))
             .unwrap();
-    let secret = Secret::literal("fixture-secret").unwrap();
+    let secret = SigningKey::literal("fixture-secret").unwrap();
     let verifier = Verifier::builder(scheme)
         .secret(secret.clone())
         .build()

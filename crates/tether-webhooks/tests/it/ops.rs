@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tether_webhooks::inbox::{Consumer, Inbox, RetryPolicy};
 use tether_webhooks::receiver::{prometheus, Endpoint, Limits, Receiver};
 use tether_webhooks::replay::MemoryReplayStore;
-use tether_webhooks::{sign, FixedClock, Scheme, Secret, Verifier};
+use tether_webhooks::{sign, FixedClock, Scheme, SigningKey, Verifier};
 
 use crate::ReceiverProcess;
 
@@ -18,7 +18,7 @@ const NOW: i64 = 1_700_000_000;
 async fn start(dir: &std::path::Path) -> (String, std::path::PathBuf) {
     let inbox = dir.join("inbox.sqlite3");
     let verifier = Verifier::builder(Scheme::GitHub)
-        .secret(Secret::literal("ops-secret").unwrap())
+        .secret(SigningKey::literal("ops-secret").unwrap())
         .build()
         .unwrap();
     let receiver = Receiver::new(
@@ -44,7 +44,7 @@ async fn deliver(base: &str, id: &str, secret: &str) -> u16 {
         .body(body.clone());
     for (n, v) in sign(
         Scheme::GitHub,
-        &Secret::literal(secret).unwrap(),
+        &SigningKey::literal(secret).unwrap(),
         body.as_bytes(),
         NOW,
         Some(id),
@@ -182,7 +182,7 @@ fn sigterm_stops_accepting_finishes_in_flight_deliveries_and_loses_none() {
                         .body(body.clone());
                     for (n, v) in sign(
                         Scheme::GitHub,
-                        &Secret::literal("ops-secret").unwrap(),
+                        &SigningKey::literal("ops-secret").unwrap(),
                         body.as_bytes(),
                         0,
                         Some(&id),

@@ -2,14 +2,14 @@
 //! body, the signature or the timestamp is rejected; header parsers never panic.
 
 use proptest::prelude::*;
-use tether_webhooks::{sign, Scheme, Secret, Verifier};
+use tether_webhooks::{sign, Scheme, SigningKey, Verifier};
 
 use crate::headers;
 
-fn secret_for(scheme: Scheme) -> Secret {
+fn secret_for(scheme: Scheme) -> SigningKey {
     match scheme {
-        Scheme::Standard => Secret::standard("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap(),
-        _ => Secret::literal("prop-secret").unwrap(),
+        Scheme::Standard => SigningKey::standard("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap(),
+        _ => SigningKey::literal("prop-secret").unwrap(),
     }
 }
 

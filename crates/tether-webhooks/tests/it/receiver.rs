@@ -8,7 +8,7 @@ use tether_webhooks::inbox::{Consumer, Inbox, RetryPolicy};
 use tether_webhooks::payload::{PayloadContract, ValidationMode};
 use tether_webhooks::receiver::{Endpoint, Limits, Receiver};
 use tether_webhooks::replay::{MemoryReplayStore, ReplayStore};
-use tether_webhooks::{sign, FixedClock, Scheme, Secret, Verifier};
+use tether_webhooks::{sign, FixedClock, Scheme, SigningKey, Verifier};
 
 const NOW: i64 = 1_700_000_000;
 
@@ -38,10 +38,10 @@ pub struct Server {
     _dir: tempfile::TempDir,
 }
 
-fn secret(scheme: Scheme) -> Secret {
+fn secret(scheme: Scheme) -> SigningKey {
     match scheme {
-        Scheme::Standard => Secret::standard("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap(),
-        _ => Secret::literal("receiver-secret").unwrap(),
+        Scheme::Standard => SigningKey::standard("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap(),
+        _ => SigningKey::literal("receiver-secret").unwrap(),
     }
 }
 
@@ -371,7 +371,7 @@ fn the_example_config_loads_and_secrets_come_only_from_the_environment() {
         |name: &str| (name == "GITHUB_WEBHOOK_SECRET").then(|| "s3cr3t-value".to_owned());
     let err = cfg.build(&only_github, Arc::new(SystemClock)).unwrap_err();
     assert!(
-        matches!(&err, SetupError::Secret { var, .. } if var == "GITHUB_WEBHOOK_SECRET_PREVIOUS"),
+        matches!(&err, SetupError::SigningKey { var, .. } if var == "GITHUB_WEBHOOK_SECRET_PREVIOUS"),
         "{err}"
     );
     assert!(!err.to_string().contains("s3cr3t"));

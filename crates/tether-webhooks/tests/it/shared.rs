@@ -10,7 +10,7 @@ use tether_redis::{FailMode, Redis, RedisConfig};
 use tether_webhooks::inbox::{Consumer, RetryPolicy};
 use tether_webhooks::replay::{MemoryReplayStore, ReplayStore, StoreError};
 use tether_webhooks::shared_replay::RedisReplayStore;
-use tether_webhooks::{sign, Scheme, Secret};
+use tether_webhooks::{sign, Scheme, SigningKey};
 
 use crate::ReceiverProcess;
 
@@ -122,7 +122,7 @@ async fn one_delivery_sent_to_three_receiver_processes_at_once_is_stored_once() 
         .collect();
     let client = reqwest::Client::new();
     const DELIVERIES: usize = 50;
-    let secret = Secret::literal("shared-secret").expect("secret");
+    let secret = SigningKey::literal("shared-secret").expect("secret");
     let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
     for i in 0..DELIVERIES {
         let key = format!("dup-{i:03}");
@@ -192,7 +192,7 @@ async fn readyz_reports_redis_and_turns_unready_only_under_fail_closed() {
             "github",
             "/hooks/github",
             Verifier::builder(Scheme::GitHub)
-                .secret(Secret::literal("s").expect("secret"))
+                .secret(SigningKey::literal("s").expect("secret"))
                 .build()
                 .expect("verifier"),
         ));

@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
-use tether_webhooks::{sign, Rejection, Scheme, Secret, Verifier};
+use tether_webhooks::{sign, Rejection, Scheme, SigningKey, Verifier};
 
 use crate::headers;
 
 fn verifier(scheme: Scheme, secrets: &[&str]) -> Verifier {
     let mut b = Verifier::builder(scheme);
     for s in secrets {
-        b = b.secret(Secret::for_scheme(scheme, s).unwrap());
+        b = b.secret(SigningKey::for_scheme(scheme, s).unwrap());
     }
     b.build().unwrap()
 }
@@ -31,7 +31,7 @@ fn github_published_vector() {
     assert_eq!(ok.timestamp, None);
     let signed = sign(
         Scheme::GitHub,
-        &Secret::literal(GH_SECRET).unwrap(),
+        &SigningKey::literal(GH_SECRET).unwrap(),
         b"Hello, World!",
         0,
         None,
@@ -65,7 +65,7 @@ fn slack_published_vector() {
     assert_eq!(ok.timestamp, Some(1_531_420_618));
     let signed = sign(
         Scheme::Slack,
-        &Secret::literal(SLACK_SECRET).unwrap(),
+        &SigningKey::literal(SLACK_SECRET).unwrap(),
         SLACK_BODY.as_bytes(),
         1_531_420_618,
         None,
@@ -116,7 +116,7 @@ fn standard_webhooks_published_vectors() {
         assert_eq!(ok.delivery_id, Some(id));
         let signed = sign(
             Scheme::Standard,
-            &Secret::standard(secret).unwrap(),
+            &SigningKey::standard(secret).unwrap(),
             body.as_bytes(),
             ts,
             Some(id),
@@ -146,7 +146,7 @@ fn standard_webhooks_negative_cases_from_the_reference_suites() {
     assert!(v.verify(&with(&list), body.as_bytes(), ts).is_ok());
     // Stripe's use of the same `whsec_` string is literal: the Standard key differs.
     let literal = Verifier::builder(Scheme::Standard)
-        .secret(Secret::literal(secret).unwrap())
+        .secret(SigningKey::literal(secret).unwrap())
         .build()
         .unwrap();
     assert!(literal.verify(&with(sig), body.as_bytes(), ts).is_err());
@@ -171,7 +171,7 @@ fn stripe_derived_vector_and_rolled_secrets() {
     );
     let signed = sign(
         Scheme::Stripe,
-        &Secret::literal(STRIPE_SECRET).unwrap(),
+        &SigningKey::literal(STRIPE_SECRET).unwrap(),
         STRIPE_BODY.as_bytes(),
         1_700_000_000,
         None,
@@ -195,8 +195,8 @@ fn stripe_derived_vector_and_rolled_secrets() {
 #[test]
 fn receiver_side_rotation_tries_every_active_secret() {
     let body = b"{\"rotate\":true}";
-    let old = Secret::literal("old-secret").unwrap();
-    let new = Secret::literal("new-secret").unwrap();
+    let old = SigningKey::literal("old-secret").unwrap();
+    let new = SigningKey::literal("new-secret").unwrap();
     for scheme in [Scheme::GitHub, Scheme::Stripe, Scheme::Slack] {
         let v = Verifier::builder(scheme)
             .secret(new.clone())
@@ -229,10 +229,10 @@ fn receiver_side_rotation_tries_every_active_secret() {
 
 #[test]
 fn tolerance_edges_in_both_directions() {
-    let secret = Secret::literal("s").unwrap();
+    let secret = SigningKey::literal("s").unwrap();
     for scheme in [Scheme::Stripe, Scheme::Slack, Scheme::Standard] {
         let secret = if scheme == Scheme::Standard {
-            Secret::standard("whsec_c2VjcmV0").unwrap()
+            SigningKey::standard("whsec_c2VjcmV0").unwrap()
         } else {
             secret.clone()
         };
@@ -353,12 +353,12 @@ fn statuses_are_never_5xx() {
 
 #[test]
 fn secrets_never_print() {
-    let s = Secret::literal("hunter2-very-secret").unwrap();
-    assert_eq!(format!("{s:?}"), "Secret(***)");
+    let s = SigningKey::literal("hunter2-very-secret").unwrap();
+    assert_eq!(format!("{s:?}"), "SigningKey(***)");
     assert_eq!(format!("{s}"), "***");
     let v = Verifier::builder(Scheme::GitHub).secret(s).build().unwrap();
     assert!(!format!("{v:?}").contains("hunter2"));
-    assert!(Secret::literal("").is_err());
-    assert!(Secret::standard("whsec_!!!").is_err());
+    assert!(SigningKey::literal("").is_err());
+    assert!(SigningKey::standard("whsec_!!!").is_err());
     assert!(Verifier::builder(Scheme::GitHub).build().is_err());
 }
