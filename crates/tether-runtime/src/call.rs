@@ -5,58 +5,12 @@
 //! `call()` and `stream()` return [`Error`]; progenitor's own `send()` keeps progenitor's
 //! error type, a runtime failure in it being `Error::Custom` with the same message.
 
-use std::time::Duration;
-
 use progenitor_client::ResponseValue;
 use reqwest::ResponseBuilderExt;
-use tether_contract::policy::ValidationMode;
 
 use crate::error::{CallReport, Error, ProviderDetail};
 use crate::meta::RequestDefaults;
-use crate::paginate::NextPage;
-
-/// Options of one call.
-#[derive(Debug, Clone, Default)]
-pub struct CallOptions {
-    /// Idempotency key to send (operations the policy marks); one is generated when
-    /// absent. The same key goes out on every retry.
-    pub idempotency_key: Option<String>,
-    /// Correlation id sent as `x-correlation-id` and logged; generated when absent.
-    pub correlation_id: Option<String>,
-    /// Override the provider's response validation mode for this call.
-    pub validation: Option<ValidationMode>,
-    /// Override the overall deadline (all attempts and waits) for this call.
-    pub timeout: Option<Duration>,
-    pub(crate) page: Option<NextPage>,
-    pub(crate) page_size_default: bool,
-}
-
-impl CallOptions {
-    /// Defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Use this idempotency key.
-    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
-        self.idempotency_key = Some(key.into());
-        self
-    }
-    /// Use this correlation id.
-    pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
-        self.correlation_id = Some(id.into());
-        self
-    }
-    /// Validate this call's response in `mode`.
-    pub fn validation(mut self, mode: ValidationMode) -> Self {
-        self.validation = Some(mode);
-        self
-    }
-    /// Overall deadline of this call.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-}
+pub use crate::options::{CallOptions, NextPage};
 
 /// What the engine reported about a [`Direct`] call, for its typed error and its next
 /// page.

@@ -29,6 +29,7 @@ pub mod json;
 pub mod limit;
 pub mod meta;
 pub mod multipart;
+pub mod options;
 pub mod paginate;
 pub mod path;
 pub mod prepare;

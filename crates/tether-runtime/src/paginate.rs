@@ -10,22 +10,9 @@ use futures::Stream;
 use progenitor_client::ResponseValue;
 use reqwest::Url;
 
-use crate::call::CallOptions;
 use crate::error::Error;
-
-/// Where the next page is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NextPage {
-    /// Follow this URL (GitHub `Link` rel="next").
-    Url(Url),
-    /// Send the same request with `param=value` (Stripe `starting_after`).
-    Cursor {
-        /// Query parameter.
-        param: String,
-        /// Cursor value.
-        value: String,
-    },
-}
+use crate::options::CallOptions;
+pub use crate::options::NextPage;
 
 /// A page of a list response, turned into its items.
 pub trait Page {

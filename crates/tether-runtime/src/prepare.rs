@@ -3,8 +3,8 @@
 
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 
-use crate::call::CallOptions;
-use crate::meta::{OperationMeta, RequestDefaults};
+use crate::meta::OperationMeta;
+use crate::options::CallOptions;
 
 /// A request could not be prepared.
 #[derive(Debug, thiserror::Error)]
@@ -97,11 +97,11 @@ impl crate::engine::Engine {
     fn apply_page(&self, request: &mut reqwest::Request, options: &CallOptions) {
         let p = &self.policy().pagination;
         match &options.page {
-            Some(crate::paginate::NextPage::Url(next)) => {
+            Some(crate::options::NextPage::Url(next)) => {
                 *request.url_mut() = next.clone();
                 return;
             }
-            Some(crate::paginate::NextPage::Cursor { param, value }) => {
+            Some(crate::options::NextPage::Cursor { param, value }) => {
                 set_query(request.url_mut(), param, value);
             }
             None => {}
@@ -214,14 +214,4 @@ fn set_query(url: &mut reqwest::Url, name: &str, value: &str) {
         q.append_pair(k, v);
     }
     q.append_pair(name, value);
-}
-
-/// A reqwest client with the policy's connect timeout. The engine bounds every attempt
-/// (the policy's per-attempt timeout, within the call's deadline) and every OAuth2 token
-/// fetch it makes (the call's deadline) with its own timers, so the client sets no total
-/// timeout of its own (reqwest would arm a second timer per request).
-pub fn http_client(defaults: &RequestDefaults) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .connect_timeout(defaults.connect_timeout)
-        .build()
 }

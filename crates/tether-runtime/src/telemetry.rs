@@ -23,8 +23,7 @@ use std::time::Duration;
 
 use metrics::{Key, Label, Metadata};
 
-use crate::engine::FinalResponse;
-use crate::error::Error;
+use crate::error::{CallReport, Error};
 
 /// What kind of series a metric is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,7 +316,7 @@ pub(crate) fn call_finished(
     span: &tracing::Span,
     keys: &OperationKeys,
     (provider, operation): (&'static str, &'static str),
-    result: &Result<FinalResponse, Error>,
+    result: Result<(u16, &CallReport, &reqwest::header::HeaderMap), &Error>,
     elapsed: Duration,
 ) {
     // The outcome goes into one event inside the call span rather than into
@@ -326,21 +325,21 @@ pub(crate) fn call_finished(
     let _enter = span.enter();
     let elapsed_ms = elapsed.as_millis() as u64;
     match result {
-        Ok(x) => {
-            count(if x.status < 400 {
+        Ok((status, report, headers)) => {
+            count(if status < 400 {
                 &keys.calls_ok
             } else {
                 &keys.calls_provider_error
             });
             tracing::debug!(
                 target: "tether",
-                status = x.status,
-                attempts = x.report.attempts.len(),
-                request_id = x.report.request_id.as_deref(),
+                status,
+                attempts = report.attempts.len(),
+                request_id = report.request_id.as_deref(),
                 // Read only when the event is enabled (field values are evaluated then):
                 // three header lookups per call otherwise spent on a disabled event.
                 ratelimit_remaining =
-                    crate::limit::Headroom::from_headers(&x.headers).map(|h| h.remaining),
+                    crate::limit::Headroom::from_headers(headers).map(|h| h.remaining),
                 elapsed_ms,
                 "call finished"
             );

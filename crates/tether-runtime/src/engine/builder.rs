@@ -223,7 +223,7 @@ impl<C> ClientBuilder<C> {
         })?;
         let http = match self.http {
             Some(h) => h,
-            None => crate::prepare::http_client(d).map_err(|e| Error::Construction {
+            None => http_client(d).map_err(|e| Error::Construction {
                 provider: d.provider.to_owned(),
                 message: describe_reqwest(&e),
             })?,
@@ -337,6 +337,16 @@ impl<C> ClientBuilder<C> {
         };
         Ok((base_url, http, Engine(Arc::new(state))))
     }
+}
+
+/// A reqwest client with the policy's connect timeout. The engine bounds every attempt
+/// (the policy's per-attempt timeout, within the call's deadline) and every OAuth2 token
+/// fetch it makes (the call's deadline) with its own timers, so the client sets no total
+/// timeout of its own (reqwest would arm a second timer per request).
+pub fn http_client(defaults: &RequestDefaults) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(defaults.connect_timeout)
+        .build()
 }
 
 #[cfg(test)]

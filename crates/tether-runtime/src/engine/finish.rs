@@ -7,10 +7,11 @@ use tether_contract::policy::{PaginationStyle, ValidationMode};
 use super::read::AttemptResponse;
 use super::validation::ValidationJob;
 use super::{Engine, FinalResponse};
-use crate::call::CallOptions;
 use crate::error::{CallReport, Error, ProviderDetail};
 use crate::meta::OperationMeta;
-use crate::paginate::{cursor_next, link_next, same_origin, NextPage};
+use crate::options::CallOptions;
+use crate::options::NextPage;
+use crate::paginate::{cursor_next, link_next, same_origin};
 
 impl Engine {
     pub(super) fn finish(

@@ -28,13 +28,13 @@ use tracing::Instrument;
 
 use crate::auth::Credentials;
 use crate::breaker::{Breaker, Probe};
-use crate::call::CallOptions;
 use crate::clock::Clock;
 use crate::concurrency::{ConcurrencyCap, Slot};
 use crate::error::{Attempt, CallReport, Error, ProviderDetail};
 use crate::limit::{Adaptive, Headroom, RateLimitStore};
 use crate::meta::{OperationMeta, RequestDefaults};
-use crate::paginate::NextPage;
+use crate::options::CallOptions;
+use crate::options::NextPage;
 use crate::retry::{transport_verdict, Budget, Cause, Decision, RetryPolicy, RetryQuota, Verdict};
 use crate::telemetry::OperationKeys;
 
@@ -236,7 +236,7 @@ impl Engine {
                 &span,
                 &keys,
                 (s.defaults.provider, op.id),
-                &result,
+                result.as_ref().map(|x| (x.status, &x.report, &x.headers)),
                 elapsed,
             );
             result

@@ -74,7 +74,7 @@ async fn oauth2_token_is_refreshed_before_it_expires() {
         Secret::new("s"),
         vec!["read".into()],
     );
-    let http = tether_runtime::prepare::http_client(&github_repos_v1::DEFAULTS).unwrap();
+    let http = tether_runtime::engine::builder::http_client(&github_repos_v1::DEFAULTS).unwrap();
     source.token(&http, &clock).await.unwrap();
     clock.advance(Duration::from_secs(50));
     source.token(&http, &clock).await.unwrap();
