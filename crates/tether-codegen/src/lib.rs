@@ -56,7 +56,7 @@ pub enum CodegenError {
     },
     /// A builder's `send()` has a shape Tether does not recognise, so its calls could
     /// not go through the engine.
-    #[error("{contract}: progenitor's `send()` of {builders} has a shape tether-codegen does not recognise, so its calls cannot go through the Tether runtime (fix: teach `direct_send` in tether-codegen/src/emit.rs that shape; `cargo test -p tether-codegen --lib golden` shows progenitor's output; or drop the operation from the contract)")]
+    #[error("{contract}: progenitor's `send()` of {builders} has a shape tether-codegen does not recognise, so its calls cannot go through the Tether runtime (fix: teach `direct_send` in tether-codegen/src/emit/direct.rs that shape; `cargo test -p tether-codegen --lib golden` shows progenitor's output; or drop the operation from the contract)")]
     Unrouted {
         /// Contract path.
         contract: PathBuf,
