@@ -6,8 +6,8 @@
 //! the typed builders (`client.repos_get().owner(…).repo(…).call()`): a builder takes typed
 //! setters per operation (checks.yaml holds strings, so each crate would need a generated
 //! string→setter dispatch), and `call()` hands back the typed value, not the status,
-//! headers and raw bytes drift classification needs (a capture through the hooks' task-local
-//! would be required). The builders' own encoding is covered by the client tests instead;
+//! headers and raw bytes drift classification needs (`Engine::execute`, which both paths
+//! share, does). The builders' own encoding is covered by the client tests instead;
 //! the generated types are checked here through `deserialize_response`.
 
 use std::path::PathBuf;

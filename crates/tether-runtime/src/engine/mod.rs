@@ -838,9 +838,9 @@ pub type Rebuild<'a> = dyn Fn() -> Result<reqwest::Request, String> + Send + Syn
 
 /// Where each attempt's request comes from.
 pub(crate) enum Requests<'a> {
-    /// A copy of this template per attempt (`send()` through the hooks, hand-built
-    /// requests); `None` once a request that cannot be copied (a streamed body) was sent
-    /// as it is.
+    /// A copy of this template per attempt (a request built by moving its body, the
+    /// sentinel's and `xtask call`'s); `None` once a request that cannot be copied (a
+    /// streamed body) was sent as it is.
     Copied(Option<reqwest::Request>),
     /// The first request as built, then one built again per retry.
     Rebuilt {
