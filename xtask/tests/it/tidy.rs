@@ -20,10 +20,6 @@ const LONG_FILES: &[(&str, &str)] = &[
         "the fast-path validator's compiler and interpreter, kept together for the shared instruction set",
     ),
     (
-        "crates/tether-contract/src/form.rs",
-        "Stripe form encoding and decoding with their round-trip tests; to split encode/decode (issue 22)",
-    ),
-    (
         "crates/tether-contract/src/validate/mod.rs",
         "the validator's entry points; the compile and convert stages are already their own files",
     ),
