@@ -23,10 +23,6 @@ const LONG_FILES: &[(&str, &str)] = &[
         "crates/tether-contract/src/validate/mod.rs",
         "the validator's entry points; the compile and convert stages are already their own files",
     ),
-    (
-        "crates/tether-contract/tests/it/loader.rs",
-        "table of loader cases; to split by reading (strict, lenient, 3.1) (issue 22)",
-    ),
 ];
 
 fn root() -> PathBuf {
