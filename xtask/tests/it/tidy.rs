@@ -12,10 +12,6 @@ const MAX_LINES: usize = 1_000;
 /// its entry stale, which fails too: the list only ever holds real exceptions.
 const LONG_FILES: &[(&str, &str)] = &[
     (
-        "crates/tether-codegen/src/normalize.rs",
-        "the projection rules, one per progenitor limit, with their tests; to split by rule family (issue 22)",
-    ),
-    (
         "crates/tether-contract/src/validate/fast.rs",
         "the fast-path validator's compiler and interpreter, kept together for the shared instruction set",
     ),
