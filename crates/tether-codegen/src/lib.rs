@@ -39,7 +39,7 @@ pub enum CodegenError {
         message: String,
     },
     /// progenitor refused (or panicked on) the projection.
-    #[error("{contract}: progenitor cannot generate a client: {message} (fix: adjust the normalization rule in tether-codegen/src/normalize.rs for this construct, or drop the operation from the contract)")]
+    #[error("{contract}: progenitor cannot generate a client: {message} (fix: adjust the normalization rules in tether-codegen/src/normalize/ for this construct, or drop the operation from the contract)")]
     Progenitor {
         /// Contract path.
         contract: PathBuf,
