@@ -540,7 +540,7 @@ fn check_fixtures(root: &Path, contracts: &[Contract], report: &mut Report) {
     let known: Vec<String> = contract_files(root)
         .unwrap_or_default()
         .iter()
-        .chain(&crate::webhook::contract_files(root).unwrap_or_default())
+        .chain(&crate::workspace::webhook_contract_files(root).unwrap_or_default())
         .filter_map(|f| ContractName::from_path(f).ok())
         .map(|n| n.fixture_dir())
         .collect();

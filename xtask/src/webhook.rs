@@ -113,12 +113,10 @@ pub fn serve_command(config: &Path) -> Result<()> {
     })
 }
 
-pub use crate::workspace::webhook_contract_files as contract_files;
-
 /// Load the payload contracts, reporting those that do not load.
 pub fn load_contracts(root: &Path, report: &mut Report) -> Result<Vec<Contract>> {
     let mut out = Vec::new();
-    for file in contract_files(root)? {
+    for file in crate::workspace::webhook_contract_files(root)? {
         match Contract::load(&file) {
             Ok(c) => out.push(c),
             Err(e) => report.push(

@@ -184,7 +184,11 @@ pub fn media_essence(media: &str) -> String {
 /// True for `application/json`, `application/vnd.github+json`, `…; charset=…`: the one
 /// JSON media-type check of the workspace (validator, diff, codegen, webhook receiver).
 pub fn is_json_media_type(media: &str) -> bool {
-    let essence = media_essence(media);
+    is_json_essence(&media_essence(media))
+}
+
+/// [`is_json_media_type`] for an essence already taken ([`media_essence`]).
+pub fn is_json_essence(essence: &str) -> bool {
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }

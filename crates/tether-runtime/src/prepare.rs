@@ -86,14 +86,13 @@ impl crate::engine::Engine {
         if !op.deep_object_arrays.is_empty() {
             rewrite_deep_object_arrays(request.url_mut(), op.deep_object_arrays);
         }
-        if options.page.is_some() || options.page_size_default {
-            self.apply_page(request, options);
-        }
+        self.apply_page(request, options);
         Ok(op)
     }
 
     /// A stream's page request: follow the next link, or set the cursor; and ask for the
-    /// largest page the policy allows unless the caller chose a size.
+    /// largest page the policy allows unless the caller chose a size. Nothing for a call
+    /// that is not a stream's page.
     fn apply_page(&self, request: &mut reqwest::Request, options: &CallOptions) {
         let p = &self.policy().pagination;
         match &options.page {

@@ -46,7 +46,7 @@ impl Inputs {
             .into_iter()
             .map(|f| (f, false))
             .chain(
-                crate::webhook::contract_files(root)?
+                crate::workspace::webhook_contract_files(root)?
                     .into_iter()
                     .map(|f| (f, true)),
             )

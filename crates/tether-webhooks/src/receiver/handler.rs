@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
-use tether_contract::model::{is_json_media_type, media_essence};
+use tether_contract::model::{is_json_essence, media_essence};
 use tether_contract::validate::RequestBody;
 
 use super::{Endpoint, Shared};
@@ -142,7 +142,7 @@ pub(super) async fn receive(
         Ok(v) => v,
         Err(r) => return reject(&r),
     };
-    let json_body: Option<Value> = if is_json_media_type(&media) {
+    let json_body: Option<Value> = if is_json_essence(&media) {
         serde_json::from_slice(&bytes).ok()
     } else {
         None
